@@ -1,0 +1,25 @@
+# MPFR (and GMP) for the oracle. Works for native and multiarch cross builds (libmpfr-dev:arm64).
+find_path(MPFR_INCLUDE_DIR mpfr.h)
+find_path(GMP_INCLUDE_DIR gmp.h)
+find_library(MPFR_LIBRARY mpfr)
+find_library(GMP_LIBRARY gmp)
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(MPFR REQUIRED_VARS MPFR_LIBRARY GMP_LIBRARY MPFR_INCLUDE_DIR GMP_INCLUDE_DIR)
+if(MPFR_FOUND AND NOT TARGET MPFR::MPFR)
+  set(_mpfr_inc "${MPFR_INCLUDE_DIR}" "${GMP_INCLUDE_DIR}")
+  if(CMAKE_CROSSCOMPILING)
+    # The headers live in the host's /usr/include; adding that folder would put the host's libc headers
+    # before the cross compiler's, so only the two headers are linked into a private folder.
+    set(_mpfr_inc "${CMAKE_BINARY_DIR}/mpfr-include")
+    file(MAKE_DIRECTORY "${_mpfr_inc}")
+    foreach(h "${MPFR_INCLUDE_DIR}/mpfr.h" "${GMP_INCLUDE_DIR}/gmp.h")
+      get_filename_component(_name "${h}" NAME)
+      if(NOT EXISTS "${_mpfr_inc}/${_name}")
+        file(CREATE_LINK "${h}" "${_mpfr_inc}/${_name}" SYMBOLIC)
+      endif()
+    endforeach()
+  endif()
+  add_library(MPFR::MPFR UNKNOWN IMPORTED)
+  set_target_properties(MPFR::MPFR PROPERTIES IMPORTED_LOCATION "${MPFR_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${_mpfr_inc}" INTERFACE_LINK_LIBRARIES "${GMP_LIBRARY}")
+endif()

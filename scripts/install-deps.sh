@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs every Debian package sinkbench needs. Idempotent: installs only what is missing and runs
+# apt-get update only then. As non-root it prints the exact command to run and stops.
+set -eu
+
+packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
+  libsimde-dev libmpfr-dev libgmp-dev \
+  libbenchmark-dev \
+  libxnnpack-dev libpthreadpool-dev libdnnl-dev libsleef-dev libhwy-dev \
+  clang llvm libclang-rt-14-dev afl++ \
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user \
+  python3 python3-matplotlib"
+# The aarch64 build's oracle links MPFR for arm64 (Debian multiarch).
+foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64"
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+need_arm64=0
+dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64 || need_arm64=1
+
+missing=""
+for p in $packages $foreign_packages; do
+  installed "$p" || missing="$missing $p"
+done
+
+if [ -z "$missing" ] && [ "$need_arm64" -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages:$missing" >&2
+  echo "install-deps: run as root (or with sudo):" >&2
+  [ "$need_arm64" -eq 1 ] && echo "  dpkg --add-architecture arm64" >&2
+  echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing" >&2
+  exit 1
+fi
+
+[ "$need_arm64" -eq 1 ] && dpkg --add-architecture arm64
+echo "install-deps: installing$missing"
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Configures, builds and runs ctest for each build: release, asan (Debug + ASan + UBSan) and aarch64
+# (cross build, tests under qemu-aarch64). Installs missing Debian packages first.
+# usage: scripts/test.sh [preset...]      default: release asan aarch64
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+presets="${*:-release asan aarch64}"
+jobs="${JOBS:-$(nproc)}"
+for preset in $presets; do
+  start=$(date +%s)
+  echo "=== $preset: configure, build, test"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  ctest --preset "$preset" -j "$jobs"
+  echo "=== $preset: passed in $(( $(date +%s) - start )) s"
+done

@@ -1,0 +1,50 @@
+#!/bin/sh
+# The command-line contract: help, exit codes, clear errors, JSON that parses.
+# usage: test_cli.sh <path to sinkbench> [emulator...]
+set -u
+bin="$1"; shift
+run() { "$@" "$bin"; }
+fails=0
+expect() { # expect <exit code> <description> <command...>
+  want="$1"; what="$2"; shift 2
+  out=$("$@" 2>&1); got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, want $want"; echo "$out" | head -20; fails=$((fails + 1))
+  else
+    echo "ok: $what"
+  fi
+  LAST="$out"
+}
+contains() { # contains <text> <description>
+  case "$LAST" in *"$1"*) echo "ok: $2";; *) echo "FAIL: $2: output lacks '$1'"; echo "$LAST" | head -20; fails=$((fails + 1));; esac
+}
+E="${EMULATOR:-}"
+
+expect 0 "--help" $E "$bin" --help;              contains "commands:" "help lists commands"
+expect 2 "no command" $E "$bin"
+expect 2 "unknown command" $E "$bin" frobnicate;  contains "unknown command 'frobnicate'" "names the unknown command"
+expect 2 "unknown global option" $E "$bin" --frob
+expect 0 "--version" $E "$bin" --version;        contains "sinkbench " "version line"
+expect 0 "info" $E "$bin" info;                  contains "softmax_reference_f64" "info lists the references"
+contains "dispatch:" "info shows the dispatch choice"
+expect 0 "info --help" $E "$bin" info --help;    contains "usage: sinkbench info" "per-command help"
+expect 0 "help check" $E "$bin" help check;      contains "usage: sinkbench check" "help <command>"
+expect 2 "info bad flag" $E "$bin" info --bogus; contains "unknown option '--bogus'" "names the bad flag"
+expect 0 "info --json" $E "$bin" info --json
+if [ -x /usr/bin/python3 ]; then
+  printf '%s' "$LAST" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["softmax_kernels"] and d["cpu"]["arch"]' \
+    && echo "ok: info --json parses" || { echo "FAIL: info --json does not parse"; fails=$((fails + 1)); }
+fi
+SINKBENCH_ISA=bogus expect 3 "unsupported SINKBENCH_ISA" env SINKBENCH_ISA=bogus $E "$bin" info
+contains "SINKBENCH_ISA=bogus" "names the bad ISA"
+expect 2 "check bad seed" $E "$bin" check --seed abc; contains "not a non-negative integer" "explains the bad seed"
+expect 2 "check missing value" $E "$bin" check --kernel
+expect 2 "check unknown kernel" $E "$bin" check --kernel nope; contains "no kernel named 'nope'" "names the kernel"
+expect 0 "check (quick)" $E "$bin" check --quiet;  contains "softmax_reference_f64" "check reports the reference"
+expect 0 "check --json" $E "$bin" check --json --kernel softmax_scalar_f32
+if [ -x /usr/bin/python3 ]; then
+  printf '%s' "$LAST" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["passed"] and d["kernels"][0]["name"]=="softmax_scalar_f32"' \
+    && echo "ok: check --json parses" || { echo "FAIL: check --json"; fails=$((fails + 1)); }
+fi
+[ "$fails" -eq 0 ] && echo "test_cli: all passed" || echo "test_cli: $fails failures"
+[ "$fails" -eq 0 ]
