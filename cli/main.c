@@ -16,12 +16,14 @@ static const sb_command *const commands[] = {
 
 static void print_help(FILE *f)
 {
-    fprintf(f, "usage: sinkbench [--version] [--help] <command> [options]\n\n"
+    fprintf(f, "usage: sinkbench [--version] [--help] [--plugin LIB.so]... <command> [options]\n\n"
                "Accuracy and speed of softmax and attention kernels on sink-dominated rows.\n\n"
                "commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "\n'sinkbench <command> --help' shows a command's options and examples.\n"
+    fprintf(f, "\n--plugin LIB.so loads a kernel plugin (also: SINKBENCH_PLUGINS=a.so:b.so); its kernels join\n"
+               "every command like built-in ones. See docs/plugins.md.\n"
+               "\n'sinkbench <command> --help' shows a command's options and examples.\n"
                "Exit codes: 0 success, 1 a check failed, 2 usage error, 3 runtime error.\n");
 }
 
@@ -66,6 +68,23 @@ int sb_cli_parse_u64(const char *cmd, const char *opt, const char *s, unsigned l
 
 int main(int argc, char **argv)
 {
+    if (argc < 2) {
+        print_help(stderr);
+        return SB_EXIT_USAGE;
+    }
+    /* Plugins first, so their kernels are in the registry for every command: SINKBENCH_PLUGINS, then
+     * each --plugin PATH before the command. */
+    char err[512];
+    if (sb_plugin_load_env(err, sizeof err) != SB_OK)
+        return sb_cli_error(NULL, "SINKBENCH_PLUGINS: %s", err);
+    while (argc >= 2 && strcmp(argv[1], "--plugin") == 0) {
+        if (argc < 3)
+            return sb_cli_usage_error(NULL, "--plugin needs the path of a shared library");
+        if (sb_plugin_load(argv[2], err, sizeof err) != SB_OK)
+            return sb_cli_error(NULL, "%s", err);
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
         print_help(stderr);
         return SB_EXIT_USAGE;

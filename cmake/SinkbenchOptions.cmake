@@ -1,4 +1,5 @@
 # User-facing switches. Optional parts turn themselves off with a message when a dependency is missing.
+option(BUILD_SHARED_LIBS "Build libsinkbench as a shared library (plugins need it)" ON)
 option(SINKBENCH_WERROR "Treat warnings in our own code as errors" OFF)
 option(SINKBENCH_SANITIZE "Build with AddressSanitizer + UndefinedBehaviorSanitizer" OFF)
 option(SINKBENCH_LONG_TESTS "Register the long-running tests (1 M and 16 M rows)" ON)

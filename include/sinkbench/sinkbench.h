@@ -5,4 +5,6 @@
 #include "sinkbench/status.h"
 #include "sinkbench/cpu.h"
 #include "sinkbench/softmax.h"
+#include "sinkbench/convert.h"
+#include "sinkbench/plugin.h"
 #endif

@@ -46,5 +46,11 @@ if [ -x /usr/bin/python3 ]; then
   printf '%s' "$LAST" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["passed"] and d["kernels"][0]["name"]=="softmax_scalar_f32"' \
     && echo "ok: check --json parses" || { echo "FAIL: check --json"; fails=$((fails + 1)); }
 fi
+expect 3 "missing plugin" $E "$bin" --plugin /nonexistent.so info; contains "cannot load plugin" "explains the plugin failure"
+expect 2 "--plugin without a path" $E "$bin" --plugin
+if [ -n "${PLUGIN:-}" ]; then
+  expect 0 "info with a plugin" $E "$bin" --plugin "$PLUGIN" info; contains "plugin_test_delegate" "plugin kernel listed"
+  expect 0 "check with a plugin" $E "$bin" --plugin "$PLUGIN" check --quiet --kernel plugin_test_delegate
+fi
 [ "$fails" -eq 0 ] && echo "test_cli: all passed" || echo "test_cli: $fails failures"
 [ "$fails" -eq 0 ]
