@@ -1,0 +1,169 @@
+/* The flash driver, shared by every ISA: cuts a call into tiles (query rows sharing one KV head) and
+ * key chunks (splits), runs the per-ISA tile function on each (tile, chunk), merges the chunks with
+ * the sink, and hands flagged rows to the binary64 row evaluation.
+ *
+ * Determinism: the tiles, chunks, blocks and the merge order depend only on the descriptor, never on
+ * the thread count or on which thread runs what, so every thread count gives the same bits. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention/attention_internal.h"
+
+static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+static void plan_init(const sb_attention_desc *d, sb_attn_plan *p)
+{
+    size_t group = sb_attn_group(d);
+    memset(p, 0, sizeof *p);
+    p->d = d;
+    p->n_htiles = (group + SB_ATTN_TILE_ROWS - 1) / SB_ATTN_TILE_ROWS;
+    p->tile_h = (group + p->n_htiles - 1) / p->n_htiles; /* balanced */
+    p->tile_q = SB_ATTN_TILE_ROWS / p->tile_h;
+    if (p->tile_q > d->n_queries)
+        p->tile_q = d->n_queries;
+    if (p->tile_q == 0)
+        p->tile_q = 1;
+    p->n_qtiles = (d->n_queries + p->tile_q - 1) / p->tile_q;
+    p->n_tiles = p->n_qtiles * d->n_kv_heads * p->n_htiles;
+    p->splits = d->n_splits > 1 ? d->n_splits : 1;
+    p->chunk = (d->n_keys + p->splits - 1) / p->splits;
+    p->part_stride = SB_ATTN_PART_HEADER + round_up(d->head_dim, 16);
+}
+
+/* Floats of partial rows for the split path, or SIZE_MAX when that overflows. */
+static size_t parts_floats(const sb_attn_plan *p)
+{
+    size_t rows = p->tile_q * p->tile_h, n = p->n_tiles;
+    if (n > SIZE_MAX / p->splits)
+        return SIZE_MAX;
+    n *= p->splits;
+    if (n > SIZE_MAX / rows)
+        return SIZE_MAX;
+    n *= rows;
+    if (n > SIZE_MAX / p->part_stride)
+        return SIZE_MAX;
+    return n * p->part_stride;
+}
+
+size_t sb_attn_flash_workspace(const sb_attention_desc *d)
+{
+    if (d->n_splits <= 1 || d->n_queries == 0)
+        return 0;
+    sb_attn_plan p;
+    plan_init(d, &p);
+    size_t f = parts_floats(&p);
+    if (f == SIZE_MAX || f > (SIZE_MAX - 64) / sizeof(float))
+        return SIZE_MAX;
+    return f * sizeof(float) + 64; /* + room to align to a cache line */
+}
+
+/* Merges the splits of one row with the sink into its output row. part points at split 0's partial
+ * row; split s is split_stride floats further. */
+static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const float *part, size_t split_stride,
+                       size_t splits)
+{
+    const size_t hd = d->head_dim;
+    const float sigma = sb_attn_sink_logit(d, h);
+    int flagged = isnan(sigma) || sigma == INFINITY;
+    float M = sigma;
+    for (size_t s = 0; s < splits; s++) {
+        const float *ps = part + s * split_stride;
+        flagged |= ps[2] != 0.0f;
+        M = ps[0] > M ? ps[0] : M;
+    }
+    if (flagged) {
+        sb_attn_row_f64_store(d, i, h);
+        return;
+    }
+    float *out = sb_attn_out_row(d, i, h);
+    for (size_t c = 0; c < hd; c++)
+        out[c] = 0.0f;
+    if (M == -INFINITY)
+        return; /* nothing visible and no sink: zeros */
+    float L = 0.0f;
+    for (size_t s = 0; s < splits; s++) {
+        const float *ps = part + s * split_stride;
+        if (ps[0] == -INFINITY)
+            continue; /* an empty or fully masked chunk contributes nothing */
+        float f = expf(ps[0] - M);
+        L += ps[1] * f;
+        const float *acc = ps + SB_ATTN_PART_HEADER;
+        for (size_t c = 0; c < hd; c++)
+            out[c] += acc[c] * f;
+    }
+    if (sigma > -INFINITY)
+        L += expf(sigma - M); /* the sink enters once, here */
+    float inv = 1.0f / L;
+    for (size_t c = 0; c < hd; c++)
+        out[c] *= inv;
+}
+
+static void finish_tile(const sb_attn_plan *p, const sb_attn_tile *t, const float *parts, size_t split_stride)
+{
+    for (size_t r = 0; r < t->nq * t->nh; r++)
+        finish_row(p->d, t->i0 + r / t->nh, t->h0 + r % t->nh, parts + r * p->part_stride, split_stride,
+                   p->splits);
+}
+
+typedef struct run_ctx {
+    const sb_attn_plan *p;
+    sb_attn_tile_fn fn;
+} run_ctx;
+
+/* One split: compute the tile's partial rows on the stack and finish them at once. */
+static void run_direct(void *ctx, size_t tile)
+{
+    const run_ctx *c = ctx;
+    _Alignas(64) float part[SB_ATTN_TILE_ROWS * (SB_ATTN_PART_HEADER + SB_ATTENTION_MAX_HEAD_DIM)];
+    sb_attn_tile t = sb_attn_tile_at(c->p, tile);
+    c->fn(c->p, &t, 0, part);
+    finish_tile(c->p, &t, part, 0);
+}
+
+static float *tile_parts(const sb_attn_plan *p, size_t tile, size_t split)
+{
+    return p->parts + (tile * p->splits + split) * (p->tile_q * p->tile_h) * p->part_stride;
+}
+
+static void run_split(void *ctx, size_t unit)
+{
+    const run_ctx *c = ctx;
+    size_t tile = unit / c->p->splits, split = unit % c->p->splits;
+    sb_attn_tile t = sb_attn_tile_at(c->p, tile);
+    c->fn(c->p, &t, split, tile_parts(c->p, tile, split));
+}
+
+static void run_merge(void *ctx, size_t tile)
+{
+    const run_ctx *c = ctx;
+    sb_attn_tile t = sb_attn_tile_at(c->p, tile);
+    finish_tile(c->p, &t, tile_parts(c->p, tile, 0), c->p->tile_q * c->p->tile_h * c->p->part_stride);
+}
+
+sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn)
+{
+    int empty;
+    sb_status st = sb_attn_check(d, &empty);
+    if (st != SB_OK || empty)
+        return st;
+    sb_attn_plan p;
+    plan_init(d, &p);
+    run_ctx c = {&p, fn};
+    size_t threads = d->n_threads > 1 ? d->n_threads : 1;
+    if (p.splits == 1) {
+        sb_attn_parallel_for(p.n_tiles, threads, run_direct, &c);
+        return SB_OK;
+    }
+    void *mem = NULL, *ws = d->workspace;
+    if (!ws) {
+        ws = mem = malloc(sb_attn_flash_workspace(d));
+        if (!mem)
+            return SB_ENOMEM;
+    }
+    p.parts = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63);
+    sb_attn_parallel_for(p.n_tiles * p.splits, threads, run_split, &c);
+    sb_attn_parallel_for(p.n_tiles, threads, run_merge, &c);
+    free(mem);
+    return SB_OK;
+}

@@ -1,0 +1,22 @@
+/* The built-in attention kernels and their error bounds, for the attention registry. Not installed. */
+#ifndef SINKBENCH_ATTENTION_KERNELS_H
+#define SINKBENCH_ATTENTION_KERNELS_H
+
+#include "sinkbench/attention.h"
+
+sb_status sb_attention_reference_f64(const sb_attention_desc *d);
+sb_status sb_attention_scalar_f32(const sb_attention_desc *d);
+
+/* attention_flash.c, compiled once per ISA */
+sb_status sb_attention_flash_scalar(const sb_attention_desc *d);
+sb_status sb_attention_flash_sse2(const sb_attention_desc *d);
+sb_status sb_attention_flash_avx2(const sb_attention_desc *d);
+sb_status sb_attention_flash_avx512(const sb_attention_desc *d);
+sb_status sb_attention_flash_neon(const sb_attention_desc *d);
+
+/* Error bounds (attention.h, sb_attention_bound_fn; derived in docs/numerics.md). */
+double sb_attention_bound_reference(const sb_attention_desc *d, double score_size);
+double sb_attention_bound_textbook(const sb_attention_desc *d, double score_size);
+double sb_attention_bound_flash(const sb_attention_desc *d, double score_size);
+
+#endif

@@ -1,0 +1,17 @@
+/* The reference: every row evaluated in binary64 (materialised scores, exact max, compensated sums,
+ * one division, one final rounding): within one rounding of the exact result. It ignores n_splits
+ * and n_threads (it computes the exact unsplit result) and never allocates. */
+#include "attention/attention_internal.h"
+#include "attention/attention_kernels.h"
+
+sb_status sb_attention_reference_f64(const sb_attention_desc *d)
+{
+    int empty;
+    sb_status st = sb_attn_check(d, &empty);
+    if (st != SB_OK || empty)
+        return st;
+    for (size_t i = 0; i < d->n_queries; i++)
+        for (size_t h = 0; h < d->n_heads; h++)
+            sb_attn_row_f64_store(d, i, h);
+    return SB_OK;
+}

@@ -1,0 +1,116 @@
+/* The attention registry (separate from the softmax one: different function type and bound) and
+ * its dispatch. Adding a kernel is one line in builtin[]. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention/attention_internal.h"
+#include "attention/attention_kernels.h"
+#include "sinkbench/cpu.h"
+
+#define FLASH_BOUND "2(64 + ceil(ceil(n/S)/64) + S + 2) + 2(d+3)A + 2ln(n+1) + 80"
+#if defined(__x86_64__) || defined(_M_X64)
+#define NEON_FLAGS SB_KERNEL_EMULATED
+#else
+#define NEON_FLAGS 0u
+#endif
+
+static const sb_attention_kernel builtin[] = {
+    /* name                       isa       algorithm    supported               fn                           bound */
+    {"attention_reference_f64", "scalar", "reference", sb_cpu_supports_scalar, sb_attention_reference_f64,
+     sb_attention_bound_reference, "1", 0},
+    {"attention_scalar_f32", "scalar", "textbook", sb_cpu_supports_scalar, sb_attention_scalar_f32,
+     sb_attention_bound_textbook, "2n + 2(d+3)A + 2ln(n+1) + 6", 0},
+    {"attention_flash_scalar", "scalar", "flash", sb_cpu_supports_scalar, sb_attention_flash_scalar,
+     sb_attention_bound_flash, FLASH_BOUND, 0},
+#if defined(__x86_64__) || defined(_M_X64)
+    {"attention_flash_sse2", "sse2", "flash", sb_cpu_supports_sse2, sb_attention_flash_sse2,
+     sb_attention_bound_flash, FLASH_BOUND, 0},
+    {"attention_flash_avx2", "avx2", "flash", sb_cpu_supports_avx2, sb_attention_flash_avx2,
+     sb_attention_bound_flash, FLASH_BOUND, 0},
+    {"attention_flash_avx512", "avx512", "flash", sb_cpu_supports_avx512, sb_attention_flash_avx512,
+     sb_attention_bound_flash, FLASH_BOUND, 0},
+#endif
+    {"attention_flash_neon", "neon", "flash", sb_cpu_supports_neon, sb_attention_flash_neon,
+     sb_attention_bound_flash, FLASH_BOUND, NEON_FLAGS},
+};
+
+#define BUILTIN_COUNT (sizeof builtin / sizeof builtin[0])
+#define MAX_REGISTERED 256
+
+static sb_attention_kernel registered[MAX_REGISTERED];
+static size_t registered_count;
+
+size_t sb_attention_kernel_count(void) { return BUILTIN_COUNT + registered_count; }
+
+const sb_attention_kernel *sb_attention_kernel_at(size_t i)
+{
+    if (i < BUILTIN_COUNT)
+        return &builtin[i];
+    i -= BUILTIN_COUNT;
+    return i < registered_count ? &registered[i] : NULL;
+}
+
+const sb_attention_kernel *sb_attention_kernel_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
+        const sb_attention_kernel *k = sb_attention_kernel_at(i);
+        if (strcmp(k->name, name) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+sb_status sb_attention_register(const sb_attention_kernel *k)
+{
+    if (!k || !k->name || !k->name[0] || !k->isa || !k->algorithm || !k->supported || !k->fn ||
+        !k->bound_text)
+        return SB_EINVAL;
+    if (sb_attention_kernel_find(k->name))
+        return SB_EINVAL;
+    if (registered_count == MAX_REGISTERED)
+        return SB_ENOMEM;
+    registered[registered_count] = *k;
+    registered[registered_count].flags |= SB_KERNEL_PLUGIN;
+    registered_count++;
+    return SB_OK;
+}
+
+/* Dispatch: the flash kernel of the best ISA the CPU runs natively, or the one SINKBENCH_ISA names. */
+static const char *const isa_order[] = {"avx512", "avx2", "sse2", "neon", "scalar"};
+static const sb_attention_kernel *chosen;
+static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+
+static void resolve(void)
+{
+    const char *want = getenv("SINKBENCH_ISA");
+    for (size_t i = 0; i < sizeof isa_order / sizeof isa_order[0]; i++) {
+        if (want && *want && strcmp(want, isa_order[i]) != 0)
+            continue;
+        for (size_t k = 0; k < BUILTIN_COUNT; k++) {
+            const sb_attention_kernel *c = &builtin[k];
+            if (strcmp(c->algorithm, "flash") == 0 && strcmp(c->isa, isa_order[i]) == 0 && c->supported() &&
+                !(c->flags & SB_KERNEL_EMULATED)) {
+                chosen = c;
+                return;
+            }
+        }
+    }
+}
+
+const sb_attention_kernel *sb_attention_dispatch(void)
+{
+    pthread_once(&chosen_once, resolve);
+    return chosen;
+}
+
+sb_status sb_attention(const sb_attention_desc *d)
+{
+    sb_status st = sb_attention_check(d);
+    if (st != SB_OK)
+        return st;
+    const sb_attention_kernel *k = sb_attention_dispatch();
+    return k ? k->fn(d) : SB_EUNSUPPORTED;
+}
