@@ -7,10 +7,6 @@
 #include "attention/attention_internal.h"
 #include "attention/attention_kernels.h"
 
-/* Relative error of the binary32 exp the flash kernels use, in units of 2^-24 (the libm expf of the
- * merge is within 1). */
-#define FLASH_EXP_ULP 4.0
-
 double sb_attention_bound_reference(const sb_attention_desc *d, double score_size)
 {
     (void)d;
@@ -39,8 +35,8 @@ double sb_attention_bound_flash(const sb_attention_desc *d, double score_size)
     double chunk = ceil(n / S);
     /* depth of the sums: within a block, across a chunk's blocks (two key ranges), across chunks */
     double L = B + ceil(chunk / B) + S + 2.0;
-    /* lazy rescale: weights up to e^T and a maximum up to T stale, on both sides of the quotient;
-     * exp of weights, rescales and the merge on both sides; products, rescales, reciprocal */
-    return 2.0 * L + score_term(d, score_size) + 2.0 * log(n + 1.0) + 4.0 * SB_ATTN_RESCALE_T +
-           8.0 * FLASH_EXP_ULP + 16.0;
+    /* on each side of the quotient: exp of an exact difference (1), the lazy rescales (2, weighted
+     * by the mass they touch), the merge factor and its product (2), unfused products (1); then the
+     * reciprocal and its product (2), and slack for second-order terms */
+    return 2.0 * L + score_term(d, score_size) + 16.0;
 }

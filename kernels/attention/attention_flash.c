@@ -3,150 +3,466 @@
  * SB_ATTN_BLOCK: scores, online softmax with a lazy rescale, weighted sum of V. The driver
  * (attention_flash_driver.c) merges chunks with the sink and runs the threads.
  *
- * Per block and row: s_j = scale * (q . k_j) + mask_j over the visible keys; the running maximum m is
- * raised to the block maximum only when that exceeds m by more than SB_ATTN_RESCALE_T (then l and acc
- * are rescaled by exp(m_old - m_new)); w_j = exp(s_j - m) <= e^T; l += sum w; acc += sum w_j v_j, both
- * summed within the block first (so the sums' depth is B + blocks, not n). Masked (row, key) pairs are
- * skipped, so a masked key's v is never read into a row; a visible score that is not finite flags the
- * row for the binary64 evaluation (docs/numerics.md decides NaN / +inf rows there). */
+ * Per block and row:
+ *   s_j = scale * (q . k_j) + mask_j over the visible keys (the others are "dead": never used);
+ *   the reference m is an upper bound of the scores seen: when a block's maximum exceeds it, m
+ *   becomes that maximum + SB_ATTN_RESCALE_T and l, acc are rescaled by exp(m_old - m_new); so m
+ *   moves rarely (at most once per e^8 of growth) and every exp argument is <= 0;
+ *   w_j = exp(s_j - m) with s_j - m exact (sb_vexp_diff); l += sum w; acc += sum w_j v_j, both
+ *   summed within the block first (the sums' depth is B + blocks, not n).
+ * A visible score that is not finite, or a reference beyond the exp's range (|m| > 2^27), flags the
+ * row: the driver recomputes it in binary64 (docs/numerics.md decides NaN and +inf rows there).
+ *
+ * Streaming: block b's scores and block b-1's weighted sum of V run in one loop over key pairs, so
+ * the K and the V streams are both read sequentially and concurrently (decode is memory-bound), and
+ * the next block's rows are prefetched meanwhile. Micro-kernels: scores for up to 4 rows x 2 keys
+ * per pass over d (8 accumulators; each k vector feeds 4 rows, each q vector 2 keys), reduced four
+ * at a time; w v for up to 4 rows and 2 keys per pass over d, into the block's partial sums (L1).
+ * KV are converted on load (attention_vec.h). */
 #include <math.h>
 #include <string.h>
 
 #include "attention/attention_internal.h"
 #include "attention/attention_kernels.h"
+#include "attention/attention_vec.h"
+#include "simd/exp_f32.h"
 
-#define SB_ATTN_CAT_(a, b) a##b
-#define SB_ATTN_CAT(a, b) SB_ATTN_CAT_(a, b)
+#define INLINE static inline __attribute__((always_inline))
 
-enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS };
+enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS, W = SB_VW };
+
+/* One block of keys: its rows' addresses, and per tile row its scores, then weights, and dead keys. */
+typedef struct block_buf {
+    size_t j0, jb;
+    int any_dead;
+    const void *kr[B], *vr[B];
+    float w[ROWS][B];
+    uint64_t dead[ROWS]; /* bit jj: key j0 + jj is not used by the row (masked, or the row is flagged) */
+} block_buf;
 
 typedef struct tile_state {
     const sb_attention_desc *d;
-    size_t R, hd;
+    size_t R, hd, g, row_bytes;
     const float *q[ROWS];
     const float *mask[ROWS];
     sb_attn_vis vis[ROWS];
     float m[ROWS], l[ROWS];
     int flag[ROWS];
     float *acc[ROWS];
+    block_buf buf[2];
+    float tmp[ROWS * SB_ATTENTION_MAX_HEAD_DIM]; /* a block's partial sums of w v, row by row */
 } tile_state;
 
-static float dot(const float *q, sb_kv_type t, const void *krow, size_t hd)
+INLINE sb_vf load_kv(const int kv, const void *row, size_t c)
 {
-    float s = 0.0f;
-    for (size_t c = 0; c < hd; c++)
-        s += q[c] * sb_attn_kv_at(t, krow, c);
-    return s;
+    if (kv == SB_KV_F16)
+        return sb_vf_load_f16((const uint16_t *)row + c);
+    if (kv == SB_KV_BF16)
+        return sb_vf_load_bf16((const uint16_t *)row + c);
+    return sb_vf_loadu((const float *)row + c);
 }
 
-/* One block of keys [j0, j0 + jb) of KV head g for every row of the tile. */
-static void block(tile_state *ts, size_t g, size_t j0, size_t jb)
+INLINE float load_kv1(const int kv, const void *row, size_t c)
+{
+    if (kv == SB_KV_F16)
+        return sb_f16_to_f32(((const uint16_t *)row)[c]);
+    if (kv == SB_KV_BF16)
+        return sb_bf16_to_f32(((const uint16_t *)row)[c]);
+    return ((const float *)row)[c];
+}
+
+static inline void prefetch_row(const void *row, size_t bytes)
+{
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch((const char *)row + o, 0, 2);
+}
+
+/* ---- scores ------------------------------------------------------------------------------------- */
+
+/* Row r0 + r's raw dot products with keys jj and jj + 1 (k1 may repeat k0 for an odd tail). */
+INLINE void dot2(const int kv, const int NR, tile_state *ts, size_t r0, block_buf *b, size_t jj, int pair)
+{
+    const size_t hd = ts->hd;
+    const void *k0 = b->kr[jj], *k1 = b->kr[jj + (size_t)pair];
+    const float *q[4];
+    sb_vf a0[4], a1[4];
+    for (int r = 0; r < 4; r++) {
+        a0[r] = a1[r] = sb_vf_zero();
+        q[r] = r < NR ? ts->q[r0 + r] : NULL;
+    }
+    size_t c = 0;
+    for (; c + W <= hd; c += W) {
+        sb_vf x0 = load_kv(kv, k0, c), x1 = load_kv(kv, k1, c);
+        for (int r = 0; r < NR; r++) {
+            sb_vf qv = sb_vf_loadu(q[r] + c);
+            a0[r] = sb_vf_fma(qv, x0, a0[r]);
+            a1[r] = sb_vf_fma(qv, x1, a1[r]);
+        }
+    }
+    float t0[4], t1[4];
+    sb_vf_hsum4(a0[0], a0[1], a0[2], a0[3], t0);
+    sb_vf_hsum4(a1[0], a1[1], a1[2], a1[3], t1);
+    for (; c < hd; c++) {
+        float y0 = load_kv1(kv, k0, c), y1 = load_kv1(kv, k1, c);
+        for (int r = 0; r < NR; r++) {
+            t0[r] += q[r][c] * y0;
+            t1[r] += q[r][c] * y1;
+        }
+    }
+    for (int r = 0; r < NR; r++) {
+        b->w[r0 + r][jj] = t0[r];
+        if (pair)
+            b->w[r0 + r][jj + 1] = t1[r];
+    }
+}
+
+/* Every row group's dot products with keys jj (and jj + 1). */
+INLINE void dots(const int kv, tile_state *ts, block_buf *b, size_t jj, int pair)
+{
+    size_t r0 = 0;
+    for (; r0 + 4 <= ts->R; r0 += 4)
+        dot2(kv, 4, ts, r0, b, jj, pair);
+    switch (ts->R - r0) {
+    case 3: dot2(kv, 3, ts, r0, b, jj, pair); break;
+    case 2: dot2(kv, 2, ts, r0, b, jj, pair); break;
+    case 1: dot2(kv, 1, ts, r0, b, jj, pair); break;
+    default: break;
+    }
+}
+
+/* Scale, mask, visibility and finiteness of row r's raw scores in block b. */
+static void finish_scores(tile_state *ts, block_buf *b, size_t r)
 {
     const sb_attention_desc *d = ts->d;
-    const size_t R = ts->R, hd = ts->hd;
-    float w[ROWS][B];
-    unsigned char live[ROWS][B];
-    int any_dead = 0;
-
-    /* scores, with structural masks, the additive mask and the finiteness check */
-    for (size_t r = 0; r < R; r++) {
-        const sb_attn_vis *v = &ts->vis[r];
-        int full = (j0 >= v->lo && j0 + jb <= v->hi) || j0 + jb <= v->sink_end;
-        for (size_t jj = 0; jj < jb; jj++) {
-            size_t j = j0 + jj;
-            float mk = ts->mask[r] ? ts->mask[r][j] : 0.0f;
-            live[r][jj] = 0;
-            w[r][jj] = -INFINITY;
-            if ((!full && !sb_attn_vis_has(v, j)) || mk == -INFINITY) {
-                any_dead = 1;
-                continue;
+    const sb_attn_vis *v = &ts->vis[r];
+    const size_t j0 = b->j0, jb = b->jb;
+    const float *mk = ts->mask[r] ? ts->mask[r] + j0 : NULL;
+    float *w = b->w[r];
+    int full = (j0 >= v->lo && j0 + jb <= v->hi) || j0 + jb <= v->sink_end;
+    sb_vf scale = sb_vf_set1(d->scale), bad = sb_vf_zero(), ninf = sb_vf_set1(-INFINITY);
+    int any_masked = 0;
+    size_t jj = 0;
+    for (; jj + W <= jb; jj += W) {
+        sb_vf s = sb_vf_mul(sb_vf_loadu(w + jj), scale);
+        if (mk) {
+            sb_vf m = sb_vf_loadu(mk + jj);
+            any_masked |= sb_vm_any(sb_vf_eq(m, ninf));
+            s = sb_vf_add(s, m);
+        }
+        bad = sb_vf_add(bad, sb_vf_sub(s, s)); /* NaN once any lane is infinite or NaN */
+        sb_vf_storeu(w + jj, s);
+    }
+    float badf = sb_vf_reduce_add(bad);
+    for (; jj < jb; jj++) {
+        float s = w[jj] * d->scale;
+        if (mk) {
+            any_masked |= mk[jj] == -INFINITY;
+            s += mk[jj];
+        }
+        badf += s - s;
+        w[jj] = s;
+    }
+    uint64_t dead = 0;
+    if (!full || any_masked || isnan(badf)) {
+        for (jj = 0; jj < jb; jj++) {
+            if ((!full && !sb_attn_vis_has(v, j0 + jj)) || (mk && mk[jj] == -INFINITY)) {
+                dead |= (uint64_t)1 << jj;
+                w[jj] = -INFINITY;
+            } else if (!isfinite(w[jj])) {
+                ts->flag[r] = 1; /* the binary64 evaluation decides this row */
+                dead |= (uint64_t)1 << jj;
+                w[jj] = -INFINITY;
             }
-            float s = d->scale * dot(ts->q[r], d->kv_type, sb_attn_k_row(d, g, j), hd) + mk;
-            if (!isfinite(s)) {
-                ts->flag[r] = 1; /* decided by the binary64 row evaluation */
-                any_dead = 1;
-                continue;
-            }
-            w[r][jj] = s;
-            live[r][jj] = 1;
         }
     }
+    b->dead[r] = dead;
+    b->any_dead |= dead != 0;
+}
 
-    /* online softmax: lazy rescale, weights, block sum of the weights */
-    for (size_t r = 0; r < R; r++) {
-        float bm = -INFINITY;
-        for (size_t jj = 0; jj < jb; jj++)
-            bm = w[r][jj] > bm ? w[r][jj] : bm;
-        if (bm > -INFINITY && (ts->m[r] == -INFINITY || bm > ts->m[r] + SB_ATTN_RESCALE_T)) {
-            if (ts->m[r] > -INFINITY) {
-                float a = expf(ts->m[r] - bm);
-                ts->l[r] *= a;
-                for (size_t c = 0; c < hd; c++)
-                    ts->acc[r][c] *= a;
-            }
-            ts->m[r] = bm;
-        }
-        float bl = 0.0f;
-        for (size_t jj = 0; jj < jb; jj++) {
-            w[r][jj] = live[r][jj] ? expf(w[r][jj] - ts->m[r]) : 0.0f;
-            bl += w[r][jj];
-        }
-        ts->l[r] += bl;
+/* Online softmax step of row r over block b: lazy rescale, weights, their block sum. */
+static void online_row(tile_state *ts, block_buf *b, size_t r)
+{
+    const size_t jb = b->jb;
+    float *w = b->w[r];
+    sb_vf vmax = sb_vf_set1(-INFINITY);
+    size_t jj = 0;
+    for (; jj + W <= jb; jj += W)
+        vmax = sb_vf_max(vmax, sb_vf_loadu(w + jj));
+    float bm = sb_vf_reduce_max(vmax);
+    for (; jj < jb; jj++)
+        bm = w[jj] > bm ? w[jj] : bm;
+    if (bm == -INFINITY || ts->flag[r]) { /* nothing visible here, or the row is recomputed anyway */
+        memset(w, 0, jb * sizeof(float));
+        b->dead[r] = ~(uint64_t)0;
+        b->any_dead = 1;
+        return;
     }
+    sb_vexp_table tab = sb_vexp_table_load(&sb_exp_table_unit);
+    if (bm > ts->m[r]) {
+        float m_new = bm + SB_ATTN_RESCALE_T;
+        if (!(fabsf(m_new) <= SB_EXP_MAX_SHIFT)) {
+            ts->flag[r] = 1; /* scores beyond the exp's exact-difference range: binary64 */
+            memset(w, 0, jb * sizeof(float));
+            b->dead[r] = ~(uint64_t)0;
+            b->any_dead = 1;
+            return;
+        }
+        if (ts->m[r] > -INFINITY) {
+            float a = sb_vf_reduce_max(
+                sb_vexp_diff(sb_vf_set1(ts->m[r]), sb_vf_set1(-m_new), sb_vf_set1(sb_exp_x_floor(m_new)), &tab));
+            ts->l[r] *= a;
+            float *acc = ts->acc[r];
+            size_t c = 0;
+            for (; c + W <= ts->hd; c += W)
+                sb_vf_storeu(acc + c, sb_vf_mul(sb_vf_loadu(acc + c), sb_vf_set1(a)));
+            for (; c < ts->hd; c++)
+                acc[c] *= a;
+        }
+        ts->m[r] = m_new;
+    }
+    sb_vf neg_m = sb_vf_set1(-ts->m[r]), x_floor = sb_vf_set1(sb_exp_x_floor(ts->m[r]));
+    sb_vf sum = sb_vf_zero();
+    for (jj = 0; jj + W <= jb; jj += W) {
+        sb_vf e = sb_vexp_diff(sb_vf_loadu(w + jj), neg_m, x_floor, &tab);
+        sb_vf_storeu(w + jj, e);
+        sum = sb_vf_add(sum, e);
+    }
+    float bl = sb_vf_reduce_add(sum);
+    for (; jj < jb; jj++) {
+        float e = sb_vf_reduce_max(sb_vexp_diff(sb_vf_set1(w[jj]), neg_m, x_floor, &tab));
+        w[jj] = e;
+        bl += e;
+    }
+    ts->l[r] += bl;
+}
 
-    /* acc += sum_j w_j v_j, summed within the block first */
-    const void *vrow[B];
-    for (size_t jj = 0; jj < jb; jj++)
-        vrow[jj] = sb_attn_v_row(d, g, j0 + jj);
-    for (size_t r = 0; r < R; r++)
-        for (size_t c = 0; c < hd; c++) {
+/* ---- weighted sum of V ---------------------------------------------------------------------------- */
+
+/* acc_r[c .. c + 2W) += sum_jj w[r][jj] v_jj[c .. c + 2W) for rows r0 .. r0 + NR - 1: the block's
+ * sum is formed in registers, then joins the running sum once. */
+INLINE void pv_cols(const int kv, const int NR, tile_state *ts, size_t r0, const block_buf *b, size_t c)
+{
+    sb_vf t0[4], t1[4];
+    for (int r = 0; r < NR; r++)
+        t0[r] = t1[r] = sb_vf_zero();
+    for (size_t jj = 0; jj < b->jb; jj++) {
+        sb_vf x0 = load_kv(kv, b->vr[jj], c), x1 = load_kv(kv, b->vr[jj], c + W);
+        for (int r = 0; r < NR; r++) {
+            sb_vf wb = sb_vf_set1(b->w[r0 + r][jj]);
+            t0[r] = sb_vf_fma(wb, x0, t0[r]);
+            t1[r] = sb_vf_fma(wb, x1, t1[r]);
+        }
+    }
+    for (int r = 0; r < NR; r++) {
+        float *a = ts->acc[r0 + r] + c;
+        sb_vf_storeu(a, sb_vf_add(sb_vf_loadu(a), t0[r]));
+        sb_vf_storeu(a + W, sb_vf_add(sb_vf_loadu(a + W), t1[r]));
+    }
+}
+
+/* The columns pv_cols does not cover (fewer than 2W left), every row. */
+INLINE void pv_tail(const int kv, tile_state *ts, const block_buf *b, size_t c0)
+{
+    const size_t hd = ts->hd;
+    for (size_t r = 0; r < ts->R; r++) {
+        size_t c = c0;
+        for (; c + W <= hd; c += W) {
+            sb_vf t = sb_vf_zero();
+            for (size_t jj = 0; jj < b->jb; jj++)
+                t = sb_vf_fma(sb_vf_set1(b->w[r][jj]), load_kv(kv, b->vr[jj], c), t);
+            sb_vf_storeu(ts->acc[r] + c, sb_vf_add(sb_vf_loadu(ts->acc[r] + c), t));
+        }
+        for (; c < hd; c++) {
             float t = 0.0f;
-            for (size_t jj = 0; jj < jb; jj++)
-                if (!any_dead || live[r][jj])
-                    t += w[r][jj] * sb_attn_kv_at(d->kv_type, vrow[jj], c);
+            for (size_t jj = 0; jj < b->jb; jj++)
+                t += b->w[r][jj] * load_kv1(kv, b->vr[jj], c);
             ts->acc[r][c] += t;
         }
+    }
 }
+
+INLINE void pv_unit(const int kv, tile_state *ts, const block_buf *b, size_t r0, size_t c)
+{
+    switch (ts->R - r0 < 4 ? ts->R - r0 : 4) {
+    case 4: pv_cols(kv, 4, ts, r0, b, c); break;
+    case 3: pv_cols(kv, 3, ts, r0, b, c); break;
+    case 2: pv_cols(kv, 2, ts, r0, b, c); break;
+    default: pv_cols(kv, 1, ts, r0, b, c); break;
+    }
+}
+
+/* Blocks with dead keys (mask, window and causal boundaries): row by row, skipping them, so that a
+ * masked key's v never reaches the row. */
+INLINE void pv_sparse(const int kv, tile_state *ts, const block_buf *b)
+{
+    const size_t hd = ts->hd;
+    for (size_t r = 0; r < ts->R; r++) {
+        float *t = ts->tmp + r * hd;
+        for (size_t jj = 0; jj < b->jb; jj++) {
+            if (b->dead[r] >> jj & 1u)
+                continue;
+            sb_vf wb = sb_vf_set1(b->w[r][jj]);
+            size_t c = 0;
+            for (; c + W <= hd; c += W)
+                sb_vf_storeu(t + c, sb_vf_fma(wb, load_kv(kv, b->vr[jj], c), sb_vf_loadu(t + c)));
+            for (; c < hd; c++)
+                t[c] += b->w[r][jj] * load_kv1(kv, b->vr[jj], c);
+        }
+    }
+}
+
+/* acc_r += tmp_r (the block's sum joins the running sum once), and tmp is cleared. */
+static void tmp_flush(tile_state *ts)
+{
+    const size_t hd = ts->hd;
+    for (size_t r = 0; r < ts->R; r++) {
+        float *a = ts->acc[r], *t = ts->tmp + r * hd;
+        size_t c = 0;
+        for (; c + W <= hd; c += W) {
+            sb_vf_storeu(a + c, sb_vf_add(sb_vf_loadu(a + c), sb_vf_loadu(t + c)));
+            sb_vf_storeu(t + c, sb_vf_zero());
+        }
+        for (; c < hd; c++) {
+            a[c] += t[c];
+            t[c] = 0.0f;
+        }
+    }
+}
+
+/* ---- the pipeline --------------------------------------------------------------------------------- */
+
+/* Scores of block cur (may be NULL) and the weighted sum of V of block prev (may be NULL), with the
+ * next block (next_k, next_v, n_next rows) prefetched meanwhile; then cur's weights. The work on
+ * prev (row groups x column pairs, each a pass over prev's keys) is interleaved with cur's key pairs,
+ * so that both streams advance together. */
+INLINE void step(const int kv, tile_state *ts, block_buf *cur, block_buf *prev, const void *const *next_k,
+                 const void *const *next_v, size_t n_next)
+{
+    const size_t hd = ts->hd, ncur = cur ? cur->jb : 0;
+    size_t dense = prev && !prev->any_dead, groups = (ts->R + 3) / 4, cols = hd / (2 * W);
+    size_t units = dense ? groups * cols : 0, pairs = (ncur + 1) / 2;
+    size_t per_unit = units ? (pairs + units - 1) / units : pairs, jj = 0;
+    for (size_t u = 0; u <= units; u++) {
+        if (u < units)
+            pv_unit(kv, ts, prev, (u / cols) * 4, (u % cols) * 2 * W);
+        for (size_t e = jj + 2 * per_unit; jj < e && jj < ncur; jj += 2) {
+            if (jj < n_next) {
+                prefetch_row(next_k[jj], ts->row_bytes);
+                prefetch_row(next_v[jj], ts->row_bytes);
+            }
+            if (jj + 1 < n_next) {
+                prefetch_row(next_k[jj + 1], ts->row_bytes);
+                prefetch_row(next_v[jj + 1], ts->row_bytes);
+            }
+            dots(kv, ts, cur, jj, jj + 1 < ncur);
+        }
+    }
+    if (prev) {
+        if (dense) {
+            pv_tail(kv, ts, prev, cols * 2 * W);
+        } else {
+            pv_sparse(kv, ts, prev);
+            tmp_flush(ts);
+        }
+    }
+    if (cur) {
+        cur->any_dead = 0;
+        for (size_t r = 0; r < ts->R; r++) {
+            finish_scores(ts, cur, r);
+            online_row(ts, cur, r);
+        }
+    }
+}
+
+static void fill_rows(const tile_state *ts, size_t j0, size_t jb, const void **kr, const void **vr)
+{
+    for (size_t jj = 0; jj < jb; jj++) {
+        kr[jj] = sb_attn_k_row(ts->d, ts->g, j0 + jj);
+        vr[jj] = sb_attn_v_row(ts->d, ts->g, j0 + jj);
+    }
+}
+
+/* Streams blocks [a, b) of keys: block i's scores run with block i-1's values. */
+INLINE void stream(const int kv, tile_state *ts, const size_t *lo, const size_t *hi, int nr)
+{
+    block_buf *prev = NULL;
+    int slot = 0;
+    for (int k = 0; k < nr; k++)
+        for (size_t j0 = lo[k]; j0 < hi[k]; j0 += B) {
+            block_buf *cur = &ts->buf[slot];
+            cur->j0 = j0;
+            cur->jb = hi[k] - j0 < B ? hi[k] - j0 : B;
+            fill_rows(ts, cur->j0, cur->jb, cur->kr, cur->vr);
+            /* the block after cur, for prefetching */
+            size_t nj = j0 + B, nk = k;
+            if (nj >= hi[k] && k + 1 < nr)
+                nj = lo[++nk];
+            size_t n_next = nj < hi[nk] ? (hi[nk] - nj < B ? hi[nk] - nj : B) : 0;
+            const void *next_k[B], *next_v[B];
+            fill_rows(ts, nj, n_next, next_k, next_v);
+            step(kv, ts, cur, prev, next_k, next_v, n_next);
+            prev = cur;
+            slot ^= 1;
+        }
+    if (prev)
+        step(kv, ts, NULL, prev, NULL, NULL, 0);
+}
+
+static void stream_f32(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream(SB_KV_F32, ts, lo, hi, nr); }
+static void stream_f16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream(SB_KV_F16, ts, lo, hi, nr); }
+static void stream_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream(SB_KV_BF16, ts, lo, hi, nr); }
 
 static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, float *part)
 {
     const sb_attention_desc *d = p->d;
-    tile_state ts;
-    ts.d = d;
-    ts.R = t->nq * t->nh;
-    ts.hd = d->head_dim;
-    for (size_t r = 0; r < ts.R; r++) {
+    tile_state ts_storage;
+    tile_state *ts = &ts_storage;
+    ts->d = d;
+    ts->R = t->nq * t->nh;
+    ts->hd = d->head_dim;
+    ts->g = t->g;
+    ts->row_bytes = d->head_dim * sb_kv_size(d->kv_type);
+    memset(ts->tmp, 0, ts->R * ts->hd * sizeof(float));
+    for (size_t r = 0; r < ts->R; r++) {
         size_t i = t->i0 + r / t->nh, h = t->h0 + r % t->nh;
-        ts.q[r] = sb_attn_q_row(d, i, h);
-        ts.mask[r] = sb_attn_mask_row(d, i);
-        ts.vis[r] = sb_attn_visible(d, sb_attn_pos(d, i));
-        ts.m[r] = -INFINITY;
-        ts.l[r] = 0.0f;
-        ts.flag[r] = 0;
-        ts.acc[r] = part + r * p->part_stride + SB_ATTN_PART_HEADER;
-        memset(ts.acc[r], 0, ts.hd * sizeof(float));
+        ts->q[r] = sb_attn_q_row(d, i, h);
+        ts->mask[r] = sb_attn_mask_row(d, i);
+        ts->vis[r] = sb_attn_visible(d, sb_attn_pos(d, i));
+        ts->m[r] = -INFINITY;
+        ts->l[r] = 0.0f;
+        ts->flag[r] = 0;
+        ts->acc[r] = part + r * p->part_stride + SB_ATTN_PART_HEADER;
+        memset(ts->acc[r], 0, ts->hd * sizeof(float));
     }
 
-    size_t n = d->n_keys, c0 = split * p->chunk, c1 = c0 + p->chunk;
+    /* the tile's visible key ranges within this split's chunk */
+    size_t n = d->n_keys, c0 = split * p->chunk, c1 = c0 + p->chunk, lo[2], hi[2];
     c0 = c0 < n ? c0 : n;
     c1 = c1 < n ? c1 : n;
-    size_t lo[2], hi[2];
-    int nr = sb_attn_ranges(d, sb_attn_pos(d, t->i0), sb_attn_pos(d, t->i0 + t->nq - 1), lo, hi);
+    int nr = sb_attn_ranges(d, sb_attn_pos(d, t->i0), sb_attn_pos(d, t->i0 + t->nq - 1), lo, hi), m = 0;
     for (int k = 0; k < nr; k++) {
         size_t a = lo[k] > c0 ? lo[k] : c0, b = hi[k] < c1 ? hi[k] : c1;
-        for (size_t j0 = a; j0 < b; j0 += B)
-            block(&ts, t->g, j0, b - j0 < B ? b - j0 : B);
+        if (a < b) {
+            lo[m] = a;
+            hi[m++] = b;
+        }
     }
+    if (d->kv_type == SB_KV_F16)
+        stream_f16(ts, lo, hi, m);
+    else if (d->kv_type == SB_KV_BF16)
+        stream_bf16(ts, lo, hi, m);
+    else
+        stream_f32(ts, lo, hi, m);
 
-    for (size_t r = 0; r < ts.R; r++) {
+    for (size_t r = 0; r < ts->R; r++) {
         float *pr = part + r * p->part_stride;
-        pr[0] = ts.m[r];
-        pr[1] = ts.l[r];
-        pr[2] = ts.flag[r] ? 1.0f : 0.0f;
+        pr[0] = ts->m[r];
+        pr[1] = ts->l[r];
+        pr[2] = ts->flag[r] ? 1.0f : 0.0f;
     }
 }
 
-sb_status SB_ATTN_CAT(sb_attention_flash, SB_ISA_SUFFIX)(const sb_attention_desc *d)
+sb_status SB_ISA_SYMBOL(sb_attention_flash)(const sb_attention_desc *d)
 {
     return sb_attn_flash_run(d, tile);
 }

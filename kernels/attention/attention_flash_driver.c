@@ -86,14 +86,14 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
         const float *ps = part + s * split_stride;
         if (ps[0] == -INFINITY)
             continue; /* an empty or fully masked chunk contributes nothing */
-        float f = expf(ps[0] - M);
+        float f = (float)exp((double)ps[0] - (double)M); /* exact difference, one rounding */
         L += ps[1] * f;
         const float *acc = ps + SB_ATTN_PART_HEADER;
         for (size_t c = 0; c < hd; c++)
             out[c] += acc[c] * f;
     }
     if (sigma > -INFINITY)
-        L += expf(sigma - M); /* the sink enters once, here */
+        L += (float)exp((double)sigma - (double)M); /* the sink enters once, here */
     float inv = 1.0f / L;
     for (size_t c = 0; c < hd; c++)
         out[c] *= inv;

@@ -167,9 +167,10 @@ sb_status sb_attn_check(const sb_attention_desc *d, int *empty);
 
 /* ---- the flash driver -------------------------------------------------------------------------- */
 
-/* Keys per block of the online softmax, and the threshold of the lazy rescale: the running maximum
- * is only raised when a block's maximum exceeds it by more than SB_ATTN_RESCALE_T, so weights stay
- * below e^8 and the number of rescales is bounded by the score range / 8 (docs/attention.md). */
+/* Keys per block of the online softmax, and the headroom of the lazy rescale: the reference m of a
+ * row is an upper bound of its scores; when a block's maximum exceeds it, m becomes that maximum +
+ * SB_ATTN_RESCALE_T, so it moves at most once per e^8 of growth and every exp argument is <= 0
+ * (docs/attention.md). */
 #define SB_ATTN_BLOCK 64
 #define SB_ATTN_RESCALE_T 8.0f
 /* Rows (query, head pairs sharing one KV head) per tile. */

@@ -8,7 +8,7 @@
 #include "attention/attention_kernels.h"
 #include "sinkbench/cpu.h"
 
-#define FLASH_BOUND "2(64 + ceil(ceil(n/S)/64) + S + 2) + 2(d+3)A + 2ln(n+1) + 80"
+#define FLASH_BOUND "2(64 + ceil(ceil(n/S)/64) + S + 2) + 2(d+3)A + 16"
 #if defined(__x86_64__) || defined(_M_X64)
 #define NEON_FLAGS SB_KERNEL_EMULATED
 #else
