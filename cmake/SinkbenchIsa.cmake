@@ -21,8 +21,10 @@ endif()
 
 # ISAs built for this target. "neon" on x86 (and x86 ISAs on aarch64, if ever added) are SIMDe
 # emulations: correct and tested, flagged SB_KERNEL_EMULATED, never dispatched.
+# "avx512_emulated" is the AVX-512 source compiled for AVX2 + FMA, SIMDe emulating AVX-512 on top, so
+# that the AVX-512 code path is tested on CPUs without AVX-512 (it sees SB_ISA_AVX512_EMULATED).
 if(SINKBENCH_ARCH STREQUAL "x86_64")
-  set(SINKBENCH_ISAS scalar sse2 avx2 avx512 neon)
+  set(SINKBENCH_ISAS scalar sse2 avx2 avx512 avx512_emulated neon)
 elseif(SINKBENCH_ARCH STREQUAL "aarch64")
   set(SINKBENCH_ISAS scalar neon)
 else()
@@ -33,6 +35,7 @@ set(SINKBENCH_ISA_FLAGS_scalar "")
 set(SINKBENCH_ISA_FLAGS_sse2 "-msse2")
 set(SINKBENCH_ISA_FLAGS_avx2 "-mavx2;-mfma;-mf16c")
 set(SINKBENCH_ISA_FLAGS_avx512 "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mavx2;-mfma;-mf16c")
+set(SINKBENCH_ISA_FLAGS_avx512_emulated "-mavx2;-mfma;-mf16c")
 if(SINKBENCH_ARCH STREQUAL "aarch64")
   set(SINKBENCH_ISA_FLAGS_neon "")   # Advanced SIMD is baseline on aarch64
 else()
@@ -53,7 +56,9 @@ function(sinkbench_add_isa_objects prefix)
     set(t ${prefix}_${isa})
     add_library(${t} OBJECT ${ARG_SOURCES})
     target_compile_definitions(${t} PRIVATE SB_ISA_${ISA}=1 SB_ISA_NAME="${isa}" SB_ISA_SUFFIX=_${isa})
-    target_compile_options(${t} PRIVATE ${SINKBENCH_ISA_FLAGS_${isa}})
+    # -ffp-contract=off: the error-free transformations (TwoSum, Fast2Sum) in kernels/simd/ must not
+    # be fused into FMAs behind our back.
+    target_compile_options(${t} PRIVATE ${SINKBENCH_ISA_FLAGS_${isa}} -ffp-contract=off)
     target_include_directories(${t} PRIVATE
       "${PROJECT_SOURCE_DIR}/include" "${PROJECT_SOURCE_DIR}/kernels" "${PROJECT_BINARY_DIR}/include"
       "${SINKBENCH_SIMDE_INCLUDE}")

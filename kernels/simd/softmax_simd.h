@@ -1,0 +1,15 @@
+/* Baseline-compiled helpers shared by the per-ISA softmax kernels (kernels/simd/). Not installed. */
+#ifndef SINKBENCH_SIMD_SOFTMAX_SIMD_H
+#define SINKBENCH_SIMD_SOFTMAX_SIMD_H
+
+#include <stddef.h>
+
+#include "sinkbench/softmax.h"
+
+/* The rows the vector path does not take: a NaN, a +inf logit or sink, no finite logit, or a
+ * row maximum beyond 2^27 in magnitude (where x - m no longer fits the exp's argument range; such
+ * rows go to the binary64 reference, whose bound is 1 ulp). Scans x itself, so it must be called
+ * before anything is written to y. */
+sb_status sb_simd_softmax_cold(const float *x, float *y, size_t n, const sb_softmax_params *p);
+
+#endif
