@@ -61,6 +61,21 @@ void sb_cli_info_json(FILE *f)
         sb_json_object_end(&j);
     }
     sb_json_array_end(&j);
+    sb_json_key(&j, "attention_kernels");
+    sb_json_array_begin(&j);
+    for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
+        const sb_attention_kernel *k = sb_attention_kernel_at(i);
+        sb_json_object_begin(&j);
+        sb_json_kv_string(&j, "name", k->name);
+        sb_json_kv_string(&j, "isa", k->isa);
+        sb_json_kv_string(&j, "algorithm", k->algorithm);
+        sb_json_kv_string(&j, "bound", k->bound_text);
+        sb_json_kv_bool(&j, "supported", k->supported());
+        sb_json_kv_bool(&j, "emulated", (k->flags & SB_KERNEL_EMULATED) != 0);
+        sb_json_kv_bool(&j, "dispatched", k == sb_attention_dispatch());
+        sb_json_object_end(&j);
+    }
+    sb_json_array_end(&j);
     sb_json_object_end(&j);
 }
 
@@ -93,6 +108,13 @@ static void info_text(FILE *f)
         fprintf(f, "%-34s %-7s %-11s %9s  %-9s %s\n", k->name, k->isa, k->algorithm, bound,
                 k->supported() ? "yes" : "no", notes);
     }
+    fprintf(f, "\n%-34s %-7s %-11s %-9s %s\n", "attention kernel", "isa", "algorithm", "supported", "error bound");
+    for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
+        const sb_attention_kernel *k = sb_attention_kernel_at(i);
+        fprintf(f, "%-34s %-7s %-11s %-9s %s%s%s\n", k->name, k->isa, k->algorithm, k->supported() ? "yes" : "no",
+                k->bound_text, k->flags & SB_KERNEL_EMULATED ? " (emulated)" : "",
+                k == sb_attention_dispatch() ? " (dispatched)" : "");
+    }
 }
 
 static int run_info(int argc, char **argv)
@@ -117,7 +139,7 @@ const sb_command sb_cmd_info = {
     "usage: sinkbench info [--json]\n\n"
     "Prints the CPU (model and the ISA extensions found), the kernel that dispatch chooses for a few\n"
     "row lengths, and every registered softmax kernel with its ISA, algorithm, claimed ulp bound and\n"
-    "whether this CPU runs it.\n\n"
+    "whether this CPU runs it; then every attention kernel with its error bound (docs/attention.md).\n\n"
     "options:\n"
     "  --json   the same as a JSON object on stdout\n\n"
     "environment:\n"

@@ -387,6 +387,10 @@ static void test_specials(void)
     TK_CHECK(ref_out(*d, 0, 1, 0) == 0.0f, "fully masked row: 0");
     check_all("fully masked, learned sink", d);
     check_all("fully masked, no sink", &none);
+    q[0] = NAN; /* q only matters through visible keys */
+    TK_CHECK(ref_out(*d, 0, 0, 0) == 0.0f, "NaN q of a fully masked row: 0");
+    check_all("fully masked, NaN q", d);
+    q[0] = 0.1f;
     /* scale 0: every visible score is the mask */
     d->scale = 0.0f;
     check_all("scale 0", d);
@@ -394,29 +398,36 @@ static void test_specials(void)
 }
 
 /* The checker must catch a sink added once per split (the bug of adding it in every partition):
- * equivalent to a sink logit raised by ln(splits). */
+ * equivalent to a sink logit raised by ln(splits). The bound is relative to the residual mass R, so
+ * the bug is caught on sink-dominated rows too, whose outputs are tiny. */
 static void test_checker_catches_double_sink(void)
 {
-    ta_spec s = ta_default(2, 1, 32, 200, 1);
-    s.sink = SB_ATTENTION_SINK_LOGITS;
-    s.sink_gap = 0.0;
-    ta_problem p;
-    if (!ta_build(&p, &s, &rng))
-        return;
-    sb_attention_expected e;
-    if (!sb_attention_expected_init(&p.d, &e))
-        return;
-    const sb_attention_kernel *ref = sb_attention_kernel_find("attention_reference_f64");
-    const sb_attention_kernel *flash = sb_attention_dispatch();
-    sb_attention_contract_result r;
-    float *sk = (float *)(uintptr_t)p.d.sink_logits;
-    for (int h = 0; h < 2; h++)
-        sk[h] += (float)log(2.0);
-    TK_CHECK(ref->fn(&p.d) == SB_OK && !sb_attention_contract_compare(flash ? flash : ref, &p.d, &e, &r) &&
-                 strcmp(r.rule, "error bound") == 0,
-             "a double-counted sink fails the check (%s)", r.message);
-    sb_attention_expected_free(&e);
-    ta_free(&p);
+    static const double gaps[] = {0.0, 20.0, 60.0};
+    for (size_t gi = 0; gi < 3; gi++) {
+        ta_spec s = ta_default(2, 1, 32, 200, 1);
+        s.sink = SB_ATTENTION_SINK_LOGITS;
+        s.sink_gap = gaps[gi];
+        ta_problem p;
+        sb_attention_expected e;
+        if (!ta_build(&p, &s, &rng) || !sb_attention_expected_init(&p.d, &e)) {
+            TK_CHECK(0, "out of memory");
+            ta_free(&p);
+            return;
+        }
+        const sb_attention_kernel *ref = sb_attention_kernel_find("attention_reference_f64");
+        const sb_attention_kernel *flash = sb_attention_dispatch();
+        sb_attention_contract_result r;
+        TK_CHECK(flash && flash->fn(&p.d) == SB_OK && sb_attention_contract_compare(flash, &p.d, &e, &r),
+                 "gap %g: the kernel passes (%s)", gaps[gi], r.message);
+        float *sk = (float *)(uintptr_t)p.d.sink_logits;
+        for (int h = 0; h < 2; h++)
+            sk[h] += (float)log(2.0);
+        TK_CHECK(ref->fn(&p.d) == SB_OK && !sb_attention_contract_compare(flash ? flash : ref, &p.d, &e, &r) &&
+                     strcmp(r.rule, "error bound") == 0,
+                 "gap %g: a double-counted sink fails the check (%s)", gaps[gi], r.message);
+        sb_attention_expected_free(&e);
+        ta_free(&p);
+    }
 }
 
 int main(void)

@@ -1,42 +1,51 @@
-/* The error bounds the built-in attention kernels claim, as functions of the call (docs/numerics.md,
- * "Attention", derives them). Each returns c in  max|o - o_exact| <= c * 2^-24 * max|v|  (plus
- * c * 2^-149 absolute, for values near the subnormal range). score_size is the largest
- * |scale| * sum_c |q_c k_jc| + |mask_j| over the row's visible keys. */
+/* The error bounds the built-in attention kernels claim, as functions of the call (attention.h,
+ * sb_attention_bound; docs/numerics.md, "Attention", derives them). First-order terms, each counted
+ * once for the numerator and once for the denominator of the softmax quotient; the errors of both
+ * are proportional to the keys' weights, hence to the residual mass R. */
 #include <math.h>
 
 #include "attention/attention_internal.h"
 #include "attention/attention_kernels.h"
 
-double sb_attention_bound_reference(const sb_attention_desc *d, double score_size)
+sb_attention_bound sb_attention_bound_reference(const sb_attention_desc *d, double score_size)
 {
     (void)d;
     (void)score_size;
-    return 1.0; /* one rounding of a value within 2^-45 relative of the exact one */
+    sb_attention_bound b = {1.0, 0.0, 0.0}; /* one rounding of a value within 2^-44 of the exact one */
+    return b;
 }
 
-/* Scores: a dot product of d terms, the scale and the mask: (d + 3) * score_size absolute, which the
- * softmax turns into twice that relative (numerator and denominator). */
+/* Scores: a dot product of d terms, the scale and the mask: (d + 3) * score_size absolute, i.e.
+ * relative error of the weights, on both sides of the quotient. */
 static double score_term(const sb_attention_desc *d, double score_size)
 {
     return 2.0 * ((double)d->head_dim + 3.0) * score_size;
 }
 
-double sb_attention_bound_textbook(const sb_attention_desc *d, double score_size)
+sb_attention_bound sb_attention_bound_textbook(const sb_attention_desc *d, double score_size)
 {
-    double n = (double)d->n_keys;
-    /* sequential sums of n terms (numerator and denominator), exp(s - m) with s - m rounded (its
-     * mass-weighted size is at most ln(n + 1)), expf, the products and the division */
-    return 2.0 * n + score_term(d, score_size) + 2.0 * log(n + 1.0) + 6.0;
+    double n = (double)d->n_keys, sink = 0.0;
+    if (d->sink == SB_ATTENTION_SINK_LOGITS)
+        for (size_t h = 0; h < d->n_heads; h++)
+            if (isfinite(d->sink_logits[h]) && fabs((double)d->sink_logits[h]) > sink)
+                sink = fabs((double)d->sink_logits[h]);
+    /* sequential binary32 sums of n terms; s - m rounded (|s - m| <= 2 score_size + |sink|); expf,
+     * the products, the division. Weights below 2^-126 are subnormal: 2^-149 each, over l >= 1. */
+    sb_attention_bound b = {2.0 * n + score_term(d, score_size) + 2.0 * (2.0 * score_size + sink) + 6.0, 0.0,
+                            (n + 1.0) * 0x1p-149};
+    return b;
 }
 
-double sb_attention_bound_flash(const sb_attention_desc *d, double score_size)
+sb_attention_bound sb_attention_bound_flash(const sb_attention_desc *d, double score_size)
 {
     double n = (double)d->n_keys, S = d->n_splits > 1 ? (double)d->n_splits : 1.0, B = SB_ATTN_BLOCK;
-    double chunk = ceil(n / S);
-    /* depth of the sums: within a block, across a chunk's blocks (two key ranges), across chunks */
-    double L = B + ceil(chunk / B) + S + 2.0;
-    /* on each side of the quotient: exp of an exact difference (1), the lazy rescales (2, weighted
-     * by the mass they touch), the merge factor and its product (2), unfused products (1); then the
-     * reciprocal and its product (2), and slack for second-order terms */
-    return 2.0 * L + score_term(d, score_size) + 16.0;
+    double chunk = ceil(n / S); /* the merge is binary64: the split count adds nothing else */
+    /* depth of the binary32 sums: within a block, across a chunk's blocks (two key ranges) */
+    double L = B + ceil(chunk / B) + 2.0;
+    /* exp of an exact difference (1), lazy rescales (2, weighted by the mass they touch), unfused
+     * products (1), on both sides; the binary64 merge and the final rounding (1); slack for
+     * second-order terms. Subnormal weights: 2^-149 each, relative to a chunk whose largest weight
+     * is >= e^-T, i.e. at most n 2^-149 e^8 R max|v| < n 2^-137 R max|v|. */
+    sb_attention_bound b = {2.0 * L + score_term(d, score_size) + 16.0, (n + 1.0) * 0x1p-137, 0.0};
+    return b;
 }

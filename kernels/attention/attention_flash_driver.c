@@ -58,15 +58,17 @@ size_t sb_attn_flash_workspace(const sb_attention_desc *d)
     return f * sizeof(float) + 64; /* + room to align to a cache line */
 }
 
-/* Merges the splits of one row with the sink into its output row. part points at split 0's partial
- * row; split s is split_stride floats further. */
+/* Merges the splits of one row with the sink into its output row, in binary64 (S * d operations per
+ * row, nothing next to the kernel's work): the chunks' factors exp(m_s - M) and the sink's term are
+ * exact to 2^-52, so the merge adds only the final rounding, and subnormal factors lose nothing.
+ * part points at split 0's partial row; split s is split_stride floats further. */
 static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const float *part, size_t split_stride,
                        size_t splits)
 {
     const size_t hd = d->head_dim;
     const float sigma = sb_attn_sink_logit(d, h);
     int flagged = isnan(sigma) || sigma == INFINITY;
-    float M = sigma;
+    double M = sigma;
     for (size_t s = 0; s < splits; s++) {
         const float *ps = part + s * split_stride;
         flagged |= ps[2] != 0.0f;
@@ -77,26 +79,26 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
         return;
     }
     float *out = sb_attn_out_row(d, i, h);
-    for (size_t c = 0; c < hd; c++)
-        out[c] = 0.0f;
-    if (M == -INFINITY)
-        return; /* nothing visible and no sink: zeros */
-    float L = 0.0f;
+    if (M == -INFINITY) { /* nothing visible and no sink: zeros */
+        for (size_t c = 0; c < hd; c++)
+            out[c] = 0.0f;
+        return;
+    }
+    double o[SB_ATTENTION_MAX_HEAD_DIM] = {0}, L = 0.0;
     for (size_t s = 0; s < splits; s++) {
         const float *ps = part + s * split_stride;
         if (ps[0] == -INFINITY)
             continue; /* an empty or fully masked chunk contributes nothing */
-        float f = (float)exp((double)ps[0] - (double)M); /* exact difference, one rounding */
-        L += ps[1] * f;
+        double f = exp((double)ps[0] - M);
+        L += (double)ps[1] * f;
         const float *acc = ps + SB_ATTN_PART_HEADER;
         for (size_t c = 0; c < hd; c++)
-            out[c] += acc[c] * f;
+            o[c] += (double)acc[c] * f;
     }
     if (sigma > -INFINITY)
-        L += (float)exp((double)sigma - (double)M); /* the sink enters once, here */
-    float inv = 1.0f / L;
+        L += exp((double)sigma - M); /* the sink enters once, here */
     for (size_t c = 0; c < hd; c++)
-        out[c] *= inv;
+        out[c] = (float)(o[c] / L);
 }
 
 static void finish_tile(const sb_attn_plan *p, const sb_attn_tile *t, const float *parts, size_t split_stride)

@@ -141,6 +141,10 @@ typedef enum sb_attn_rule {
 } sb_attn_rule;
 sb_attn_rule sb_attn_row_f64(const sb_attention_desc *d, size_t i, size_t h, double *o);
 
+/* The same, also giving the residual mass R = sum_j p_j (1 - p_sink; 1 for +inf-mask rows, 0 for
+ * NaN and zero rows). */
+sb_attn_rule sb_attn_row_f64_mass(const sb_attention_desc *d, size_t i, size_t h, double *o, double *residual);
+
 /* The same, rounded to binary32 into the output row. */
 void sb_attn_row_f64_store(const sb_attention_desc *d, size_t i, size_t h);
 

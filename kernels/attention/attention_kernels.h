@@ -12,11 +12,12 @@ sb_status sb_attention_flash_scalar(const sb_attention_desc *d);
 sb_status sb_attention_flash_sse2(const sb_attention_desc *d);
 sb_status sb_attention_flash_avx2(const sb_attention_desc *d);
 sb_status sb_attention_flash_avx512(const sb_attention_desc *d);
+sb_status sb_attention_flash_avx512_emulated(const sb_attention_desc *d);
 sb_status sb_attention_flash_neon(const sb_attention_desc *d);
 
 /* Error bounds (attention.h, sb_attention_bound_fn; derived in docs/numerics.md). */
-double sb_attention_bound_reference(const sb_attention_desc *d, double score_size);
-double sb_attention_bound_textbook(const sb_attention_desc *d, double score_size);
-double sb_attention_bound_flash(const sb_attention_desc *d, double score_size);
+sb_attention_bound sb_attention_bound_reference(const sb_attention_desc *d, double score_size);
+sb_attention_bound sb_attention_bound_textbook(const sb_attention_desc *d, double score_size);
+sb_attention_bound sb_attention_bound_flash(const sb_attention_desc *d, double score_size);
 
 #endif

@@ -8,31 +8,36 @@
 #include "attention/attention_kernels.h"
 #include "sinkbench/cpu.h"
 
-#define FLASH_BOUND "2(64 + ceil(ceil(n/S)/64) + S + 2) + 2(d+3)A + 16"
-#if defined(__x86_64__) || defined(_M_X64)
-#define NEON_FLAGS SB_KERNEL_EMULATED
-#else
-#define NEON_FLAGS 0u
-#endif
+#define FLASH_BOUND "(2(64 + ceil(ceil(n/S)/64) + 2) + 2(d+3)A + 16) u R max|v| + (n+1) 2^-137 R max|v|"
 
 static const sb_attention_kernel builtin[] = {
     /* name                       isa       algorithm    supported               fn                           bound */
     {"attention_reference_f64", "scalar", "reference", sb_cpu_supports_scalar, sb_attention_reference_f64,
-     sb_attention_bound_reference, "1", 0},
+     sb_attention_bound_reference, "u R max|v|", 0},
     {"attention_scalar_f32", "scalar", "textbook", sb_cpu_supports_scalar, sb_attention_scalar_f32,
-     sb_attention_bound_textbook, "2n + 2(d+3)A + 2ln(n+1) + 6", 0},
-    {"attention_flash_scalar", "scalar", "flash", sb_cpu_supports_scalar, sb_attention_flash_scalar,
-     sb_attention_bound_flash, FLASH_BOUND, 0},
-#if defined(__x86_64__) || defined(_M_X64)
-    {"attention_flash_sse2", "sse2", "flash", sb_cpu_supports_sse2, sb_attention_flash_sse2,
-     sb_attention_bound_flash, FLASH_BOUND, 0},
-    {"attention_flash_avx2", "avx2", "flash", sb_cpu_supports_avx2, sb_attention_flash_avx2,
-     sb_attention_bound_flash, FLASH_BOUND, 0},
-    {"attention_flash_avx512", "avx512", "flash", sb_cpu_supports_avx512, sb_attention_flash_avx512,
-     sb_attention_bound_flash, FLASH_BOUND, 0},
+     sb_attention_bound_textbook, "(2n + 2(d+5)A + 2 max|sink| + 6) u R max|v| + (n+1) 2^-149 max|v|", 0},
+    /* attention_flash.c, one copy per ISA built (cmake/SinkbenchIsa.cmake) */
+#define FLASH(isa, isa_name, supported, flags) \
+    {"attention_flash_" #isa, isa_name, "flash", supported, sb_attention_flash_##isa, sb_attention_bound_flash, FLASH_BOUND, flags},
+    FLASH(scalar, "scalar", sb_cpu_supports_scalar, 0)
+#if defined(SB_HAVE_ISA_SSE2)
+    FLASH(sse2, "sse2", sb_cpu_supports_sse2, 0)
 #endif
-    {"attention_flash_neon", "neon", "flash", sb_cpu_supports_neon, sb_attention_flash_neon,
-     sb_attention_bound_flash, FLASH_BOUND, NEON_FLAGS},
+#if defined(SB_HAVE_ISA_AVX2)
+    FLASH(avx2, "avx2", sb_cpu_supports_avx2, 0)
+#endif
+#if defined(SB_HAVE_ISA_AVX512)
+    FLASH(avx512, "avx512", sb_cpu_supports_avx512, 0)
+#endif
+#if defined(SB_HAVE_ISA_AVX512_EMULATED)
+    FLASH(avx512_emulated, "avx512", sb_cpu_supports_avx2, SB_KERNEL_EMULATED)
+#endif
+#if defined(SB_HAVE_ISA_NEON) && defined(__aarch64__)
+    FLASH(neon, "neon", sb_cpu_supports_neon, 0)
+#elif defined(SB_HAVE_ISA_NEON)
+    FLASH(neon, "neon", sb_cpu_supports_scalar, SB_KERNEL_EMULATED)
+#endif
+#undef FLASH
 };
 
 #define BUILTIN_COUNT (sizeof builtin / sizeof builtin[0])

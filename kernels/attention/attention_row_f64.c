@@ -48,6 +48,12 @@ static void fill(double *o, size_t n, double v)
 
 sb_attn_rule sb_attn_row_f64(const sb_attention_desc *d, size_t i, size_t h, double *o)
 {
+    double residual;
+    return sb_attn_row_f64_mass(d, i, h, o, &residual);
+}
+
+sb_attn_rule sb_attn_row_f64_mass(const sb_attention_desc *d, size_t i, size_t h, double *o, double *residual)
+{
     const size_t hd = d->head_dim, g = h / sb_attn_group(d);
     const float *q = sb_attn_q_row(d, i, h), *mrow = sb_attn_mask_row(d, i);
     const double sigma = sb_attn_sink_logit(d, h);
@@ -67,6 +73,7 @@ sb_attn_rule sb_attn_row_f64(const sb_attention_desc *d, size_t i, size_t h, dou
             case KEY_MASKED: break;
             }
         }
+    *residual = 0.0;
     if (nan) {
         fill(o, hd, NAN);
         return SB_ATTN_ROW_NAN;
@@ -81,8 +88,6 @@ sb_attn_rule sb_attn_row_f64(const sb_attention_desc *d, size_t i, size_t h, dou
     fill(o, hd, 0.0);
     fill(comp, hd, 0.0);
     double M = sigma > m ? sigma : m, z = 0.0, zc = 0.0;
-    if (n_plus_inf == 0 && sigma > -INFINITY)
-        neumaier(&z, &zc, exp(sigma - M));
     for (int r = 0; r < 2; r++)
         for (size_t j = r_lo[r]; j < r_hi[r]; j++) {
             enum key_class kc = key_score(d, q, sb_attn_k_row(d, g, j), mrow ? mrow[j] : 0.0f, &s);
@@ -98,7 +103,10 @@ sb_attn_rule sb_attn_row_f64(const sb_attention_desc *d, size_t i, size_t h, dou
             for (size_t c = 0; c < hd; c++)
                 neumaier(&o[c], &comp[c], w * (double)sb_attn_kv_at(d->kv_type, vrow, c));
         }
-    double zt = z + zc;
+    double zk = z + zc, zt = zk; /* the keys' sum, then with the sink */
+    if (n_plus_inf == 0 && sigma > -INFINITY)
+        zt += exp(sigma - M);
+    *residual = zk / zt;
     for (size_t c = 0; c < hd; c++)
         o[c] = (o[c] + comp[c]) / zt;
     return n_plus_inf ? SB_ATTN_ROW_PLUS_INF : SB_ATTN_ROW_FORMULA;
