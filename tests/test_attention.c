@@ -409,9 +409,8 @@ static void test_checker_catches_double_sink(void)
         s.sink_gap = gaps[gi];
         ta_problem p;
         sb_attention_expected e;
-        if (!ta_build(&p, &s, &rng) || !sb_attention_expected_init(&p.d, &e)) {
+        if (!ta_build_expected(&p, &s, &rng, &e)) {
             TK_CHECK(0, "out of memory");
-            ta_free(&p);
             return;
         }
         const sb_attention_kernel *ref = sb_attention_kernel_find("attention_reference_f64");

@@ -58,9 +58,8 @@ static void check_problem(const ta_spec *s, int with_reference_kernels)
 {
     ta_problem p;
     sb_attention_expected e;
-    if (!ta_build(&p, s, &rng) || !sb_attention_expected_init(&p.d, &e)) {
+    if (!ta_build_expected(&p, s, &rng, &e)) {
         TK_CHECK(0, "out of memory");
-        ta_free(&p);
         return;
     }
     for (size_t ki = 0; ki < sb_attention_kernel_count(); ki++) {
@@ -167,9 +166,8 @@ static void test_splits(void)
         s.mask_neg_inf = li == 3 ? 1.0 : 0.1; /* one case fully masked */
         ta_problem p;
         sb_attention_expected e;
-        if (!ta_build(&p, &s, &rng) || !sb_attention_expected_init(&p.d, &e)) {
+        if (!ta_build_expected(&p, &s, &rng, &e)) {
             TK_CHECK(0, "out of memory");
-            ta_free(&p);
             return;
         }
         size_t rows = s.H, hd = s.d;

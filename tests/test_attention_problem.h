@@ -9,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention/attention_contract.h"
 #include "oracle/rng.h"
 #include "sinkbench/sinkbench.h"
 
-/* Sizes shrink under qemu (about 30x slower) and the sanitizers. */
+/* Sizes shrink under qemu (about 30x slower than native). */
 #if defined(SB_TEST_EMULATED)
 #define TA_BIG 0
 #else
@@ -197,6 +198,15 @@ static inline int ta_build(ta_problem *p, const ta_spec *s, sb_rng *rng)
             sk[mis + h] = (float)(top + s->sink_gap + 0.5 * sb_rng_normal(rng));
     }
     return 1;
+}
+
+/* ta_build plus the reference's expected values; 0 (everything freed) when memory runs out. */
+static inline int ta_build_expected(ta_problem *p, const ta_spec *s, sb_rng *rng, sb_attention_expected *e)
+{
+    if (ta_build(p, s, rng) && sb_attention_expected_init(&p->d, e))
+        return 1;
+    ta_free(p);
+    return 0;
 }
 
 #endif

@@ -152,6 +152,9 @@ void sb_attn_row_f64_store(const sb_attention_desc *d, size_t i, size_t h);
  * visible keys and score_size. Both 0 for a row without visible keys. */
 void sb_attn_row_sizes(const sb_attention_desc *d, size_t i, size_t h, double *v_max, double *score_size);
 
+/* Checks d, then runs row(d, i, h) for every query and head in order: the reference kernels' body. */
+sb_status sb_attn_each_row(const sb_attention_desc *d, void (*row)(const sb_attention_desc *d, size_t i, size_t h));
+
 /* ---- validation helpers ------------------------------------------------------------------------ */
 
 /* Byte ranges [lo, hi) a call reads or writes; lo == hi when the call does not use that buffer. */

@@ -4,7 +4,7 @@
 #include "attention/attention_internal.h"
 #include "attention/attention_kernels.h"
 
-sb_status sb_attention_reference_f64(const sb_attention_desc *d)
+sb_status sb_attn_each_row(const sb_attention_desc *d, void (*row)(const sb_attention_desc *d, size_t i, size_t h))
 {
     int empty;
     sb_status st = sb_attn_check(d, &empty);
@@ -12,6 +12,8 @@ sb_status sb_attention_reference_f64(const sb_attention_desc *d)
         return st;
     for (size_t i = 0; i < d->n_queries; i++)
         for (size_t h = 0; h < d->n_heads; h++)
-            sb_attn_row_f64_store(d, i, h);
+            row(d, i, h);
     return SB_OK;
 }
+
+sb_status sb_attention_reference_f64(const sb_attention_desc *d) { return sb_attn_each_row(d, sb_attn_row_f64_store); }

@@ -66,15 +66,10 @@ static int row_f32(const sb_attention_desc *d, size_t i, size_t h)
     return 1;
 }
 
-sb_status sb_attention_scalar_f32(const sb_attention_desc *d)
+static void row(const sb_attention_desc *d, size_t i, size_t h)
 {
-    int empty;
-    sb_status st = sb_attn_check(d, &empty);
-    if (st != SB_OK || empty)
-        return st;
-    for (size_t i = 0; i < d->n_queries; i++)
-        for (size_t h = 0; h < d->n_heads; h++)
-            if (!row_f32(d, i, h))
-                sb_attn_row_f64_store(d, i, h);
-    return SB_OK;
+    if (!row_f32(d, i, h))
+        sb_attn_row_f64_store(d, i, h);
 }
+
+sb_status sb_attention_scalar_f32(const sb_attention_desc *d) { return sb_attn_each_row(d, row); }
