@@ -112,12 +112,15 @@ typedef struct sb_vexp_parts {
     sb_vf hi, lo, scale;
 } sb_vexp_parts;
 
-static inline sb_vexp_parts sb_vexp_eval(sb_vf d, sb_vf dl, const sb_vexp_table *tab)
+/* The evaluation behind every entry point: magic = SB_EXP_MAGIC, or the per-row constant of the
+ * direct path (sb_vexp_row); with_lo = 0 when dl is known to be 0 (saves an operation). */
+static inline sb_vexp_parts sb_vexp_eval_(sb_vf d, sb_vf dl, sb_vf magic, const sb_vexp_table *tab, int with_lo)
 {
-    sb_vf t = sb_vf_fma(d, sb_vf_set1(SB_EXP_8_LN2), sb_vf_set1(SB_EXP_MAGIC));
-    sb_vf nf = sb_vf_sub(t, sb_vf_set1(SB_EXP_MAGIC));
+    sb_vf t = sb_vf_fma(d, sb_vf_set1(SB_EXP_8_LN2), magic);
+    sb_vf nf = sb_vf_sub(t, magic);
     sb_vf r1 = sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_HI), d); /* exact */
-    sb_vf r = sb_vf_add(r1, sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_LO), dl));
+    sb_vf r = with_lo ? sb_vf_add(r1, sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_LO), dl))
+                      : sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_LO), r1);
     sb_vi tb = sb_vf_as_vi(t);
     sb_vf th = sb_vtab8_lookup(&tab->hi, tb);
     sb_vf tl = sb_vtab8_lookup(&tab->lo, tb);
@@ -125,9 +128,14 @@ static inline sb_vexp_parts sb_vexp_eval(sb_vf d, sb_vf dl, const sb_vexp_table 
     sb_vf q = sb_vf_fma(sb_vf_mul(r, r), p, r);
     sb_vexp_parts out;
     out.hi = th;
-    out.lo = sb_vf_fma(th, q, sb_vf_fma(tl, q, tl));
+    out.lo = sb_vf_fma(th, q, tl); /* T_lo * q (< 2^-28.5 T) left out */
     out.scale = sb_vi_as_vf(SB_VI_SHL(SB_VI_SRL(tb, 3), 23));
     return out;
+}
+
+static inline sb_vexp_parts sb_vexp_eval(sb_vf d, sb_vf dl, const sb_vexp_table *tab)
+{
+    return sb_vexp_eval_(d, dl, sb_vf_set1(SB_EXP_MAGIC), tab, 1);
 }
 
 /* The largest binary32 <= m - 110: clamping x at it keeps x - m in [-126, 0] for |m| <= 2^27
@@ -165,6 +173,61 @@ static inline sb_vf sb_vexp_diff(sb_vf x, sb_vf neg_m, sb_vf x_floor, const sb_v
     sb_vf dl, d = sb_vf_two_sum(sb_vf_max(x_floor, x), neg_m, &dl);
     sb_vexp_parts e = sb_vexp_eval(d, dl, tab);
     return sb_vf_mul(sb_vf_mul(sb_vf_add(e.hi, e.lo), e.scale), sb_vf_set1(SB_EXP_2M64));
+}
+
+/* exp(x - m) * c for a whole row: x <= m (any x, -inf included), one maximum m with
+ * |m| <= SB_EXP_MAX_SHIFT, one binary64 factor c (e.g. 2^-64 / sum).
+ *
+ * Two ways to make x - m exact, chosen per row by sb_vexp_row_make:
+ *   direct (fused FMA and |m| <= SB_EXP_DIRECT_MAX): exp(x - m) = exp(x) e^-m, and x itself is
+ *     reduced: N = round(x 8/ln2) with the per-row magic constant 1.5*2^23 + 8*(191 - K),
+ *     K = round(m/ln2), so that 2^(k - K + 64) comes out of the same bit pattern; 2^K e^-m c sits in
+ *     the table. x - N*C_HI is exact under FMA for |x| <= 2^16 + 128 (both on the 2^-27 grid,
+ *     |result| < 2^-3). No subtraction of m at all.
+ *   two_sum (otherwise): d + dl = x - m exactly (TwoSum), then exp(d + dl).
+ * Both give (hi + lo) * scale == exp(x - m) * c * 2^64 within 2^-26.9 before rounding hi + lo.
+ * sb_vexp_row_eval must be called with direct equal to row->direct and a constant, so that the
+ * compiler keeps one path per loop: if (row.direct) loop(.., 1); else loop(.., 0); */
+#define SB_EXP_DIRECT_MAX 65536.0f /* 2^16 */
+
+typedef struct sb_vexp_row {
+    sb_vf magic, x_floor, neg_m;
+    sb_vexp_table tab;
+    int direct;
+} sb_vexp_row;
+
+static inline sb_vexp_row sb_vexp_row_make(float m, double c)
+{
+    sb_vexp_row row;
+    sb_exp_table_f32 t;
+    row.x_floor = sb_vf_set1(sb_exp_x_floor(m));
+    row.neg_m = sb_vf_set1(-m);
+#if SB_VEC_FUSED_FMA
+    row.direct = fabsf(m) <= SB_EXP_DIRECT_MAX;
+#else
+    row.direct = 0; /* x - N*C_HI is exact only for small N without FMA */
+#endif
+    if (row.direct) {
+        double k = nearbyint((double)m * 0x1.71547652b82fep+0); /* K = round(m / ln2) */
+        /* 2^K e^-m = exp(K ln2 - m): ln2 split so that K*ln2_hi (|K| < 2^17, 36-bit ln2_hi) and the
+         * subtraction (Sterbenz) are exact; the result is within about 1 ulp of binary64 */
+        double e = exp((k * 0x1.62e42fefa0000p-1 - (double)m) + k * 0x1.cf79abc9e3b3ap-40);
+        row.magic = sb_vf_set1(0x1.8p23f + (float)(8.0 * (191.0 - k)));
+        t = sb_exp_table_scaled(e * c);
+    } else {
+        row.magic = sb_vf_set1(SB_EXP_MAGIC);
+        t = sb_exp_table_scaled(c);
+    }
+    row.tab = sb_vexp_table_load(&t);
+    return row;
+}
+
+static inline sb_vexp_parts sb_vexp_row_eval(sb_vf x, const sb_vexp_row *row, int direct)
+{
+    if (direct)
+        return sb_vexp_eval_(sb_vf_max(row->x_floor, x), sb_vf_zero(), row->magic, &row->tab, 0);
+    sb_vf dl, d = sb_vf_two_sum(sb_vf_max(row->x_floor, x), row->neg_m, &dl);
+    return sb_vexp_eval_(d, dl, row->magic, &row->tab, 1);
 }
 
 #endif

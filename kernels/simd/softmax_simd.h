@@ -12,4 +12,7 @@
  * before anything is written to y. */
 sb_status sb_simd_softmax_cold(const float *x, float *y, size_t n, const sb_softmax_params *p);
 
+/* Non-zero when x[0..n) holds a NaN. */
+int sb_simd_has_nan(const float *x, size_t n);
+
 #endif

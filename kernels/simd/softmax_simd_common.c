@@ -17,3 +17,11 @@ sb_status sb_simd_softmax_cold(const float *x, float *y, size_t n, const sb_soft
         return SB_OK;
     return sb_softmax_reference_f64(x, y, n, p);
 }
+
+int sb_simd_has_nan(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isnan(x[i]))
+            return 1;
+    return 0;
+}

@@ -26,7 +26,9 @@
  *   sb_vi_*                   32-bit integer add/sub/and, shifts by constants (SB_VI_SHL/SB_VI_SRL),
  *                             bit casts sb_vf_as_vi / sb_vi_as_vf
  *   sb_vtab8_load/lookup      an 8-entry float table held in registers, indexed by the low 3 bits
- *   sb_vacc64_*               SB_VW binary64 partial sums fed with binary32 lanes (exact conversion)
+ *   sb_vacc64_*               SB_VW binary64 partial sums fed with binary32 lanes (exact conversion);
+ *                             zero, add, add_mem (SB_VW floats read from memory), merge (lane-wise
+ *                             sum of two), scale, sum
  *   sb_vf_mul_f64(v, r)       each lane v*r computed in binary64 (r a double), then rounded to binary32:
  *                             within 0.5 + 2^-29 ulp of the exact product
  *
@@ -109,6 +111,8 @@ static inline sb_vf sb_vtab8_lookup(const sb_vtab8 *t, sb_vi idx) { return t->t[
 static inline sb_vacc64 sb_vacc64_zero(void) { sb_vacc64 a = {0.0}; return a; }
 static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v) { a.s += (double)v; return a; }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f) { a.s *= f; return a; }
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p) { a.s += (double)*p; return a; }
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b) { a.s += b.s; return a; }
 static inline double sb_vacc64_sum(sb_vacc64 a) { return a.s; }
 static inline sb_vf sb_vf_mul_f64(sb_vf v, double r) { return (float)((double)v * r); }
 
@@ -189,6 +193,13 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
 {
     a.lo = simde_mm_add_pd(a.lo, simde_mm_cvtps_pd(v));
     a.hi = simde_mm_add_pd(a.hi, simde_mm_cvtps_pd(simde_mm_movehl_ps(v, v)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p) { return sb_vacc64_add(a, sb_vf_loadu(p)); }
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_mm_add_pd(a.lo, b.lo);
+    a.hi = simde_mm_add_pd(a.hi, b.hi);
     return a;
 }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
@@ -297,6 +308,19 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
 {
     a.lo = simde_mm256_add_pd(a.lo, simde_mm256_cvtps_pd(simde_mm256_castps256_ps128(v)));
     a.hi = simde_mm256_add_pd(a.hi, simde_mm256_cvtps_pd(simde_mm256_extractf128_ps(v, 1)));
+    return a;
+}
+/* converting straight from memory saves the extract of the upper half */
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p)
+{
+    a.lo = simde_mm256_add_pd(a.lo, simde_mm256_cvtps_pd(simde_mm_loadu_ps(p)));
+    a.hi = simde_mm256_add_pd(a.hi, simde_mm256_cvtps_pd(simde_mm_loadu_ps(p + 4)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_mm256_add_pd(a.lo, b.lo);
+    a.hi = simde_mm256_add_pd(a.hi, b.hi);
     return a;
 }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
@@ -423,6 +447,18 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
     a.hi = simde_mm512_add_pd(a.hi, sb_vf_cvt_pd_(sb_vf_hi256_(v)));
     return a;
 }
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p)
+{
+    a.lo = simde_mm512_add_pd(a.lo, sb_vf_cvt_pd_(simde_mm256_loadu_ps(p)));
+    a.hi = simde_mm512_add_pd(a.hi, sb_vf_cvt_pd_(simde_mm256_loadu_ps(p + 8)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_mm512_add_pd(a.lo, b.lo);
+    a.hi = simde_mm512_add_pd(a.hi, b.hi);
+    return a;
+}
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
 {
     a.lo = simde_mm512_mul_pd(a.lo, simde_mm512_set1_pd(f));
@@ -525,6 +561,13 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
 {
     a.lo = simde_vaddq_f64(a.lo, simde_vcvt_f64_f32(simde_vget_low_f32(v)));
     a.hi = simde_vaddq_f64(a.hi, simde_vcvt_f64_f32(simde_vget_high_f32(v)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p) { return sb_vacc64_add(a, sb_vf_loadu(p)); }
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_vaddq_f64(a.lo, b.lo);
+    a.hi = simde_vaddq_f64(a.hi, b.hi);
     return a;
 }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
