@@ -356,66 +356,184 @@ static void print_files(bench_file *files, size_t nf)
     printf("\n");
 }
 
-/* One file: bandwidth per shape, then every softmax shape with its kernels side by side. */
+/* "n:4096/gap:15/rows:1" of "softmax/<kernel>/n:4096/gap:15/rows:1"; NULL for other benchmarks. */
+static const char *shape_of(const char *name)
+{
+    if (strncmp(name, "softmax/", 8) != 0)
+        return NULL;
+    const char *slash = strchr(name + 8, '/');
+    return slash ? slash + 1 : NULL;
+}
+
+static void kernel_of(const char *name, char *out, size_t size)
+{
+    const char *k = name + 8, *slash = strchr(k, '/');
+    size_t n = slash ? (size_t)(slash - k) : strlen(k);
+    snprintf(out, size, "%.*s", (int)(n < size - 1 ? n : size - 1), k);
+}
+
+static const series *in_shape(const bench_file *f, const char *kernel, const char *shape)
+{
+    char name[256];
+    snprintf(name, sizeof name, "softmax/%s/%s", kernel, shape);
+    const series *s = find(f, name);
+    return s && s->usable ? s : NULL;
+}
+
+#define MAX_SHAPES 256
+#define MAX_COLUMNS 16
+
+/* The peers' columns of the summary: every kernel labelled role=peer, then the scalar libm softmax. */
+static size_t peer_columns(const bench_file *f, char cols[][96])
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < f->ns && n < MAX_COLUMNS; i++) {
+            const series *s = &f->s[i];
+            char role[32], k[96];
+            if (!shape_of(s->name) || !s->usable)
+                continue;
+            label_token(s, "role", role, sizeof role);
+            kernel_of(s->name, k, sizeof k);
+            if (pass == 0 ? strcmp(role, "peer") != 0 : strcmp(k, "softmax_scalar_f32") != 0)
+                continue;
+            int seen = 0;
+            for (size_t c = 0; c < n && !seen; c++)
+                seen = strcmp(cols[c], k) == 0;
+            if (!seen)
+                snprintf(cols[n++], sizeof cols[0], "%s", k);
+        }
+    return n;
+}
+
+/* A short column title: "peer_xnnpack_f32" -> "xnnpack", "softmax_scalar_f32" -> "scalar(libm)". */
+static void column_title(const char *k, char *out, size_t size)
+{
+    if (strcmp(k, "softmax_scalar_f32") == 0) {
+        snprintf(out, size, "scalar(libm)");
+        return;
+    }
+    const char *p = strncmp(k, "peer_", 5) == 0 ? k + 5 : k;
+    size_t n = strlen(p);
+    if (n > 4 && strcmp(p + n - 4, "_f32") == 0)
+        n -= 4;
+    snprintf(out, size, "%.*s", (int)n, p);
+}
+
+/* One file: bandwidth per shape, the peer-ratio summary, then every shape's kernels side by side. */
 static void peer_tables(const bench_file *f, const options *o, sb_json *j)
 {
+    static char shapes[MAX_SHAPES][64];
+    static char cols[MAX_COLUMNS][96];
+    size_t nshapes = 0;
+    for (size_t i = 0; i < f->ns && nshapes < MAX_SHAPES; i++) {
+        const char *shape = shape_of(f->s[i].name);
+        if (!shape || strlen(shape) >= sizeof shapes[0])
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < nshapes && !seen; k++)
+            seen = strcmp(shapes[k], shape) == 0;
+        if (!seen)
+            snprintf(shapes[nshapes++], sizeof shapes[0], "%s", shape);
+    }
+    size_t ncols = peer_columns(f, cols);
+
     if (j) {
         sb_json_kv_string(j, "file", f->path);
-        sb_json_key(j, "shapes");
-        sb_json_array_begin(j);
+        sb_json_kv_string(j, "metric", o->metric);
     } else {
         printf("time: %s, median over repetitions; spread = (max - min) / median; t/ours = time / "
                "sb_softmax_f32's time\n(above 1: slower than what sinkbench gives a user; 2.00 = ours is twice as fast)\n",
                o->metric);
+        int printed_bw = 0;
+        for (size_t i = 0; i < f->ns; i++) {
+            const series *s = &f->s[i];
+            if (strncmp(s->name, "bandwidth/", 10) != 0 || !s->usable)
+                continue;
+            if (!printed_bw++)
+                printf("\n%-50s %10s %8s\n", "bandwidth (the softmax rows' working sets)", "GB/s", "spread");
+            char sp[32];
+            fmt_spread(sp, sizeof sp, s->spread);
+            printf("%-50s %10.1f %8s\n", s->name, counter(s, "bytes_per_second") * 1e-9, sp);
+        }
     }
-    int printed_bw = 0;
-    for (size_t i = 0; i < f->ns && !j; i++) {
-        const series *s = &f->s[i];
-        if (strncmp(s->name, "bandwidth/", 10) != 0 || !s->usable)
-            continue;
-        if (!printed_bw++)
-            printf("\n%-50s %10s %8s\n", "bandwidth (the softmax rows' working sets)", "GB/s", "spread");
-        char sp[32];
-        fmt_spread(sp, sizeof sp, s->spread);
-        printf("%-50s %10.1f %8s\n", s->name, counter(s, "bytes_per_second") * 1e-9, sp);
-    }
-    /* Shapes in order of first appearance: the part of the name after "softmax/<kernel>/". */
-    char done[512][64];
-    size_t ndone = 0;
-    for (size_t i = 0; i < f->ns; i++) {
-        const char *name = f->s[i].name;
-        if (strncmp(name, "softmax/", 8) != 0)
-            continue;
-        const char *shape = strchr(name + 8, '/');
-        if (!shape)
-            continue;
-        shape++;
-        int seen = 0;
-        for (size_t k = 0; k < ndone && !seen; k++)
-            seen = strcmp(done[k], shape) == 0;
-        if (seen || ndone == sizeof done / sizeof done[0] || strlen(shape) >= sizeof done[0])
-            continue;
-        snprintf(done[ndone++], sizeof done[0], "%s", shape);
 
-        /* Members of this shape, sorted by time. */
+    /* Summary: per shape, each peer's time over ours. */
+    if (ncols) {
+        if (j) {
+            sb_json_key(j, "peer_ratios");
+            sb_json_array_begin(j);
+        } else {
+            printf("\npeers against sb_softmax_f32: t_peer / t_ours (above 1: ours is faster)\n%-28s %12s",
+                   "shape", "ours ns/row");
+            for (size_t c = 0; c < ncols; c++) {
+                char t[96];
+                column_title(cols[c], t, sizeof t);
+                printf(" %*s", (int)(strlen(t) > 8 ? strlen(t) : 8), t);
+            }
+            printf("\n");
+        }
+        for (size_t si = 0; si < nshapes; si++) {
+            const series *ours = in_shape(f, "sb_softmax_f32", shapes[si]);
+            double rows = rows_of(shapes[si]);
+            if (j) {
+                sb_json_object_begin(j);
+                sb_json_kv_string(j, "shape", shapes[si]);
+                sb_json_kv_number(j, "ours_ns_per_row", ours ? ours->median / rows : NAN);
+                sb_json_key(j, "ratios");
+                sb_json_object_begin(j);
+            } else {
+                char t[32];
+                fmt_time(t, sizeof t, ours ? ours->median / rows : NAN);
+                printf("%-28s %12s", shapes[si], t);
+            }
+            for (size_t c = 0; c < ncols; c++) {
+                const series *s = in_shape(f, cols[c], shapes[si]);
+                double r = s && ours ? s->median / ours->median : NAN;
+                if (j) {
+                    sb_json_kv_number(j, cols[c], r);
+                    continue;
+                }
+                char title[96], cell[32];
+                column_title(cols[c], title, sizeof title);
+                if (isnan(r))
+                    snprintf(cell, sizeof cell, "-");
+                else
+                    snprintf(cell, sizeof cell, "%.2f", r);
+                printf(" %*s", (int)(strlen(title) > 8 ? strlen(title) : 8), cell);
+            }
+            if (j) {
+                sb_json_object_end(j);
+                sb_json_object_end(j);
+            } else {
+                printf("\n");
+            }
+        }
+        if (j)
+            sb_json_array_end(j);
+    }
+
+    /* Every shape: all its kernels, fastest first. */
+    if (j) {
+        sb_json_key(j, "shapes");
+        sb_json_array_begin(j);
+    }
+    for (size_t si = 0; si < nshapes; si++) {
+        const char *shape = shapes[si];
         const series *members[256];
         size_t nm = 0;
-        const series *ours = NULL;
         for (size_t k = 0; k < f->ns && nm < 256; k++) {
-            const char *nk = f->s[k].name;
-            const char *sh = strncmp(nk, "softmax/", 8) == 0 ? strchr(nk + 8, '/') : NULL;
-            if (!sh || strcmp(sh + 1, shape) != 0 || !f->s[k].usable)
-                continue;
-            members[nm++] = &f->s[k];
-            if (strncmp(nk, "softmax/sb_softmax_f32/", 23) == 0)
-                ours = &f->s[k];
+            const char *sh = shape_of(f->s[k].name);
+            if (sh && strcmp(sh, shape) == 0 && f->s[k].usable)
+                members[nm++] = &f->s[k];
         }
         for (size_t a = 1; a < nm; a++)
             for (size_t b = a; b > 0 && members[b - 1]->median > members[b]->median; b--) {
                 const series *t = members[b];
                 members[b] = members[b - 1], members[b - 1] = t;
             }
-        double rows = rows_of(name);
+        const series *ours = in_shape(f, "sb_softmax_f32", shape);
+        double rows = rows_of(shape);
         if (j) {
             sb_json_object_begin(j);
             sb_json_kv_string(j, "shape", shape);
@@ -428,9 +546,7 @@ static void peer_tables(const bench_file *f, const options *o, sb_json *j)
         for (size_t m = 0; m < nm; m++) {
             const series *s = members[m];
             char kernel[96], role[32], t[32], sp[32], ratio[32], ulp[32], roof[32];
-            const char *kn = s->name + 8;
-            size_t kl = (size_t)(strchr(kn, '/') - kn);
-            snprintf(kernel, sizeof kernel, "%.*s", (int)(kl < 95 ? kl : 95), kn);
+            kernel_of(s->name, kernel, sizeof kernel);
             label_token(s, "role", role, sizeof role);
             double per_row = s->median / rows, r = ours ? s->median / ours->median : NAN;
             double u = counter(s, "max_ulp"), rf = counter(s, "roofline");
@@ -476,8 +592,8 @@ static void peer_tables(const bench_file *f, const options *o, sb_json *j)
                 printf("\nskipped:\n");
             printf("  %-50s %s\n", f->s[i].name, f->s[i].error);
         }
-    if (ndone == 0 && !printed_bw)
-        printf("\n(no softmax or bandwidth results%s)\n", o->filter ? " match the filter" : "");
+    if (nshapes == 0)
+        printf("\n(no softmax results%s)\n", o->filter ? " match the filter" : "");
 }
 
 /* Two or more files: per benchmark of the first file, the other files against it. */

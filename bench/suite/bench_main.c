@@ -208,8 +208,14 @@ int main(int argc, char **argv)
             peers = 0;
         } else if (strcmp(a, "--list") == 0) {
             list = 1;
-        } else if (strcmp(a, "--min-time") == 0 || strcmp(a, "--repetitions") == 0 || strcmp(a, "--max-n") == 0 ||
-                   strcmp(a, "--seed") == 0) {
+        } else if (strcmp(a, "--seed") == 0) {
+            char *end = NULL;
+            if (!v || !*v || *v == '-' || (cfg.seed = strtoull(v, &end, 0), *end)) {
+                fprintf(stderr, "sinkbench-bench: --seed needs a non-negative integer\n");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (strcmp(a, "--min-time") == 0 || strcmp(a, "--repetitions") == 0 || strcmp(a, "--max-n") == 0) {
             double d;
             if (!parse_number(a, v, &d))
                 return EXIT_USAGE;
@@ -219,8 +225,6 @@ int main(int argc, char **argv)
                 repetitions = (int)d;
             else if (strcmp(a, "--max-n") == 0)
                 cfg.max_n = (size_t)d;
-            else if (strcmp(a, "--seed") == 0)
-                cfg.seed = (uint64_t)d;
             else {
                 fprintf(stderr, "sinkbench-bench: --repetitions must be 1..1000\n");
                 return EXIT_USAGE;

@@ -157,13 +157,13 @@ static void sm_bench(sbb_state *st, void *user)
         sbb_skip(st, j->skip);
         return;
     }
+    /* The bandwidth probe (when it runs) copies x to y in the same live buffers: x stays valid. */
     sb_bench_buffers *b = prepare_inputs(j);
     sb_bench_bw bw;
     if (!b || !sb_bench_bandwidth_for(j->c.n, j->c.rows, &bw)) {
         sbb_skip(st, "out of memory for the inputs");
         return;
     }
-    b = prepare_inputs(j);   /* the bandwidth probe may have needed the same buffers: still valid */
     if (!j->accuracy_done)
         measure_accuracy(j, b);
     if (j->status != SB_OK) {

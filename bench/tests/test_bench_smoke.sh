@@ -5,6 +5,7 @@
 # usage: test_bench_smoke.sh <sinkbench-bench> <sinkbench> <scratch dir> <bench options...>
 set -u
 bench="$1"; cli="$2"; dir="$3"; shift 3
+mkdir -p "$dir"
 out="$dir/smoke.json"
 fail() { echo "FAIL: $*"; exit 1; }
 rm -f "$out"
@@ -43,4 +44,13 @@ fi
 ${EMULATOR:-} "$cli" compare "$out" > "$dir/smoke-compare.txt" 2>&1 || fail "compare cannot read the report"
 grep -q "sb_softmax_f32" "$dir/smoke-compare.txt" || fail "compare's table lacks sb_softmax_f32"
 echo "ok: compare reads the report"
+# The driver's own errors: usage 2, runtime 3, each with a message.
+"$bench" --help | grep -q "presets:" || fail "--help lacks the presets"
+for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--out"; do
+  "$bench" $bad > "$dir/err.txt" 2>&1; rc=$?
+  [ "$rc" -eq 2 ] && [ -s "$dir/err.txt" ] || fail "'$bad' exited $rc (want 2 with a message)"
+done
+"$bench" --plugin /nonexistent.so --list > "$dir/err.txt" 2>&1; rc=$?
+[ "$rc" -eq 3 ] && grep -q "cannot load plugin" "$dir/err.txt" || fail "a missing plugin exited $rc (want 3)"
+echo "ok: usage and runtime errors"
 echo "test_bench_smoke: passed"

@@ -44,6 +44,7 @@ line_has "$OURS" "1.667" "C in microseconds: median 5 ns / 3 ns"
 line_has "$OURS" "0.179" "p with ties (a = 1..5, c = 4, 5, 6): 0.1786"
 
 expect 0 "one file: side by side" $E "$bin" compare "$data/a.json"
+line_has "n:4096/gap:15/rows:1" "2.67" "peer-ratio summary: peer_x / ours = 8/3"
 line_has "peer_x" "2.67" "peer's time relative to sb_softmax_f32 (8/3)"
 line_has "peer_x" "50.0%" "peer's roofline fraction"
 line_has "  sb_softmax_f32 " "dispatch" "role from the label"
