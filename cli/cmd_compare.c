@@ -4,36 +4,18 @@
  *     roofline fraction; and the bandwidth measured at each shape;
  *   - for two or more files (two CPUs, builds or ISAs), per benchmark the median of each file, its
  *     spread, the ratio to the first file and a two-sided Mann-Whitney U p-value over repetitions.
- * Statistics: medians of the per-repetition times; spread = (max - min) / median; the U test's
- * p-value is exact (the permutation distribution of the rank sum, ties as midranks) up to 50 runs in
- * total, and the normal approximation with tie and continuity corrections beyond. */
-#include <ctype.h>
+ * Reading the reports is bench_results.c, the statistics bench_stats.c; this file is the tables. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_results.h"
+#include "bench_stats.h"
 #include "cli.h"
 #include "json.h"
-#include "json_parse.h"
 
-typedef struct series {
-    const char *name;        /* run_name (into the document) */
-    double *t;               /* per-repetition times, ns per iteration */
-    size_t nt, cap;
-    double median_agg;       /* the file's own median aggregate, when only aggregates were written */
-    int has_median_agg;
-    const sb_jv *entry;      /* the first entry of this run (counters, label) */
-    const char *error;       /* error_message of a skipped run */
-    double median, spread;   /* computed */
-    int usable;
-} series;
-
-typedef struct bench_file {
-    const char *path;
-    sb_jv *doc;
-    series *s;
-    size_t ns, cap;
-} bench_file;
+typedef sb_bench_series series;
+typedef sb_bench_results bench_file;
 
 typedef struct options {
     const char *metric;      /* cpu_time or real_time */
@@ -41,275 +23,6 @@ typedef struct options {
     const char *filter;
     int json;
 } options;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(const double *v, size_t n)
-{
-    if (n == 0)
-        return NAN;
-    double *c = malloc(n * sizeof *c);
-    if (!c)
-        return NAN;
-    memcpy(c, v, n * sizeof *c);
-    qsort(c, n, sizeof *c, cmp_double);
-    double m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
-    free(c);
-    return m;
-}
-
-/* Two-sided Mann-Whitney U p-value for samples a and b; NAN when either has fewer than 2 values. */
-double sb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
-double sb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
-{
-    if (na < 2 || nb < 2)
-        return NAN;
-    size_t n = na + nb;
-    double *v = malloc(n * sizeof *v);
-    size_t *order = malloc(n * sizeof *order);
-    long *rank2 = malloc(n * sizeof *rank2);   /* doubled midranks: integers even with ties */
-    if (!v || !order || !rank2) {
-        free(v), free(order), free(rank2);
-        return NAN;
-    }
-    memcpy(v, a, na * sizeof *v);
-    memcpy(v + na, b, nb * sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = 1; i < n; i++)   /* insertion sort of indices by value: n is small */
-        for (size_t j = i; j > 0 && v[order[j - 1]] > v[order[j]]; j--) {
-            size_t t = order[j];
-            order[j] = order[j - 1], order[j - 1] = t;
-        }
-    double tie_term = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && v[order[j + 1]] == v[order[i]])
-            j++;
-        for (size_t k = i; k <= j; k++)
-            rank2[order[k]] = (long)(i + 1 + j + 1);   /* 2 x the mean of ranks i+1 .. j+1 */
-        double t = (double)(j - i + 1);
-        tie_term += t * t * t - t;
-        i = j + 1;
-    }
-    long w2 = 0;
-    for (size_t i = 0; i < na; i++)
-        w2 += rank2[i];
-    double p;
-    if (n <= 50) {
-        /* count[k][s]: subsets of k of the first items with doubled rank sum s (exact in double up to
-         * C(50,25) ~ 1.3e14 < 2^53). */
-        long smax = (long)(n * (n + 1));
-        size_t width = (size_t)smax + 1;
-        double *count = calloc((na + 1) * width, sizeof *count);
-        if (!count) {
-            free(v), free(order), free(rank2);
-            return NAN;
-        }
-        count[0] = 1;
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = (i + 1 < na ? i + 1 : na); k >= 1; k--) {
-                long r = rank2[i];
-                for (long s = smax; s >= r; s--)
-                    count[k * width + (size_t)s] += count[(k - 1) * width + (size_t)(s - r)];
-            }
-        double total = 0, low = 0, high = 0;
-        for (long s = 0; s <= smax; s++) {
-            double c = count[na * width + (size_t)s];
-            total += c;
-            if (s <= w2)
-                low += c;
-            if (s >= w2)
-                high += c;
-        }
-        free(count);
-        p = 2.0 * fmin(low, high) / total;
-    } else {
-        double u = (double)w2 / 2.0 - (double)na * (double)(na + 1) / 2.0;
-        double mean = (double)na * (double)nb / 2.0;
-        double var = (double)na * (double)nb / 12.0 * ((double)(n + 1) - tie_term / ((double)n * (double)(n - 1)));
-        double z = var > 0 ? (fabs(u - mean) - 0.5) / sqrt(var) : 0.0;
-        p = z > 0 ? erfc(z / sqrt(2.0)) : 1.0;
-    }
-    free(v), free(order), free(rank2);
-    return p > 1.0 ? 1.0 : p;
-}
-
-static double unit_to_ns(const char *unit)
-{
-    if (!unit || strcmp(unit, "ns") == 0)
-        return 1.0;
-    if (strcmp(unit, "us") == 0)
-        return 1e3;
-    if (strcmp(unit, "ms") == 0)
-        return 1e6;
-    if (strcmp(unit, "s") == 0)
-        return 1e9;
-    return NAN;
-}
-
-static series *series_for(bench_file *f, const char *name, const sb_jv *entry)
-{
-    for (size_t i = 0; i < f->ns; i++)
-        if (strcmp(f->s[i].name, name) == 0)
-            return &f->s[i];
-    if (f->ns == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 64;
-        series *s = realloc(f->s, cap * sizeof *s);
-        if (!s)
-            return NULL;
-        f->s = s, f->cap = cap;
-    }
-    series *s = &f->s[f->ns++];
-    memset(s, 0, sizeof *s);
-    s->name = name;
-    s->entry = entry;
-    return s;
-}
-
-static int push_time(series *s, double t)
-{
-    if (s->nt == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 8;
-        double *v = realloc(s->t, cap * sizeof *v);
-        if (!v)
-            return 0;
-        s->t = v, s->cap = cap;
-    }
-    s->t[s->nt++] = t;
-    return 1;
-}
-
-static int matches(const options *o, const char *name) { return !o->filter || strstr(name, o->filter); }
-
-/* Loads one file; 0 after printing why (exit 3). */
-static int load(bench_file *f, const char *path, const options *o)
-{
-    char err[512];
-    memset(f, 0, sizeof *f);
-    f->path = path;
-    f->doc = sb_jv_parse_file(path, err, sizeof err);
-    if (!f->doc) {
-        sb_cli_error("compare", "%s", err);
-        return 0;
-    }
-    const sb_jv *list = sb_jv_get(f->doc, "benchmarks");
-    if (sb_jv_type_of(f->doc) != SB_JV_OBJECT || sb_jv_type_of(list) != SB_JV_ARRAY) {
-        sb_cli_error("compare", "%s: not a Google Benchmark JSON report (no \"benchmarks\" array)", path);
-        return 0;
-    }
-    if (sb_jv_count(list) == 0) {
-        sb_cli_error("compare", "%s: the report has no benchmark results", path);
-        return 0;
-    }
-    for (size_t i = 0; i < sb_jv_count(list); i++) {
-        const sb_jv *e = sb_jv_at(list, i);
-        const char *name = sb_jv_string(sb_jv_get(e, "run_name"), sb_jv_string(sb_jv_get(e, "name"), NULL));
-        if (!name) {
-            sb_cli_error("compare", "%s: benchmark entry %zu has no name", path, i);
-            return 0;
-        }
-        if (!matches(o, name))
-            continue;
-        series *s = series_for(f, name, e);
-        if (!s) {
-            sb_cli_error("compare", "out of memory");
-            return 0;
-        }
-        if (sb_jv_bool(sb_jv_get(e, "error_occurred"), 0)) {
-            s->error = sb_jv_string(sb_jv_get(e, "error_message"), "skipped");
-            continue;
-        }
-        double scale = unit_to_ns(sb_jv_string(sb_jv_get(e, "time_unit"), "ns"));
-        double t = sb_jv_number(sb_jv_get(e, o->metric), NAN);
-        if (isnan(scale) || !(t >= 0)) {
-            sb_cli_error("compare", "%s: benchmark '%s' has no usable %s (or an unknown time_unit)", path, name,
-                         o->metric);
-            return 0;
-        }
-        const char *type = sb_jv_string(sb_jv_get(e, "run_type"), "iteration");
-        if (strcmp(type, "aggregate") == 0) {
-            if (strcmp(sb_jv_string(sb_jv_get(e, "aggregate_name"), ""), "median") == 0) {
-                s->median_agg = t * scale;
-                s->has_median_agg = 1;
-            }
-            continue;
-        }
-        if (s->nt == 0)
-            s->entry = e;
-        if (!push_time(s, t * scale)) {
-            sb_cli_error("compare", "out of memory");
-            return 0;
-        }
-    }
-    for (size_t i = 0; i < f->ns; i++) {
-        series *s = &f->s[i];
-        s->usable = !s->error && (s->nt > 0 || s->has_median_agg);
-        if (!s->usable)
-            continue;
-        if (s->nt > 0) {
-            s->median = median_of(s->t, s->nt);
-            double lo = s->t[0], hi = s->t[0];
-            for (size_t k = 1; k < s->nt; k++)
-                lo = fmin(lo, s->t[k]), hi = fmax(hi, s->t[k]);
-            s->spread = s->nt > 1 && s->median > 0 ? (hi - lo) / s->median : NAN;
-        } else {
-            s->median = s->median_agg;
-            s->spread = NAN;
-        }
-    }
-    return 1;
-}
-
-static void free_file(bench_file *f)
-{
-    for (size_t i = 0; i < f->ns; i++)
-        free(f->s[i].t);
-    free(f->s);
-    sb_jv_free(f->doc);
-}
-
-static const series *find(const bench_file *f, const char *name)
-{
-    for (size_t i = 0; i < f->ns; i++)
-        if (strcmp(f->s[i].name, name) == 0)
-            return &f->s[i];
-    return NULL;
-}
-
-static const char *context(const bench_file *f, const char *key)
-{
-    return sb_jv_string(sb_jv_get(sb_jv_get(f->doc, "context"), key), "?");
-}
-
-/* A token of the label ("role=peer isa=avx2 ...") into out; "" when absent. */
-static void label_token(const series *s, const char *key, char *out, size_t size)
-{
-    const char *label = sb_jv_string(sb_jv_get(s->entry, "label"), "");
-    size_t klen = strlen(key);
-    out[0] = 0;
-    for (const char *p = label; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *end = p;
-        while (*end && *end != ' ')
-            end++;
-        if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-            size_t n = (size_t)(end - p) - klen - 1;
-            n = n < size - 1 ? n : size - 1;
-            memcpy(out, p + klen + 1, n);
-            out[n] = 0;
-            return;
-        }
-        p = end;
-    }
-}
-
-static double counter(const series *s, const char *key) { return sb_jv_number(sb_jv_get(s->entry, key), NAN); }
 
 /* rows:R in a softmax name (1 when absent). */
 static double rows_of(const char *name)
@@ -350,9 +63,9 @@ static void print_files(bench_file *files, size_t nf)
 {
     for (size_t i = 0; i < nf; i++)
         printf("%c = %s\n    %s, %s; %s; preset %s; sinkbench %s; library %s\n", (int)('A' + i), files[i].path,
-               context(&files[i], "host_name"), context(&files[i], "cpu_model"), context(&files[i], "date"),
-               context(&files[i], "preset"), context(&files[i], "sinkbench_version"),
-               context(&files[i], "library_build_type"));
+               sb_bench_results_context(&files[i], "host_name"), sb_bench_results_context(&files[i], "cpu_model"), sb_bench_results_context(&files[i], "date"),
+               sb_bench_results_context(&files[i], "preset"), sb_bench_results_context(&files[i], "sinkbench_version"),
+               sb_bench_results_context(&files[i], "library_build_type"));
     printf("\n");
 }
 
@@ -375,8 +88,10 @@ static void kernel_of(const char *name, char *out, size_t size)
 static const series *in_shape(const bench_file *f, const char *kernel, const char *shape)
 {
     char name[256];
-    snprintf(name, sizeof name, "softmax/%s/%s", kernel, shape);
-    const series *s = find(f, name);
+    int len = snprintf(name, sizeof name, "softmax/%s/%s", kernel, shape);
+    if (len < 0 || (size_t)len >= sizeof name)
+        return NULL;
+    const series *s = sb_bench_results_find(f, name);
     return s && s->usable ? s : NULL;
 }
 
@@ -393,7 +108,7 @@ static size_t peer_columns(const bench_file *f, char cols[][96])
             char role[32], k[96];
             if (!shape_of(s->name) || !s->usable)
                 continue;
-            label_token(s, "role", role, sizeof role);
+            sb_bench_series_label(s, "role", role, sizeof role);
             kernel_of(s->name, k, sizeof k);
             if (pass == 0 ? strcmp(role, "peer") != 0 : strcmp(k, "softmax_scalar_f32") != 0)
                 continue;
@@ -454,7 +169,7 @@ static void peer_tables(const bench_file *f, const options *o, sb_json *j)
                 printf("\n%-50s %10s %8s\n", "bandwidth (the softmax rows' working sets)", "GB/s", "spread");
             char sp[32];
             fmt_spread(sp, sizeof sp, s->spread);
-            printf("%-50s %10.1f %8s\n", s->name, counter(s, "bytes_per_second") * 1e-9, sp);
+            printf("%-50s %10.1f %8s\n", s->name, sb_bench_series_counter(s, "bytes_per_second") * 1e-9, sp);
         }
     }
 
@@ -547,9 +262,9 @@ static void peer_tables(const bench_file *f, const options *o, sb_json *j)
             const series *s = members[m];
             char kernel[96], role[32], t[32], sp[32], ratio[32], ulp[32], roof[32];
             kernel_of(s->name, kernel, sizeof kernel);
-            label_token(s, "role", role, sizeof role);
+            sb_bench_series_label(s, "role", role, sizeof role);
             double per_row = s->median / rows, r = ours ? s->median / ours->median : NAN;
-            double u = counter(s, "max_ulp"), rf = counter(s, "roofline");
+            double u = sb_bench_series_counter(s, "max_ulp"), rf = sb_bench_series_counter(s, "roofline");
             if (j) {
                 sb_json_object_begin(j);
                 sb_json_kv_string(j, "kernel", kernel);
@@ -639,7 +354,7 @@ static void ratio_table(bench_file *files, size_t nf, const options *o, sb_json 
             printf("%-52s", base->name);
         }
         for (size_t i = 0; i < nf; i++) {
-            const series *s = i ? find(&files[i], base->name) : base;
+            const series *s = i ? sb_bench_results_find(&files[i], base->name) : base;
             if (j) {
                 sb_json_object_begin(j);
                 if (!s || !s->usable) {
@@ -667,7 +382,7 @@ static void ratio_table(bench_file *files, size_t nf, const options *o, sb_json 
             sb_json_array_begin(j);
         }
         for (size_t i = 1; i < nf; i++) {
-            const series *s = find(&files[i], base->name);
+            const series *s = sb_bench_results_find(&files[i], base->name);
             int both = base->usable && s && s->usable;
             double ratio = both ? s->median / base->median : NAN;
             double p = both ? sb_mann_whitney_p(base->t, base->nt, s->t, s->nt) : NAN;
@@ -715,7 +430,7 @@ static void ratio_table(bench_file *files, size_t nf, const options *o, sb_json 
         for (size_t i = 1; i < nf; i++) {
             size_t only = 0;
             for (size_t k = 0; k < files[i].ns; k++)
-                only += find(&files[0], files[i].s[k].name) == NULL;
+                only += sb_bench_results_find(&files[0], files[i].s[k].name) == NULL;
             if (log_n[i])
                 printf("%c/A: geometric mean ratio %.3f over %zu benchmarks in both, %zu significant at p < %g",
                        (int)('A' + i), exp(log_sum[i] / (double)log_n[i]), log_n[i], significant[i], o->alpha);
@@ -769,12 +484,15 @@ static int run_compare(int argc, char **argv)
     bench_file files[26];
     size_t loaded = 0;
     int rc = SB_EXIT_OK;
-    for (; loaded < nf; loaded++)
-        if (!load(&files[loaded], paths[loaded], &o)) {
-            free_file(&files[loaded]);
+    for (; loaded < nf; loaded++) {
+        char err[512];
+        if (!sb_bench_results_load(&files[loaded], paths[loaded], o.metric, o.filter, err, sizeof err)) {
+            sb_cli_error("compare", "%s", err);
+            sb_bench_results_free(&files[loaded]);
             rc = SB_EXIT_ERROR;
             break;
         }
+    }
     if (rc == SB_EXIT_OK) {
         sb_json j;
         if (o.json) {
@@ -791,7 +509,7 @@ static int run_compare(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < loaded; i++)
-        free_file(&files[i]);
+        sb_bench_results_free(&files[i]);
     return rc;
 }
 

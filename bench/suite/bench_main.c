@@ -97,6 +97,10 @@ static void add_context(const sb_bench_config *cfg, const char *plugins)
     sbb_context("sinkbench_library_build", sb_build_info());
     sbb_context("sinkbench_bench_build", SB_BENCH_BUILD);
     sbb_context("google_benchmark_version", sbb_library_version());
+    sbb_context("google_benchmark_note", "Debian's libbenchmark is built without NDEBUG (library_build_type) and warns "
+                                         "'Library was built as DEBUG'; the timed loop is the header's inline "
+                                         "KeepRunningBatch in our -O3 shim, only the bookkeeping between runs is "
+                                         "unoptimised");
     sbb_context("cpu_arch", c->arch);
     snprintf(buf, sizeof buf, "%s %s", c->vendor, c->model);
     sbb_context("cpu_model", buf);
