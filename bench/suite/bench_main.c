@@ -205,6 +205,10 @@ int main(int argc, char **argv)
                 filter = v;
             else if (nuser < sizeof user_plugins / sizeof user_plugins[0])
                 user_plugins[nuser++] = v;
+            else {
+                fprintf(stderr, "sinkbench-bench: at most %zu --plugin options\n", nuser);
+                return EXIT_USAGE;
+            }
             i++;
         } else if (strcmp(a, "--no-out") == 0) {
             no_out = 1;
@@ -223,9 +227,12 @@ int main(int argc, char **argv)
             double d;
             if (!parse_number(a, v, &d))
                 return EXIT_USAGE;
-            if (strcmp(a, "--min-time") == 0)
+            if (strcmp(a, "--min-time") == 0 && d > 0)
                 min_time = d;
-            else if (strcmp(a, "--repetitions") == 0 && d >= 1 && d <= 1000)
+            else if (strcmp(a, "--min-time") == 0) {
+                fprintf(stderr, "sinkbench-bench: --min-time must be above 0 seconds\n");
+                return EXIT_USAGE;
+            } else if (strcmp(a, "--repetitions") == 0 && d >= 1 && d <= 1000)
                 repetitions = (int)d;
             else if (strcmp(a, "--max-n") == 0)
                 cfg.max_n = (size_t)d;

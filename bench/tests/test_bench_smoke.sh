@@ -46,7 +46,7 @@ grep -q "sb_softmax_f32" "$dir/smoke-compare.txt" || fail "compare's table lacks
 echo "ok: compare reads the report"
 # The driver's own errors: usage 2, runtime 3, each with a message.
 "$bench" --help | grep -q "presets:" || fail "--help lacks the presets"
-for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--out"; do
+for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--out"; do
   "$bench" $bad > "$dir/err.txt" 2>&1; rc=$?
   [ "$rc" -eq 2 ] && [ -s "$dir/err.txt" ] || fail "'$bad' exited $rc (want 2 with a message)"
 done
