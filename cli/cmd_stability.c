@@ -37,7 +37,7 @@ static int run_stability(int argc, char **argv)
         } else if (strcmp(a, "--emulated") == 0) {
             o.include_emulated = 1;
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0 ||
-                   strcmp(a, "--plot-dir") == 0) {
+                   strcmp(a, "--plot-dir") == 0 || strcmp(a, "--block") == 0) {
             if (i + 1 >= argc)
                 return sb_cli_usage_error("stability", "%s needs a value", a);
             const char *v = argv[++i];
@@ -45,6 +45,11 @@ static int run_stability(int argc, char **argv)
                 out = v;
             } else if (strcmp(a, "--plot-dir") == 0) {
                 o.plot_dir = v;
+            } else if (strcmp(a, "--block") == 0) {
+                int b = sb_stab_block_from_name(v);
+                if (b < 0)
+                    return sb_cli_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", v);
+                o.blocks_mask |= 1u << b;
             } else if (strcmp(a, "--seed") == 0) {
                 unsigned long long s;
                 if (!sb_cli_parse_u64("stability", a, v, &s))
@@ -94,7 +99,7 @@ const sb_command sb_cmd_stability = {
     "stability",
     "numerical stability study of sink-dominated rows: sweep, metrics, plots",
     "usage: sinkbench stability [--quick | --full] [--out DIR] [--seed N] [--kernel NAME]...\n"
-    "                           [--no-plots] [--plot-dir DIR] [--emulated] [--quiet]\n\n"
+    "                           [--block NAME]... [--no-plots] [--plot-dir DIR] [--emulated] [--quiet]\n\n"
     "Sweeps every supported kernel (plugins included) over sink-dominated rows: sink gap 0..130 with fine\n"
     "steps around every rounding threshold, row length 16 .. 1 M, the sink as a token (first, middle, last),\n"
     "a learned logit or softmax_1, equal / Gaussian / heavy / near-sink tails, in five precisions (f32;\n"
@@ -113,6 +118,8 @@ const sb_command sb_cmd_stability = {
     "  --out DIR        where to write (default reports/stability-<host>-<YYYYMMDD>)\n"
     "  --seed N         seed of every row and value (default 20261129)\n"
     "  --kernel NAME    sweep this kernel only (repeatable)\n"
+    "  --block NAME     only this block of rows (repeatable): thresholds (equal tails, fine gaps at\n"
+    "                   every threshold), tails (tail shapes x sink places), lengths (gap x n)\n"
     "  --emulated       also the SIMDe-emulated kernels of foreign ISAs\n"
     "  --no-plots       write JSON and Markdown only\n"
     "  --plot-dir DIR   folder holding stability.py (default: $SINKBENCH_PLOT_DIR, else the installed\n"

@@ -2,11 +2,14 @@
 #include "plot_script.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #ifndef SB_PLOT_SOURCE_DIR
 #define SB_PLOT_SOURCE_DIR ""
@@ -86,21 +89,21 @@ void sb_plot_run(const char *script, const char *const *args, size_t nargs, sb_p
         snprintf(r->note, sizeof r->note, "cannot run %s: %s", python, strerror(errno));
         return;
     }
+    /* posix_spawn rather than fork: it also works under qemu-user, where fork hangs (qemu 7.2). */
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fd[0]);
+    posix_spawn_file_actions_addclose(&fa, fd[1]);
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
+    pid_t pid;
+    int err = posix_spawn(&pid, python, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0) {
         close(fd[0]);
         close(fd[1]);
-        snprintf(r->note, sizeof r->note, "cannot run %s: %s", python, strerror(errno));
+        snprintf(r->note, sizeof r->note, "cannot run %s: %s", python, strerror(err));
         return;
-    }
-    if (pid == 0) {
-        dup2(fd[1], STDOUT_FILENO);
-        close(fd[0]);
-        close(fd[1]);
-        execv(python, (char *const *)argv);
-        fprintf(stderr, "sinkbench: cannot run %s: %s\n", python, strerror(errno));
-        _exit(127);
     }
     close(fd[1]);
     FILE *out = fdopen(fd[0], "r");

@@ -15,6 +15,7 @@ typedef struct sb_stability_options {
     const char *const *kernels;   /* names (NULL: every supported kernel) */
     size_t kernel_count;
     int include_emulated;         /* also SIMDe-emulated ISAs */
+    unsigned blocks_mask;         /* 1u << sb_stab_block; 0: every block */
     int plots;                    /* draw the PNGs (Debian's python3 + matplotlib; skipped with a note if missing) */
     const char *plot_dir;         /* folder holding stability.py (NULL: the search of cli/plot_script.h) */
     int progress;                 /* progress line on stderr */

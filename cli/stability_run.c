@@ -111,7 +111,7 @@ int sb_stability_run(const sb_stability_options *o, const char *out_dir, sb_stab
                  o->preset == SB_STAB_FULL ? "full" : "quick", o->seed);
 
     progress_state ps = {now_seconds(), 0.0, isatty(STDERR_FILENO), -1};
-    sb_stab_options so = {o->preset, o->seed, o->kernels, o->kernel_count, o->include_emulated, 0,
+    sb_stab_options so = {o->preset, o->seed, o->kernels, o->kernel_count, o->include_emulated, o->blocks_mask,
                           o->progress ? progress : NULL, &ps};
     double t0 = now_seconds();
     sb_status st = sb_stab_run(&so, &rep.result);

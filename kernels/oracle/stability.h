@@ -39,6 +39,7 @@ typedef enum sb_stab_block {
     SB_BLOCK_COUNT
 } sb_stab_block;
 const char *sb_stab_block_name(sb_stab_block b);
+int sb_stab_block_from_name(const char *s);  /* -1 when unknown */
 
 typedef struct sb_stab_row {
     sb_stab_block block;

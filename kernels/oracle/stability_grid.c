@@ -14,6 +14,14 @@ static const char *const block_names[SB_BLOCK_COUNT] = {"thresholds", "tails", "
 const char *sb_precision_name(sb_precision p) { return (unsigned)p < SB_PREC_COUNT ? precision_names[p] : "?"; }
 const char *sb_stab_block_name(sb_stab_block b) { return (unsigned)b < SB_BLOCK_COUNT ? block_names[b] : "?"; }
 
+int sb_stab_block_from_name(const char *s)
+{
+    for (int b = 0; s && b < SB_BLOCK_COUNT; b++)
+        if (strcmp(block_names[b], s) == 0)
+            return b;
+    return -1;
+}
+
 sb_format sb_precision_input_format(sb_precision p)
 {
     return p == SB_PREC_F16_IN ? SB_FORMAT_F16 : p == SB_PREC_BF16_IN ? SB_FORMAT_BF16 : SB_FORMAT_F32;
@@ -45,7 +53,7 @@ static const preset_grid quick_grid = {
     {64, 0}, 10.0, 1, 0.05,
     {1024, 0}, {SB_TAIL_GAUSSIAN, SB_TAIL_HEAVY, SB_TAIL_NEAR_SINK, SB_TAIL_COUNT}, 10.0,
     {SB_PLACE_FIRST, SB_PLACE_LAST, SB_PLACE_LEARNED, SB_PLACE_NONE},
-    {16, 128, 1024, 8192, 65536, 0}, 10.0, {SB_PLACE_FIRST, SB_PLACE_NONE},
+    {16, 128, 1024, 8192, 32768, 0}, 10.0, {SB_PLACE_FIRST, SB_PLACE_NONE},
 };
 
 static const preset_grid full_grid = {

@@ -65,25 +65,29 @@ done
 cmp -s "$tmp/det-a.cmp" "$tmp/det-b.cmp" && ok "same seed, same JSON" || bad "same seed gave different JSON"
 grep -q '"seed": 7,' "$tmp/det-a/stability.json" && ok "seed recorded" || bad "seed not recorded"
 grep -q "Plots were not drawn: --no-plots was given" "$tmp/det-a/stability.md" && ok "--no-plots noted" || bad "--no-plots not noted"
-expect 0 "another seed" $E "$bin" stability --quick --no-plots --quiet --seed 8 --kernel softmax_scalar_f32 --out "$tmp/det-c"
-grep -v -e '"started"' -e '"sweep_seconds"' -e '"command"' "$tmp/det-c/stability.json" > "$tmp/det-c.cmp"
-cmp -s "$tmp/det-a.cmp" "$tmp/det-c.cmp" && bad "another seed gave the same JSON" || ok "another seed, other cells"
+# (the cheap thresholds block from here on: these runs test the command, not the sweep)
+T="--quick --quiet --block thresholds --kernel softmax_scalar_f32"
+expect 0 "another seed" $E "$bin" stability $T --no-plots --seed 8 --out "$tmp/det-c"
+expect 0 "seed 7 again" $E "$bin" stability $T --no-plots --seed 7 --out "$tmp/det-d"
+for r in c d; do
+  grep -v -e '"started"' -e '"sweep_seconds"' -e '"command"' "$tmp/det-$r/stability.json" > "$tmp/det-$r.cmp"
+done
+cmp -s "$tmp/det-c.cmp" "$tmp/det-d.cmp" && bad "another seed gave the same JSON" || ok "another seed, other cells"
 
 # 3. plots skipped, not failed, when the interpreter or the script is missing
-expect 0 "no python: plots skipped" env SINKBENCH_PYTHON=/nonexistent/python3 \
-  $E "$bin" stability --quick --quiet --kernel softmax_scalar_f32 --out "$tmp/nopy"
+expect 0 "no python: plots skipped" env SINKBENCH_PYTHON=/nonexistent/python3 $E "$bin" stability $T --out "$tmp/nopy"
 contains "plots skipped" "says plots were skipped"
 grep -q "/nonexistent/python3 not found" "$tmp/nopy/stability.md" && ok "summary names the missing python" || bad "no note"
-expect 0 "no script: plots skipped" $E "$bin" stability --quick --quiet --kernel softmax_scalar_f32 \
-  --plot-dir /nonexistent --out "$tmp/noscript"
+expect 0 "no script: plots skipped" $E "$bin" stability $T --plot-dir /nonexistent --out "$tmp/noscript"
 contains "stability.py not found in /nonexistent" "names where it looked"
 
 # 4. usage and runtime errors
 expect 2 "unknown kernel" $E "$bin" stability --kernel nope --out "$tmp/x"; contains "no kernel named 'nope'" "names the kernel"
 expect 2 "bad seed" $E "$bin" stability --seed abc;   contains "not a non-negative integer" "explains the seed"
 expect 2 "unknown option" $E "$bin" stability --frob; contains "unknown option '--frob'" "names the option"
+expect 2 "unknown block" $E "$bin" stability --block nope; contains "no block named 'nope'" "names the block"
 expect 2 "missing value" $E "$bin" stability --out
-expect 3 "unwritable folder" $E "$bin" stability --quiet --no-plots --kernel softmax_scalar_f32 --out /proc/sinkbench-nope
+expect 3 "unwritable folder" $E "$bin" stability $T --no-plots --out /proc/sinkbench-nope
 contains "cannot create" "explains the folder"
 expect 0 "help" $E "$bin" stability --help; contains "usage: sinkbench stability" "help text"
 
