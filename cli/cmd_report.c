@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "outputs_file.h"
 #include "cli.h"
 #include "sinkbench/sinkbench.h"
 
@@ -64,6 +65,11 @@ static void write_check(FILE *f, void *ctx)
 {
     check_ctx *c = ctx;
     sb_cli_check_json(f, c->st, c->nk, c->seed, c->level);
+}
+
+static void write_outputs(FILE *f, void *ctx)
+{
+    sb_outputs_write(f, ctx); /* a short write sets the stream's error flag, which write_part checks */
 }
 
 typedef struct index_ctx {
@@ -121,6 +127,8 @@ static void write_index(FILE *f, void *ctx)
     fprintf(f, "## Parts\n\n- [info.json](info.json): CPU, dispatch, registered kernels\n");
     if (x->check_ran)
         fprintf(f, "- [check.json](check.json): contract check per kernel\n");
+    if (!strstr(x->r->missing, "outputs.bin"))
+        fprintf(f, "- outputs.bin: every contract kernel's outputs on fixed seeded rows, for `sinkbench compare`\n");
     if (x->r->missing[0])
         fprintf(f, "\n**Missing parts:** %s\n", x->r->missing);
 }
@@ -167,10 +175,10 @@ static int run_report(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
-    fprintf(stderr, "report: [1/2] environment and dispatch\n");
+    fprintf(stderr, "report: [1/3] environment and dispatch\n");
     write_part(&r, "info.json", write_info, NULL);
 
-    fprintf(stderr, "report: [2/2] contract check of every kernel\n");
+    fprintf(stderr, "report: [2/3] contract check of every kernel\n");
     size_t nk = sb_softmax_kernel_count();
     check_ctx cc = {calloc(nk, sizeof(sb_suite_stats)), nk, seed, level};
     int check_ran = 0, failed = 0;
@@ -184,6 +192,17 @@ static int run_report(int argc, char **argv)
     if (!check_ran && !strstr(r.missing, "check.json"))
         snprintf(r.missing + strlen(r.missing), sizeof r.missing - strlen(r.missing), "%scheck.json",
                  r.missing[0] ? ", " : "");
+
+    fprintf(stderr, "report: [3/3] outputs of every kernel on fixed rows (for cross-machine comparison)\n");
+    sb_outputs outs;
+    if (sb_outputs_collect(&outs, seed, 0)) {
+        write_part(&r, "outputs.bin", write_outputs, &outs);
+        sb_outputs_free(&outs);
+    } else {
+        r.parts_failed++;
+        snprintf(r.missing + strlen(r.missing), sizeof r.missing - strlen(r.missing), "%soutputs.bin",
+                 r.missing[0] ? ", " : "");
+    }
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     index_ctx ix = {&r, &cc, check_ran, started,
