@@ -81,7 +81,19 @@ grep -q "/nonexistent/python3 not found" "$tmp/nopy/stability.md" && ok "summary
 expect 0 "no script: plots skipped" $E "$bin" stability $T --plot-dir /nonexistent --out "$tmp/noscript"
 contains "stability.py not found in /nonexistent" "names where it looked"
 
-# 4. usage and runtime errors
+# 4. plugin kernels join the sweep; the example plugin's wrong kernel (binary32 max subtraction, exp
+#    clamped to FLT_MIN) exceeds its bound and never lets a tail go subnormal or to 0
+if [ -n "${EXAMPLE_PLUGIN:-}" ]; then
+  expect 1 "a wrong plugin kernel fails the sweep" $E "$bin" --plugin "$EXAMPLE_PLUGIN" stability $T --no-plots \
+    --kernel softmax_example_clamped_scalar --kernel softmax_example_twopass_scalar --out "$tmp/plugin"
+  contains "a contract kernel exceeded its bound" "says a kernel failed"
+  md="$tmp/plugin/stability.md"
+  grep -q '`softmax_example_twopass_scalar` | 1 | 0 |' "$md" && ok "the correct plugin kernel is within 0 ulp" || bad "twopass row"
+  grep -q 'softmax_example_clamped_scalar` f32 tail_zero, thresholds block, sink first, n = 64: theory 103.9721, observed nan' "$md" \
+    && ok "the clamped kernel's tail never reaches 0" || bad "clamped tail_zero disagreement not reported"
+fi
+
+# 5. usage and runtime errors
 expect 2 "unknown kernel" $E "$bin" stability --kernel nope --out "$tmp/x"; contains "no kernel named 'nope'" "names the kernel"
 expect 2 "bad seed" $E "$bin" stability --seed abc;   contains "not a non-negative integer" "explains the seed"
 expect 2 "unknown option" $E "$bin" stability --frob; contains "unknown option '--frob'" "names the option"
