@@ -1,6 +1,7 @@
 /* stability.md: the study's summary. Every number in it is read from the sweep's cells. */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sinkbench/sinkbench.h"
@@ -283,6 +284,32 @@ static void lengths_grid(const sb_stab_result *res, size_t k, size_t *n_max, siz
     }
 }
 
+/* One row per swept gap of the lengths block (focus kernel, this tail and n, sink first): two metrics per
+ * precision, side by side ("a | b") or as "a / b". */
+static void metric_pairs(FILE *f, const sb_stab_result *res, size_t focus, sb_tail tail, size_t n, const double *gaps,
+                         size_t ngaps, size_t off_a, size_t off_b, int side_by_side)
+{
+    for (size_t g = 0; g < ngaps; g++) {
+        const sb_stab_cell *c0 = find_cell(res, focus, SB_PREC_F32, tail, n, gaps[g]);
+        if (!c0)
+            continue;
+        fprintf(f, "| %g |", gaps[g]);
+        if (side_by_side)
+            fprintf(f, " %.3g |", c0->residual);
+        for (int p = 0; p < SB_PREC_COUNT; p++) {
+            const sb_stab_cell *c = find_cell(res, focus, p, tail, n, gaps[g]);
+            char a[32] = "—", b[32] = "—";
+            if (c) {
+                fmt_err(a, sizeof a, *(const double *)((const char *)&c->m + off_a));
+                fmt_err(b, sizeof b, *(const double *)((const char *)&c->m + off_b));
+            }
+            fprintf(f, side_by_side ? " %s | %s |" : " %s / %s |", a, b);
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\n");
+}
+
 static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
 {
     const sb_stab_result *res = &r->result;
@@ -302,23 +329,10 @@ static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
     for (int p = 0; p < SB_PREC_COUNT; p++)
         fprintf(f, "---:|---:|");
     fprintf(f, "\n");
-    for (size_t g = 0; g < ngaps; g++) {
-        const sb_stab_cell *c0 = find_cell(res, focus, SB_PREC_F32, SB_TAIL_EQUAL, n_max, gaps[g]);
-        if (!c0)
-            continue;
-        fprintf(f, "| %g | %.3g |", gaps[g], c0->residual);
-        for (int p = 0; p < SB_PREC_COUNT; p++) {
-            const sb_stab_cell *c = find_cell(res, focus, p, SB_TAIL_EQUAL, n_max, gaps[g]);
-            char a[32] = "—", b[32] = "—";
-            if (c) {
-                fmt_err(a, sizeof a, c->m.resid_tail_rel_err);
-                fmt_err(b, sizeof b, c->m.resid_1m_rel_err);
-            }
-            fprintf(f, " %s | %s |", a, b);
-        }
-        fprintf(f, "\n");
-    }
-    fprintf(f, "\n## Attention output: what survives of the tail\n\n");
+    metric_pairs(f, res, focus, SB_TAIL_EQUAL, n_max, gaps, ngaps, offsetof(sb_stab_metrics, resid_tail_rel_err),
+                 offsetof(sb_stab_metrics, resid_1m_rel_err), 1);
+
+    fprintf(f, "## Attention output: what survives of the tail\n\n");
     fprintf(f, "`%s`, n = %zu Gaussian tail logits, sink token first, values v_i ~ N(0, 1). Each entry: the error of "
                "the tail's part of Σ y_i v_i and the error of the sink's part, both in units of the tail's "
                "contribution Σ_tail y_j |v_j| (tail / sink; 1 means the tail's information is gone or drowned).\n\n",
@@ -330,22 +344,8 @@ static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
     for (int p = 0; p < SB_PREC_COUNT; p++)
         fprintf(f, "---|");
     fprintf(f, "\n");
-    for (size_t g = 0; g < ngaps; g++) {
-        if (!find_cell(res, focus, SB_PREC_F32, SB_TAIL_GAUSSIAN, n_mid, gaps[g]))
-            continue;
-        fprintf(f, "| %g |", gaps[g]);
-        for (int p = 0; p < SB_PREC_COUNT; p++) {
-            const sb_stab_cell *c = find_cell(res, focus, p, SB_TAIL_GAUSSIAN, n_mid, gaps[g]);
-            char a[32] = "—", b[32] = "—";
-            if (c) {
-                fmt_err(a, sizeof a, c->m.attn_tail_err);
-                fmt_err(b, sizeof b, c->m.attn_sink_err);
-            }
-            fprintf(f, " %s / %s |", a, b);
-        }
-        fprintf(f, "\n");
-    }
-    fprintf(f, "\n");
+    metric_pairs(f, res, focus, SB_TAIL_GAUSSIAN, n_mid, gaps, ngaps, offsetof(sb_stab_metrics, attn_tail_err),
+                 offsetof(sb_stab_metrics, attn_sink_err), 0);
 }
 
 static void md_plots(FILE *f, const sb_stability_report *r)

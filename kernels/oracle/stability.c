@@ -76,6 +76,23 @@ static sb_stab_cell *new_cell(sb_stab_result *r)
     return c;
 }
 
+/* A new cell for kernel ki, precision prec on this row (metrics still to fill in). */
+static sb_stab_cell *start_cell(sb_stab_result *r, const sb_stab_row *row, size_t ki, sb_precision prec,
+                                const sb_stab_exact *e)
+{
+    sb_stab_cell *c = new_cell(r);
+    if (!c)
+        return NULL;
+    c->kernel = (uint32_t)ki;
+    c->precision = (uint8_t)prec;
+    c->block = (uint8_t)row->block;
+    c->spec = row->spec;
+    c->seed = row->seed;
+    c->p_sink = e->p_sink;
+    c->residual = e->residual;
+    return c;
+}
+
 /* A failure that comes earlier in (gap, n) replaces the verdict's first one. */
 static void record_failure(sb_stab_result *r, size_t cell_index, const char *message)
 {
@@ -97,16 +114,9 @@ static sb_status run_kernel(sb_stab_result *r, const sb_stab_row *row, size_t ki
     const sb_softmax_kernel *k = r->kernels[ki];
     sb_contract_result cres;
     int ok = sb_contract_run(k, x, row->spec.n, p, want, NULL, &cres, y);
-    sb_stab_cell *c = new_cell(r);
+    sb_stab_cell *c = start_cell(r, row, ki, prec, e);
     if (!c)
         return SB_ENOMEM;
-    c->kernel = (uint32_t)ki;
-    c->precision = (uint8_t)prec;
-    c->block = (uint8_t)row->block;
-    c->spec = row->spec;
-    c->seed = row->seed;
-    c->p_sink = e->p_sink;
-    c->residual = e->residual;
     c->contract_checked = 1;
     c->kernel_max_ulp = cres.max_ulp == SB_ULP_INFINITE ? INFINITY : (double)cres.max_ulp;
     /* The residual bound is checked where the row is the original one (f32), with the bound the
@@ -142,16 +152,9 @@ static sb_status stored_cell(sb_stab_result *r, const sb_stab_row *row, size_t k
     sb_format f = sb_precision_output_format(prec);
     for (size_t i = 0; i < row->spec.n; i++)
         stored[i] = sb_format_round(y32[i], f);
-    sb_stab_cell *c = new_cell(r);
+    sb_stab_cell *c = start_cell(r, row, ki, prec, e);
     if (!c)
         return SB_ENOMEM;
-    c->kernel = (uint32_t)ki;
-    c->precision = (uint8_t)prec;
-    c->block = (uint8_t)row->block;
-    c->spec = row->spec;
-    c->seed = row->seed;
-    c->p_sink = e->p_sink;
-    c->residual = e->residual;
     c->kernel_max_ulp = NAN;
     sb_stab_measure(stored, e, f, -1.0, &c->m);
     return SB_OK;
