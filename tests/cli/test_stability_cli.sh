@@ -80,6 +80,14 @@ contains "plots skipped" "says plots were skipped"
 grep -q "/nonexistent/python3 not found" "$tmp/nopy/stability.md" && ok "summary names the missing python" || bad "no note"
 expect 0 "no script: plots skipped" $E "$bin" stability $T --plot-dir /nonexistent --out "$tmp/noscript"
 contains "stability.py not found in /nonexistent" "names where it looked"
+if [ -n "$PY" ]; then
+  # Debian's python without its site packages: the real script, no matplotlib
+  printf '#!/bin/sh\nexec %s -S "$@"\n' "$PY" > "$tmp/python-no-site"; chmod +x "$tmp/python-no-site"
+  expect 0 "no matplotlib: plots skipped" env SINKBENCH_PYTHON="$tmp/python-no-site" $E "$bin" stability $T --out "$tmp/nompl"
+  contains "matplotlib is not available" "says matplotlib is missing"
+  [ -s "$tmp/nompl/stability.json" ] && grep -q "matplotlib is not available" "$tmp/nompl/stability.md" \
+    && ok "JSON and summary still written" || bad "outputs missing without matplotlib"
+fi
 
 # 4. plugin kernels join the sweep; the example plugin's wrong kernel (binary32 max subtraction, exp
 #    clamped to FLT_MIN) exceeds its bound and never lets a tail go subnormal or to 0
