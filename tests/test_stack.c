@@ -307,6 +307,36 @@ static void test_precisions(sb_rng *r)
     free(x), free(ref), free(y), free(y2);
 }
 
+/* A stack of L layers is the first L layers of a deeper one with the same seed (the study's depth sweep
+ * relies on it); another seed gives other weights. */
+static void test_prefix(sb_rng *r)
+{
+    sb_stack_config c;
+    sb_stack_config_default(&c);
+    c.sink = SB_STACK_SINK_LEARNED;
+    c.seed = tk_seed;
+    c.layers = 5;
+    sb_stack *deep = make(&c);
+    c.layers = 3;
+    sb_stack *shallow = make(&c);
+    c.seed = tk_seed + 1;
+    sb_stack *other = make(&c);
+    size_t n = 10, nd = n * c.width;
+    uint32_t ids[10];
+    double *x = malloc(nd * sizeof *x), *y = malloc(nd * sizeof *x), *y2 = malloc(nd * sizeof *x);
+    double *hid = malloc(6 * nd * sizeof *x);
+    tokens(r, deep, n, 1, ids, x, NULL);
+    sb_stack_trace tr = {hid, NULL, NULL};
+    sb_stack_forward(deep, NULL, x, n, NULL, NULL, &tr);
+    sb_stack_forward(shallow, NULL, x, n, NULL, y, NULL);
+    TK_CHECK(memcmp(hid + 3 * nd, y, nd * sizeof *y) == 0, "3 layers = the first 3 of 5, bit for bit");
+    TK_CHECK(memcmp(hid, x, nd * sizeof *x) == 0, "trace starts with the input");
+    sb_stack_forward(other, NULL, x, n, NULL, y2, NULL);
+    TK_CHECK(dist2(y, y2, nd) > 1e-3 * norm2(y, nd), "another seed, other weights");
+    free(x), free(y), free(y2), free(hid);
+    sb_stack_destroy(deep), sb_stack_destroy(shallow), sb_stack_destroy(other);
+}
+
 static void test_metrics(void)
 {
     double v[3 * 2] = {1, 2, 1, 2, 1, 2};
@@ -339,5 +369,6 @@ int main(void)
     test_linear_limit(&r);
     test_strength_zero(&r);
     test_precisions(&r);
+    test_prefix(&r);
     return tk_finish("test_stack");
 }

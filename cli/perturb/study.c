@@ -25,15 +25,12 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* One line per stage on stderr, with the time since the study started. */
+/* One line per stage on stderr: wall time since the study started and the process CPU time. */
 static void progress(const pt_results *r, const char *what)
 {
-    static double t0;
-    if (!r->o.progress)
-        return;
-    if (!t0)
-        t0 = now();
-    fprintf(stderr, "perturb: %6.1f s  %s\n", now() - t0, what);
+    if (r->o.progress)
+        fprintf(stderr, "perturb: %6.1f s (%.1f s CPU)  %s\n", now() - r->started, (double)clock() / CLOCKS_PER_SEC,
+                what);
 }
 
 static sb_stack_config config_for(const sb_perturb_options *o, sb_stack_sink sink, size_t layers, size_t heads,
@@ -376,7 +373,8 @@ static sb_status run_context(pt_results *r)
                 progress(r, line);
             }
             double l1 = 0, rel = 0, res = 0;
-            for (size_t q = 0; q < S && st == SB_OK; q++) {
+            size_t Sn = n > 1024 ? 1 : S; /* one sequence beyond 1024 tokens */
+            for (size_t q = 0; q < Sn && st == SB_OK; q++) {
                 make_ids(o, c.vocab, c.sink, 100 + q, n, ids);
                 ids[n] = ids[n - 1];
                 sb_stack_embed(s, ids, n + 1, x, bos);
@@ -388,9 +386,9 @@ static sb_status run_context(pt_results *r)
                     a += fabs(ya[(n - 1) * d + cc] - yb[n * d + cc]);
                     na += fabs(ya[(n - 1) * d + cc]);
                 }
-                l1 += a / (double)S;
-                rel += a / na / (double)S;
-                res += sb_stack_collapse_residual(ya + d, n - 1, d) / (double)S;
+                l1 += a / (double)Sn;
+                rel += a / na / (double)Sn;
+                res += sb_stack_collapse_residual(ya + d, n - 1, d) / (double)Sn;
             }
             r->context_l1[mi][k] = l1;
             r->context_rel[mi][k] = rel;
@@ -540,12 +538,14 @@ static void plan(pt_results *r)
     r->limit_tokens = r->sens_tokens;
     r->limit_layers = 64;
 
-    r->context_layers = r->L < 16 ? r->L : 16;
+    r->context_layers = r->L < 8 ? r->L : 8;
     size_t nmax = full ? 8192 : 4 * r->n < 8192 ? 4 * r->n : 8192;
     for (size_t n = 16; n <= nmax; n *= 2)
         r->context_n[r->n_context++] = n;
 
-    r->heads_width = 64;
+    /* Fixed width for every head count up to 32: 64 for the default width 32, less for narrow stacks. */
+    r->heads_width = (2 * r->d + 31) / 32 * 32;
+    r->heads_width = r->heads_width < 32 ? 32 : r->heads_width > 64 ? 64 : r->heads_width;
     r->heads_layers = full ? r->L : (r->L < 16 ? r->L : 16);
     for (size_t h = 1; h <= 32; h *= 2)
         r->heads[r->n_heads++] = h;
@@ -560,6 +560,7 @@ sb_status pt_study_run(const sb_perturb_options *o, pt_results *r)
 {
     memset(r, 0, sizeof *r);
     r->o = *o;
+    r->started = now();
     plan(r);
     bufs b;
     if (!bufs_alloc(&b, r->L, r->H, r->n, r->d))

@@ -87,7 +87,7 @@ typedef struct pt_results {
 
     pt_trend trends[32];
     size_t n_trends;
-    double seconds;
+    double started, seconds; /* monotonic clock at the start; the whole run's duration */
 } pt_results;
 
 /* Runs every experiment; SB_OK or the first stack error. */

@@ -28,7 +28,7 @@ py() { # py <description> <python code reading the JSON file in sys.argv[1]> <fi
   [ -x /usr/bin/python3 ] || { echo "skip: $what (no /usr/bin/python3)"; return; }
   if /usr/bin/python3 -c "$code" "$file"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
 }
-tiny="--layers 4 --tokens 16 --sequences 1 --heads 2 --width 8 --quiet"
+tiny="--layers 2 --tokens 8 --sequences 1 --heads 2 --width 8 --quiet"
 
 expect 0 "perturb --help" $E "$bin" perturb --help;  contains "usage: sinkbench perturb" "help text"
 contains "examples:" "help has examples"
@@ -65,7 +65,8 @@ assert not bad, bad
 assert t["jvp_check"]["value"] < 1e-6, t["jvp_check"]
 ' "$tmp/quick/perturb.json"
 fi
-if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null && [ -z "$E" ]; then
+case "$QUICK" in *--no-plots*) plots=0;; *) plots=1;; esac
+if [ "$plots" -eq 1 ] && [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   n=$(ls "$tmp/quick"/perturb_*.png 2>/dev/null | wc -l)
   [ "$n" -eq 6 ] && echo "ok: six plots" || { echo "FAIL: $n plots, want 6"; fails=$((fails + 1)); }
   grep -q "perturb_drift_map.png" "$tmp/quick/perturb.md" && echo "ok: page links the plots" || { echo "FAIL: page lacks plots"; fails=$((fails + 1)); }
