@@ -93,10 +93,10 @@ void pt_trends_compute(pt_results *r)
         char id[32];
         snprintf(id, sizeof id, "drift_%s", sb_stack_sink_name(md->sink));
         add(r, id, q >= CRITERION, q,
-            "With %s, the last token's drift after %zu layers (token %zu %s) is %.3g× smaller than without a sink "
-            "(%.3g vs %.3g, mean of %zu sequences; criterion ≥ %.2f×)",
-            mode_phrase(r, md->sink, buf, sizeof buf), L, r->j, r->o.swap ? "swapped" : "moved", q,
-            md->last_drift[L], none->last_drift[L], r->o.sequences, CRITERION);
+            "With %s, the last token's drift after %zu layers (token %zu %s) is %.3g× %s than without a sink "
+            "(%.3g vs %.3g, mean of %zu sequences; criterion: ≥ %.2f× smaller)",
+            mode_phrase(r, md->sink, buf, sizeof buf), L, r->j, r->o.swap ? "swapped" : "moved", q >= 1 ? q : 1 / q,
+            q >= 1 ? "smaller" : "larger", md->last_drift[L], none->last_drift[L], r->o.sequences, CRITERION);
     }
     add(r, "locality", bos->nonlocal < none->nonlocal, bos->nonlocal,
         "Drift stays local with a sink: %.1f %% of the final layer's drift is on tokens other than the perturbed "

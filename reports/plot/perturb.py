@@ -110,6 +110,7 @@ def collapse(d, out):
     for m in ctx["modes"]:
         c, ls = MODE_STYLE.get(m["mode"], (None, "-"))
         a2.loglog(ctx["tokens"], positive(m["distance_l1"]), color=c, ls=ls, marker="o", label=m["mode"])
+    a2.set_xscale("log", base=2)
     a2.set_xlabel("context length n")
     a2.set_ylabel("‖y_n([v,a]) − y_{n+1}([v,a,a])‖₁")
     a2.set_title("Representational collapse after %d layers" % ctx["layers"])
@@ -153,6 +154,11 @@ def numerics(d, out):
     modes = [m for m in ("none", "bos") if any(r["mode"] == m for r in runs)]
     if not modes:
         return
+    # One colour per kernel, one line style per precision: solid f32, dashed f64+kernel, dotted the kernel
+    # in layer 1 only, dash-dot bf16/f16 storage.
+    kernels = sorted({r["kernel"] for r in runs})
+    cmap = plt.get_cmap("tab10" if len(kernels) <= 10 else "tab20")
+    colour = {k: cmap(i % cmap.N) for i, k in enumerate(kernels)}
     fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), 4.5), squeeze=False, sharey=True)
     for ax, m in zip(axes[0], modes):
         for r in runs:
@@ -160,8 +166,15 @@ def numerics(d, out):
                 continue
             label = "%s %s%s" % (r["kernel"].replace("softmax_", ""), r["precision"],
                                  " (layer 1 only)" if r["injected_layers"] else "")
-            ls = ":" if r["injected_layers"] else "--" if r["precision"] == "f64+kernel" else "-"
-            ax.semilogy(range(len(r["error"])), positive(r["error"]), ls=ls, label=label)
+            if r["injected_layers"]:
+                ls = ":"
+            elif r["precision"] == "f64+kernel":
+                ls = "--"
+            elif r["precision"] in ("bf16", "f16"):
+                ls = "-." if r["precision"] == "bf16" else (0, (3, 1, 1, 1, 1, 1))
+            else:
+                ls = "-"
+            ax.semilogy(range(len(r["error"])), positive(r["error"]), ls=ls, color=colour[r["kernel"]], label=label)
         ax.set_title("%s: relative error vs binary64" % ("no sink" if m == "none" else "BOS sink"))
         ax.set_xlabel("layer")
         ax.grid(True, which="both", alpha=0.3)

@@ -9,20 +9,7 @@ E="${EMULATOR:-}"
 QUICK="${QUICK_ARGS:-}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sinkbench-perturb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-expect() { # expect <exit code> <description> <command...>
-  want="$1"; what="$2"; shift 2
-  out=$("$@" 2>&1); got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: $what: exit $got, want $want"; echo "$out" | tail -20; fails=$((fails + 1))
-  else
-    echo "ok: $what"
-  fi
-  LAST="$out"
-}
-contains() {
-  case "$LAST" in *"$1"*) echo "ok: $2";; *) echo "FAIL: $2: output lacks '$1'"; echo "$LAST" | tail -20; fails=$((fails + 1));; esac
-}
+. "$(dirname "$0")/expect.sh"
 py() { # py <description> <python code reading the JSON file in sys.argv[1]> <file>
   what="$1"; code="$2"; file="$3"
   [ -x /usr/bin/python3 ] || { echo "skip: $what (no /usr/bin/python3)"; return; }
@@ -83,8 +70,16 @@ cmp -s "$tmp/a/perturb.json" "$tmp/c/perturb.json" && { echo "FAIL: a different 
 expect 0 "no plot script" $E "$bin" perturb $tiny --plot-script "$tmp/none.py" --out "$tmp/d"
 contains "Plots skipped" "says the plots were skipped"
 grep -q "Plots skipped" "$tmp/d/perturb.md" && echo "ok: the page says so too" || { echo "FAIL: page lacks the note"; fails=$((fails + 1)); }
-SINKBENCH_PYTHON="$tmp/no-python" expect 0 "no interpreter" env SINKBENCH_PYTHON="$tmp/no-python" $E "$bin" perturb $tiny --out "$tmp/e"
+expect 0 "no interpreter" env SINKBENCH_PYTHON="$tmp/no-python" $E "$bin" perturb $tiny --out "$tmp/e"
 contains "Plots skipped" "says the plots were skipped"
+if [ -x /usr/bin/python3 ]; then # an interpreter whose matplotlib import fails
+  mkdir -p "$tmp/nompl"
+  echo 'raise ImportError("hidden by test_perturb.sh")' > "$tmp/nompl/matplotlib.py"
+  printf '#!/bin/sh\nPYTHONPATH="%s" exec /usr/bin/python3 "$@"\n' "$tmp/nompl" > "$tmp/python-nompl"
+  chmod +x "$tmp/python-nompl"
+  expect 0 "no matplotlib" env SINKBENCH_PYTHON="$tmp/python-nompl" $E "$bin" perturb $tiny --out "$tmp/f"
+  contains "matplotlib is not available" "names matplotlib"
+fi
 
 [ "$fails" -eq 0 ] && echo "test_perturb: all passed" || echo "test_perturb: $fails failures"
 [ "$fails" -eq 0 ]
