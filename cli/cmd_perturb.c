@@ -72,7 +72,7 @@ static int run_perturb(int argc, char **argv)
         }
         static const char *const with_value[] = {"--out", "--seed", "--layers", "--tokens", "--heads", "--width",
                                                  "--sequences", "--perturb-token", "--gap", "--gate-bias",
-                                                 "--value-scale", "--temperature", "--plot-script", "--perturb"};
+                                                 "--value-scale", "--temperature", "--plot-dir", "--perturb"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             known |= strcmp(a, with_value[k]) == 0;
@@ -107,8 +107,8 @@ static int run_perturb(int argc, char **argv)
             ok = parse_double(a, v, &o.value_scale);
         else if (strcmp(a, "--temperature") == 0)
             ok = parse_double(a, v, &o.temperature);
-        else if (strcmp(a, "--plot-script") == 0)
-            o.plot_script = v;
+        else if (strcmp(a, "--plot-dir") == 0)
+            o.plot_dir = v;
         else if (strcmp(a, "--perturb") == 0) {
             if (strcmp(v, "swap") == 0)
                 o.swap = 1;
@@ -163,9 +163,9 @@ const sb_command sb_cmd_perturb = {
     "  --perturb swap|add:SIZE   swap the token for another (default) or add SIZE * a unit vector\n"
     "  --perturb-token J   which token (default tokens/2)\n"
     "  --no-plots          skip the plots\n"
-    "  --plot-script PATH  the plotting script (default: $SINKBENCH_PLOT_DIR/perturb.py, the source\n"
-    "                      tree, then the installed copy); $SINKBENCH_PYTHON picks the interpreter\n"
-    "                      (default /usr/bin/python3; without matplotlib the plots are skipped)\n"
+    "  --plot-dir DIR      folder of perturb.py (default: $SINKBENCH_PLOT_DIR, else the installed copy,\n"
+    "                      else the source tree); $SINKBENCH_PYTHON picks the interpreter (default\n"
+    "                      /usr/bin/python3; without matplotlib the plots are skipped with a note)\n"
     "  --quiet             no progress on stderr\n\n"
     "exit status: 0 done (a trend that is not reproduced is reported, not an error), 2 usage error,\n"
     "3 a file could not be written or the study failed\n\n"

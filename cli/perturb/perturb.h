@@ -24,7 +24,7 @@ typedef struct sb_perturb_options {
     size_t perturbed_token;  /* SIZE_MAX: tokens / 2 */
     /* Output. */
     int plots;               /* 0: skip the plots */
-    const char *plot_script; /* NULL: SINKBENCH_PLOT_DIR, then the source tree, then the installed copy */
+    const char *plot_dir;    /* folder of perturb.py; NULL: SINKBENCH_PLOT_DIR, installed copy, source tree */
     int progress;            /* progress lines on stderr */
 } sb_perturb_options;
 

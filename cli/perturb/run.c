@@ -10,6 +10,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "perturb/write.h"
+#include "plot_script.h"
 
 void sb_perturb_options_default(sb_perturb_options *o, sb_perturb_level level)
 {
@@ -78,6 +79,25 @@ static int write_file(const char *dir, const char *name, void (*fn)(FILE *, cons
 
 static void json_writer(FILE *f, const void *ctx) { pt_write_json(f, ctx); }
 
+/* Draws the plots from dir/perturb.json; on failure note says why (no script, no python, no matplotlib). */
+static void plot(const sb_perturb_options *o, const char *dir, char *note, size_t note_size)
+{
+    char script[4096], where[1024], json[4096];
+    if (!sb_plot_find("perturb.py", o->plot_dir, script, sizeof script, where, sizeof where)) {
+        snprintf(note, note_size, "Plots skipped: perturb.py not found (looked in %.400s; use --plot-dir or "
+                                  "SINKBENCH_PLOT_DIR).", where);
+        return;
+    }
+    snprintf(json, sizeof json, "%s/perturb.json", dir);
+    const char *args[2] = {json, dir};
+    sb_plot_run_result pr;
+    sb_plot_run(script, args, 2, &pr);
+    if (pr.ok)
+        note[0] = 0;
+    else
+        snprintf(note, note_size, "Plots skipped: %.480s.", pr.note);
+}
+
 typedef struct md_ctx {
     const pt_results *r;
     const char *dir, *note;
@@ -112,7 +132,7 @@ int sb_perturb_run(const sb_perturb_options *o, const char *out_dir, char *summa
     if (ok && o->plots) {
         if (o->progress)
             fprintf(stderr, "perturb: drawing plots\n");
-        pt_plot(o->plot_script, out_dir, note, sizeof note);
+        plot(o, out_dir, note, sizeof note);
         if (note[0])
             fprintf(stderr, "sinkbench perturb: %s\n", note);
     }

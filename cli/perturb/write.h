@@ -13,8 +13,4 @@ void pt_write_markdown(FILE *f, const pt_results *r, const char *dir, const char
 /* The trends as a Markdown list. */
 void pt_summary(const pt_results *r, char *out, size_t size);
 
-/* Runs the plot script on dir/perturb.json. Returns 1 when the plots were drawn; otherwise 0 with the
- * reason in note (no script found, no python, matplotlib missing, the script failed). */
-int pt_plot(const char *script_override, const char *dir, char *note, size_t note_size);
-
 #endif

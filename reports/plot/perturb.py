@@ -4,7 +4,8 @@
 usage: perturb.py PERTURB_JSON OUT_DIR
 
 Writes perturb_drift_map.png, perturb_drift_last.png, perturb_sensitivity.png, perturb_collapse.png,
-perturb_sweeps.png and perturb_numerics.png into OUT_DIR, each atomically (temporary file, then rename).
+perturb_sweeps.png and perturb_numerics.png into OUT_DIR, each atomically (temporary file, then rename)
+and announced on stdout as "wrote FILE".
 Exit status: 0 done, 2 usage error, 3 matplotlib is not available (the caller skips the plots).
 Run with Debian's /usr/bin/python3, which sees python3-matplotlib.
 """
@@ -39,6 +40,7 @@ def save(fig, out_dir, name):
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
     plt.close(fig)
     os.replace(tmp, path)
+    print("wrote %s" % name, flush=True)
 
 
 def positive(values):

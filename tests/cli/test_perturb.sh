@@ -67,7 +67,7 @@ cmp -s "$tmp/a/perturb.json" "$tmp/b/perturb.json" && echo "ok: same seed, same 
 cmp -s "$tmp/a/perturb.json" "$tmp/c/perturb.json" && { echo "FAIL: a different seed gave the same JSON"; fails=$((fails + 1)); } || echo "ok: another seed, other numbers"
 
 # Plots skipped with a clear message, never a failure.
-expect 0 "no plot script" $E "$bin" perturb $tiny --plot-script "$tmp/none.py" --out "$tmp/d"
+expect 0 "no plot script" $E "$bin" perturb $tiny --plot-dir "$tmp/no-such-dir" --out "$tmp/d"
 contains "Plots skipped" "says the plots were skipped"
 grep -q "Plots skipped" "$tmp/d/perturb.md" && echo "ok: the page says so too" || { echo "FAIL: page lacks the note"; fails=$((fails + 1)); }
 expect 0 "no interpreter" env SINKBENCH_PYTHON="$tmp/no-python" $E "$bin" perturb $tiny --out "$tmp/e"
