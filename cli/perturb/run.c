@@ -55,29 +55,14 @@ static const char *invalid(const sb_perturb_options *o)
     return NULL;
 }
 
-static int write_file(const char *dir, const char *name, void (*fn)(FILE *, const void *), const void *ctx)
+static int write_file(const char *dir, const char *name, void (*fn)(FILE *, void *), void *ctx)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sb_atomic_file a;
-    if (!sb_atomic_open(&a, path)) {
-        fprintf(stderr, "sinkbench perturb: cannot write %s: %s\n", path, strerror(errno));
-        return 0;
-    }
-    fn(a.f, ctx);
-    if (ferror(a.f)) {
-        sb_atomic_abort(&a);
-        fprintf(stderr, "sinkbench perturb: write error on %s\n", path);
-        return 0;
-    }
-    if (!sb_atomic_commit(&a)) {
-        fprintf(stderr, "sinkbench perturb: cannot finish %s: %s\n", path, strerror(errno));
-        return 0;
-    }
-    return 1;
+    return sb_atomic_write(path, fn, ctx, "sinkbench perturb");
 }
 
-static void json_writer(FILE *f, const void *ctx) { pt_write_json(f, ctx); }
+static void json_writer(FILE *f, void *ctx) { pt_write_json(f, ctx); }
 
 /* Draws the plots from dir/perturb.json; on failure note says why (no script, no python, no matplotlib). */
 static void plot(const sb_perturb_options *o, const char *dir, char *note, size_t note_size)
@@ -103,7 +88,7 @@ typedef struct md_ctx {
     const char *dir, *note;
 } md_ctx;
 
-static void md_writer(FILE *f, const void *ctx)
+static void md_writer(FILE *f, void *ctx)
 {
     const md_ctx *m = ctx;
     pt_write_markdown(f, m->r, m->dir, m->note);

@@ -204,6 +204,7 @@ void pt_write_json(FILE *f, const pt_results *r)
 {
     sb_json j;
     sb_json_init(&j, f);
+    sb_json_set_inline_depth(&j, 4); /* each series, map row and record on one line */
     sb_json_object_begin(&j);
     sb_json_kv_string(&j, "tool", "sinkbench perturb");
     sb_json_kv_string(&j, "version", sb_version());
