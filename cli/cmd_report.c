@@ -38,7 +38,8 @@ typedef struct report report;
 typedef struct report_step {
     const char *name;     /* short name, used in "missing parts" */
     const char *title;    /* progress line */
-    /* Runs the part; returns 0 when it could not produce its files (note says why), 1 otherwise. */
+    /* Runs the part; returns 1 when done, 0 when it could not produce its files, -1 when it was skipped
+     * on purpose (an option, or timings under emulation); note says why for 0 and -1. */
     int (*run)(report *r);
     /* Writes its section of index.md (only called when run returned 1). */
     void (*section)(report *r, FILE *f);
@@ -339,11 +340,11 @@ static int step_bench(report *r)
 {
     if (r->no_bench) {
         note(r, "skipped (--no-bench)");
-        return 0;
+        return -1;
     }
     if (sb_cpu()->emulated) {
         note(r, "skipped: running under emulation, timings would mean nothing");
-        return 0;
+        return -1;
     }
     const char *exe = bench_exe();
     if (!exe) {
@@ -438,18 +439,21 @@ static void write_index(FILE *f, void *ctx)
             x->started, x->seconds, x->r->full ? "full" : "default", x->r->seed, x->r->full ? " --full" : "", x->r->seed);
     if (x->r->peers_loaded[0])
         fprintf(f, "Peers loaded as plugins (study kernels: measured, never failing a check): %s.\n\n", x->r->peers_loaded);
-    int missing = 0;
-    for (size_t i = 0; i < NSTEPS; i++)
-        missing += !x->ran[i];
-    if (missing) {
-        fprintf(f, "**Missing parts:**\n\n");
-        for (size_t i = 0; i < NSTEPS; i++)
-            if (!x->ran[i])
-                fprintf(f, "- %s: %s\n", steps[i].name, x->why[i]);
-        fprintf(f, "\n");
+    for (int want = 0; want >= -1; want--) {
+        int any = 0;
+        for (size_t i = 0; i < NSTEPS; i++) {
+            if (x->ran[i] != want)
+                continue;
+            if (!any++)
+                fprintf(f, "%s\n\n", want == 0 ? "**Missing parts** (they failed; the rest of the report is complete):"
+                                                 : "Skipped parts:");
+            fprintf(f, "- %s: %s\n", steps[i].name, x->why[i]);
+        }
+        if (any)
+            fprintf(f, "\n");
     }
     for (size_t i = 0; i < NSTEPS; i++)
-        if (x->ran[i])
+        if (x->ran[i] == 1)
             steps[i].section(x->r, f);
 }
 
@@ -522,8 +526,10 @@ static int run_report(int argc, char **argv)
         r.note[0] = 0;
         ran[i] = steps[i].run(&r);
         snprintf(why[i], sizeof why[i], "%s", r.note[0] ? r.note : "failed");
-        if (!ran[i])
+        if (ran[i] == 0)
             fprintf(stderr, "report: %s is missing: %s\n", steps[i].name, why[i]);
+        else if (ran[i] < 0)
+            fprintf(stderr, "report: %s %s\n", steps[i].name, why[i]);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     index_ctx ix = {&r, ran, why, started,
@@ -535,7 +541,7 @@ static int run_report(int argc, char **argv)
     printf("%s/index.md\n", r.dir);
     int missing = 0;
     for (size_t i = 0; i < NSTEPS; i++)
-        missing += !ran[i];
+        missing += ran[i] == 0;
     if (r.contract_failed)
         fprintf(stderr, "report: a contract kernel failed its check (see index.md)\n");
     return missing ? SB_EXIT_ERROR : r.contract_failed ? SB_EXIT_FAILED : SB_EXIT_OK;
