@@ -54,6 +54,47 @@
 #error "vec.h: define exactly one SB_ISA_<ISA> (sinkbench_add_isa_objects does)"
 #endif
 
+/* x86: the SIMDe headers, and the 128-bit reductions every x86 width ends with. */
+#if defined(SB_ISA_SSE2)
+#include <simde/x86/sse2.h>
+#elif defined(SB_ISA_AVX2)
+#include <simde/x86/avx2.h>
+#include <simde/x86/fma.h>
+#elif defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
+#include <simde/x86/avx512.h>
+#endif
+#if defined(SB_ISA_SSE2) || defined(SB_ISA_AVX2) || defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
+static inline float sb_m128_reduce_max_(simde__m128 h)
+{
+    h = simde_mm_max_ps(h, simde_mm_movehl_ps(h, h));
+    return simde_mm_cvtss_f32(simde_mm_max_ps(h, simde_mm_shuffle_ps(h, h, 1)));
+}
+static inline float sb_m128_reduce_min_(simde__m128 h)
+{
+    h = simde_mm_min_ps(h, simde_mm_movehl_ps(h, h));
+    return simde_mm_cvtss_f32(simde_mm_min_ps(h, simde_mm_shuffle_ps(h, h, 1)));
+}
+static inline float sb_m128_reduce_add_(simde__m128 h)
+{
+    h = simde_mm_add_ps(h, simde_mm_movehl_ps(h, h));
+    return simde_mm_cvtss_f32(simde_mm_add_ps(h, simde_mm_shuffle_ps(h, h, 1)));
+}
+#endif
+#if defined(SB_ISA_AVX2) || defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
+static inline float sb_m256_reduce_max_(simde__m256 v)
+{
+    return sb_m128_reduce_max_(simde_mm_max_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1)));
+}
+static inline float sb_m256_reduce_min_(simde__m256 v)
+{
+    return sb_m128_reduce_min_(simde_mm_min_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1)));
+}
+static inline float sb_m256_reduce_add_(simde__m256 v)
+{
+    return sb_m128_reduce_add_(simde_mm_add_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1)));
+}
+#endif
+
 /* ------------------------------------------------------------------------------------------------ */
 #if defined(SB_ISA_SCALAR)
 
@@ -119,7 +160,6 @@ static inline sb_vf sb_vf_mul_f64(sb_vf v, double r) { return (float)((double)v 
 /* ------------------------------------------------------------------------------------------------ */
 #elif defined(SB_ISA_SSE2)
 
-#include <simde/x86/sse2.h>
 #define SB_VW 4
 #define SB_VEC_FUSED_FMA 0
 typedef simde__m128 sb_vf;
@@ -151,24 +191,9 @@ static inline sb_vm sb_vm_first(size_t n)
 {
     return simde_mm_cmplt_ps(simde_mm_setr_ps(0, 1, 2, 3), simde_mm_set1_ps((float)n));
 }
-static inline float sb_vf_reduce_max(sb_vf v)
-{
-    v = simde_mm_max_ps(v, simde_mm_movehl_ps(v, v));
-    v = simde_mm_max_ps(v, simde_mm_shuffle_ps(v, v, 1));
-    return simde_mm_cvtss_f32(v);
-}
-static inline float sb_vf_reduce_min(sb_vf v)
-{
-    v = simde_mm_min_ps(v, simde_mm_movehl_ps(v, v));
-    v = simde_mm_min_ps(v, simde_mm_shuffle_ps(v, v, 1));
-    return simde_mm_cvtss_f32(v);
-}
-static inline float sb_vf_reduce_add(sb_vf v)
-{
-    v = simde_mm_add_ps(v, simde_mm_movehl_ps(v, v));
-    v = simde_mm_add_ps(v, simde_mm_shuffle_ps(v, v, 1));
-    return simde_mm_cvtss_f32(v);
-}
+static inline float sb_vf_reduce_max(sb_vf v) { return sb_m128_reduce_max_(v); }
+static inline float sb_vf_reduce_min(sb_vf v) { return sb_m128_reduce_min_(v); }
+static inline float sb_vf_reduce_add(sb_vf v) { return sb_m128_reduce_add_(v); }
 
 static inline sb_vi sb_vf_as_vi(sb_vf v) { return simde_mm_castps_si128(v); }
 static inline sb_vf sb_vi_as_vf(sb_vi i) { return simde_mm_castsi128_ps(i); }
@@ -226,8 +251,6 @@ static inline sb_vf sb_vf_mul_f64(sb_vf v, double r)
 /* ------------------------------------------------------------------------------------------------ */
 #elif defined(SB_ISA_AVX2)
 
-#include <simde/x86/avx2.h>
-#include <simde/x86/fma.h>
 #define SB_VW 8
 #if defined(SIMDE_X86_FMA_NATIVE)
 #define SB_VEC_FUSED_FMA 1
@@ -261,31 +284,9 @@ static inline sb_vm sb_vm_first(size_t n)
     return simde_mm256_cmp_ps(simde_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), simde_mm256_set1_ps((float)n),
                               SIMDE_CMP_LT_OQ);
 }
-static inline simde__m128 sb_vf_half_max_(sb_vf v)
-{
-    return simde_mm_max_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-}
-static inline float sb_vf_reduce_max(sb_vf v)
-{
-    simde__m128 h = sb_vf_half_max_(v);
-    h = simde_mm_max_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_max_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
-}
-static inline float sb_vf_reduce_min(sb_vf v)
-{
-    simde__m128 h = simde_mm_min_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-    h = simde_mm_min_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_min_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
-}
-static inline float sb_vf_reduce_add(sb_vf v)
-{
-    simde__m128 h = simde_mm_add_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-    h = simde_mm_add_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_add_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
-}
+static inline float sb_vf_reduce_max(sb_vf v) { return sb_m256_reduce_max_(v); }
+static inline float sb_vf_reduce_min(sb_vf v) { return sb_m256_reduce_min_(v); }
+static inline float sb_vf_reduce_add(sb_vf v) { return sb_m256_reduce_add_(v); }
 
 static inline sb_vi sb_vf_as_vi(sb_vf v) { return simde_mm256_castps_si256(v); }
 static inline sb_vf sb_vi_as_vf(sb_vi i) { return simde_mm256_castsi256_ps(i); }
@@ -347,7 +348,6 @@ static inline sb_vf sb_vf_mul_f64(sb_vf v, double r)
 /* ------------------------------------------------------------------------------------------------ */
 #elif defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
 
-#include <simde/x86/avx512.h>
 #define SB_VW 16
 #if defined(SIMDE_X86_AVX512F_NATIVE) || defined(SIMDE_X86_FMA_NATIVE)
 #define SB_VEC_FUSED_FMA 1 /* native, or SIMDe's emulation on two 256-bit FMAs */
@@ -384,27 +384,15 @@ static inline simde__m256 sb_vf_hi256_(sb_vf v)
 /* SIMDe 0.7.4 has no _mm512_reduce_*_ps: halve to 256 bits, then as AVX. */
 static inline float sb_vf_reduce_max(sb_vf v)
 {
-    simde__m256 a = simde_mm256_max_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v));
-    simde__m128 h = simde_mm_max_ps(simde_mm256_castps256_ps128(a), simde_mm256_extractf128_ps(a, 1));
-    h = simde_mm_max_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_max_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
+    return sb_m256_reduce_max_(simde_mm256_max_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v)));
 }
 static inline float sb_vf_reduce_min(sb_vf v)
 {
-    simde__m256 a = simde_mm256_min_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v));
-    simde__m128 h = simde_mm_min_ps(simde_mm256_castps256_ps128(a), simde_mm256_extractf128_ps(a, 1));
-    h = simde_mm_min_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_min_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
+    return sb_m256_reduce_min_(simde_mm256_min_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v)));
 }
 static inline float sb_vf_reduce_add(sb_vf v)
 {
-    simde__m256 a = simde_mm256_add_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v));
-    simde__m128 h = simde_mm_add_ps(simde_mm256_castps256_ps128(a), simde_mm256_extractf128_ps(a, 1));
-    h = simde_mm_add_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_add_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
+    return sb_m256_reduce_add_(simde_mm256_add_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v)));
 }
 
 static inline sb_vi sb_vf_as_vi(sb_vf v) { return simde_mm512_castps_si512(v); }
