@@ -4,7 +4,7 @@
  * middle, last, learned and softmax_1, adversarial gaps in [87, 104], row maxima near the 2^27
  * limit of the vector path, rows whose exp terms all round by almost half an ulp at the bottom of
  * their binade (the three-pass kernel's worst case), and rows whose maximum grows block by block
- * (the online kernel's rescaling), misaligned and in place.
+ * (the online kernel's rescaling) or that start with a long masked prefix, misaligned and in place.
  *
  *   test_softmax_random [rows] [kernel]     default 3000 rows; every row has its own printed seed */
 #include <float.h>
@@ -85,6 +85,17 @@ static void growing_row(float *x, size_t n, sb_rng *r)
         }
 }
 
+/* Row kind 3: a masked prefix longer than the online kernel's first block(s), then finite logits;
+ * sometimes a NaN hidden in the prefix (it must still make the whole row NaN). */
+static void masked_prefix_row(float *x, size_t n, sb_rng *r)
+{
+    size_t prefix = n / 2 + (size_t)sb_rng_below(r, n / 2 + 1);
+    for (size_t i = 0; i < n; i++)
+        x[i] = i < prefix ? -INFINITY : (float)(8.0 * sb_rng_normal(r));
+    if (prefix && (sb_rng_next(r) & 1))
+        x[sb_rng_below(r, prefix)] = NAN;
+}
+
 static const double offsets[] = {0.0, 0.0, 0.0, -30.0, 1000.0, -1.5e4, 3.0e6, 1.3e8, -1.3e8, 2.0e8};
 static const double fixed_gaps[] = {0, 1, 5, 10, 20, 50, 87, 88, 90, 100, 103, 104, 120};
 
@@ -126,6 +137,9 @@ int main(int argc, char **argv)
         } else if (kind < 8) {
             what = "worst rounding";
             worst_rounding_row(x, n, &r);
+        } else if (kind == 8) {
+            what = "masked prefix";
+            masked_prefix_row(x, n, &r);
         } else {
             what = "growing maximum";
             growing_row(x, n, &r);

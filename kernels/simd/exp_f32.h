@@ -7,19 +7,21 @@
  * subnormal results rounded gradually down to 2^-149, exactly 0 below about -103.97, exp(-inf) = 0,
  * exp(NaN) = NaN. Arguments above 0 are outside the domain.
  *
- * Algorithm. N = round(x * 8/ln2) = 8k + j (0 <= j < 8), r = x - N ln2/8 (|r| <= 0.0434), so
+ * Algorithm. N = round(x * 8/ln2) = 8k + j (0 <= j < 8), r = x - N ln2/8 (|r| <= 0.0434; 0.0455 on
+ * the direct path of sb_vexp_row, where |x| reaches 2^16 and 8/ln2's rounding can move N by one), so
  *     exp(x) = 2^k * 2^(j/8) * exp(r),      exp(r) = 1 + q,   q = r + r^2 (c2 + c3 r + c4 r^2).
  * - N ln2/8 is split Cody-Waite style so that r1 = x - N*C_HI is exact: with a fused FMA, C_HI is
  *   ln2/8 rounded to binary32 (the FMA's product is exact and r1 is representable); without one,
  *   C_HI has 13 bits so that N*C_HI (|N| < 2^11) is exact and the subtraction is exact by Sterbenz.
  *   r = r1 + (dl - N*C_LO) is then rounded once, with |r| < 2^-4, i.e. an error <= 2^-29.
  * - 2^(j/8) comes from an 8-entry table held in registers as hi + lo binary32 pairs (the table can
- *   carry an extra per-row factor, e.g. 1/sum: sb_vexp_table_scaled), and
- *       p = T_hi + (T_hi q + T_lo (1 + q))
- *   is rounded once, at the end: the value before that rounding is within 2^-26.9 (relative) of
- *   exp(r) T, so the result is within 0.5 + 0.14 ulp.
+ *   carry an extra per-row factor, e.g. 1/sum: sb_exp_table_scaled), and
+ *       p = T_hi + (T_hi q + T_lo)          (T_lo q, below 2^-28.4 T, left out)
+ *   is rounded once, at the end: the value before that rounding is within 0.19 * 2^-24 (with FMA;
+ *   0.26 * 2^-24 without) relative of exp(r) T, so the result is within 0.5 + 0.26 ulp; measured
+ *   exhaustively: 0.62 ulp.
  * - The degree-4 polynomial (c2 = 1/2, c3, c4 minimax on |r| <= 0.044, binary32 coefficients) is
- *   within 2^-32.2 of exp(r) relative.
+ *   within 2^-32.2 of exp(r) relative there, 2^-31.5 on |r| <= 0.0455.
  * - 2^k is applied as two exact powers of two, 2^(k+64) then 2^-64 (callers may fold the 2^-64 into
  *   their own constants): the first product is always normal and exact, so only results below
  *   2^-126 are rounded a second time (to the subnormal grid), which costs at most 1 subnormal ulp.
@@ -106,18 +108,21 @@ static inline sb_vf sb_vf_fast_two_sum(sb_vf a, sb_vf b, sb_vf *err)
 }
 
 /* exp(d + dl) * table_scale == (hi + lo) * scale * 2^-64, before any rounding of hi + lo, within
- * 2^-26.9 relative, for d in [SB_EXP_ARG_MIN, 0] and |dl| <= 2^-16. scale is an exact power of two
+ * 0.27 * 2^-24 relative (docs/numerics.md), for d in [SB_EXP_ARG_MIN, 0] and |dl| <= 2^-16. scale is an exact power of two
  * (2^(k+64), normal); hi is the table entry, |lo| <= 0.1 hi. */
 typedef struct sb_vexp_parts {
     sb_vf hi, lo, scale;
 } sb_vexp_parts;
 
-static inline sb_vexp_parts sb_vexp_eval(sb_vf d, sb_vf dl, const sb_vexp_table *tab)
+/* The evaluation behind every entry point: magic = SB_EXP_MAGIC, or the per-row constant of the
+ * direct path (sb_vexp_row); with_lo = 0 when dl is known to be 0 (saves an operation). */
+static inline sb_vexp_parts sb_vexp_eval_(sb_vf d, sb_vf dl, sb_vf magic, const sb_vexp_table *tab, int with_lo)
 {
-    sb_vf t = sb_vf_fma(d, sb_vf_set1(SB_EXP_8_LN2), sb_vf_set1(SB_EXP_MAGIC));
-    sb_vf nf = sb_vf_sub(t, sb_vf_set1(SB_EXP_MAGIC));
+    sb_vf t = sb_vf_fma(d, sb_vf_set1(SB_EXP_8_LN2), magic);
+    sb_vf nf = sb_vf_sub(t, magic);
     sb_vf r1 = sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_HI), d); /* exact */
-    sb_vf r = sb_vf_add(r1, sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_LO), dl));
+    sb_vf r = with_lo ? sb_vf_add(r1, sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_LO), dl))
+                      : sb_vf_fnma(nf, sb_vf_set1(SB_EXP_C_LO), r1);
     sb_vi tb = sb_vf_as_vi(t);
     sb_vf th = sb_vtab8_lookup(&tab->hi, tb);
     sb_vf tl = sb_vtab8_lookup(&tab->lo, tb);
@@ -125,9 +130,14 @@ static inline sb_vexp_parts sb_vexp_eval(sb_vf d, sb_vf dl, const sb_vexp_table 
     sb_vf q = sb_vf_fma(sb_vf_mul(r, r), p, r);
     sb_vexp_parts out;
     out.hi = th;
-    out.lo = sb_vf_fma(th, q, sb_vf_fma(tl, q, tl));
+    out.lo = sb_vf_fma(th, q, tl); /* T_lo * q (< 2^-28.5 T) left out */
     out.scale = sb_vi_as_vf(SB_VI_SHL(SB_VI_SRL(tb, 3), 23));
     return out;
+}
+
+static inline sb_vexp_parts sb_vexp_eval(sb_vf d, sb_vf dl, const sb_vexp_table *tab)
+{
+    return sb_vexp_eval_(d, dl, sb_vf_set1(SB_EXP_MAGIC), tab, 1);
 }
 
 /* The largest binary32 <= m - 110: clamping x at it keeps x - m in [-126, 0] for |m| <= 2^27
@@ -165,6 +175,61 @@ static inline sb_vf sb_vexp_diff(sb_vf x, sb_vf neg_m, sb_vf x_floor, const sb_v
     sb_vf dl, d = sb_vf_two_sum(sb_vf_max(x_floor, x), neg_m, &dl);
     sb_vexp_parts e = sb_vexp_eval(d, dl, tab);
     return sb_vf_mul(sb_vf_mul(sb_vf_add(e.hi, e.lo), e.scale), sb_vf_set1(SB_EXP_2M64));
+}
+
+/* exp(x - m) * c for a whole row: x <= m (any x, -inf included), one maximum m with
+ * |m| <= SB_EXP_MAX_SHIFT, one binary64 factor c (e.g. 2^-64 / sum).
+ *
+ * Two ways to make x - m exact, chosen per row by sb_vexp_row_make:
+ *   direct (fused FMA and |m| <= SB_EXP_DIRECT_MAX): exp(x - m) = exp(x) e^-m, and x itself is
+ *     reduced: N = round(x 8/ln2) with the per-row magic constant 1.5*2^23 + 8*(191 - K),
+ *     K = round(m/ln2), so that 2^(k - K + 64) comes out of the same bit pattern; 2^K e^-m c sits in
+ *     the table. x - N*C_HI is exact under FMA for |x| <= 2^16 + 128 (both on the 2^-27 grid,
+ *     |result| < 2^-3). No subtraction of m at all.
+ *   two_sum (otherwise): d + dl = x - m exactly (TwoSum), then exp(d + dl).
+ * Both give (hi + lo) * scale == exp(x - m) * c * 2^64 within 0.27 * 2^-24 before rounding hi + lo.
+ * sb_vexp_row_eval must be called with direct equal to row->direct and a constant, so that the
+ * compiler keeps one path per loop: if (row.direct) loop(.., 1); else loop(.., 0); */
+#define SB_EXP_DIRECT_MAX 65536.0f /* 2^16 */
+
+typedef struct sb_vexp_row {
+    sb_vf magic, x_floor, neg_m;
+    sb_vexp_table tab;
+    int direct;
+} sb_vexp_row;
+
+static inline sb_vexp_row sb_vexp_row_make(float m, double c)
+{
+    sb_vexp_row row;
+    sb_exp_table_f32 t;
+    row.x_floor = sb_vf_set1(sb_exp_x_floor(m));
+    row.neg_m = sb_vf_set1(-m);
+#if SB_VEC_FUSED_FMA
+    row.direct = fabsf(m) <= SB_EXP_DIRECT_MAX;
+#else
+    row.direct = 0; /* x - N*C_HI is exact only for small N without FMA */
+#endif
+    if (row.direct) {
+        double k = nearbyint((double)m * 0x1.71547652b82fep+0); /* K = round(m / ln2) */
+        /* 2^K e^-m = exp(K ln2 - m): ln2 split so that K*ln2_hi (|K| < 2^17, 36-bit ln2_hi) and the
+         * subtraction (Sterbenz) are exact; the result is within about 1 ulp of binary64 */
+        double e = exp((k * 0x1.62e42fefa0000p-1 - (double)m) + k * 0x1.cf79abc9e3b3ap-40);
+        row.magic = sb_vf_set1(0x1.8p23f + (float)(8.0 * (191.0 - k)));
+        t = sb_exp_table_scaled(e * c);
+    } else {
+        row.magic = sb_vf_set1(SB_EXP_MAGIC);
+        t = sb_exp_table_scaled(c);
+    }
+    row.tab = sb_vexp_table_load(&t);
+    return row;
+}
+
+static inline sb_vexp_parts sb_vexp_row_eval(sb_vf x, const sb_vexp_row *row, int direct)
+{
+    if (direct)
+        return sb_vexp_eval_(sb_vf_max(row->x_floor, x), sb_vf_zero(), row->magic, &row->tab, 0);
+    sb_vf dl, d = sb_vf_two_sum(sb_vf_max(row->x_floor, x), row->neg_m, &dl);
+    return sb_vexp_eval_(d, dl, row->magic, &row->tab, 1);
 }
 
 #endif

@@ -14,6 +14,13 @@
 #include "simd/softmax_simd.h"
 
 #define SB_UNROLL 4
+/* The loops take a constant `direct` (sb_vexp_row); inlining them into both branches of the caller
+ * gives one loop per path. */
+#if defined(__GNUC__)
+#define SB_LOOP_ static inline __attribute__((always_inline))
+#else
+#define SB_LOOP_ static inline
+#endif
 #define SB_BLOCK (SB_UNROLL * SB_VW)
 /* The binary32 accumulators of rounding errors are flushed into binary64 every this many blocks
  * (per lane at most SB_ERR_FLUSH terms: their own rounding stays below 2^-12 of their sum). */
@@ -38,112 +45,112 @@ static inline float sb_row_max_(const float *x, size_t n)
     return sb_vf_reduce_max(sb_vf_max(sb_vf_max(m0, m1), sb_vf_max(m2, m3)));
 }
 
-/* Row constants for exp(x - m): -m, the clamp for x, and the exp table (possibly scaled). */
-typedef struct sb_shift_ {
-    sb_vf neg_m, x_floor;
-    sb_vexp_table tab;
-} sb_shift_;
-
-static inline sb_shift_ sb_shift_make_(float m, double table_scale)
-{
-    sb_shift_ s;
-    sb_exp_table_f32 t = sb_exp_table_scaled(table_scale);
-    s.neg_m = sb_vf_set1(-m);
-    s.x_floor = sb_vf_set1(sb_exp_x_floor(m));
-    s.tab = sb_vexp_table_load(&t);
-    return s;
-}
-
 /* Sum of exp(x_i - m) * 2^64 as binary64 partial sums plus the binary32 rounding errors of the
- * terms, so that the total is the sum of the unrounded terms (docs/numerics.md). */
+ * terms, so that the total is the sum of the unrounded terms (docs/numerics.md). Two levels: the
+ * loops add at most SB_ERR_FLUSH blocks into fresh partial sums before folding them in here, which
+ * keeps the binary64 summation error below 2^-35 relative for any row length up to 2^31. */
 typedef struct sb_expsum_ {
     sb_vacc64 sum, err;
-    sb_vf e[SB_UNROLL];
-    size_t blocks;
 } sb_expsum_;
 
 static inline void sb_expsum_init_(sb_expsum_ *a)
 {
     a->sum = sb_vacc64_zero();
     a->err = sb_vacc64_zero();
-    for (int u = 0; u < SB_UNROLL; u++)
-        a->e[u] = sb_vf_zero();
-    a->blocks = 0;
-}
-
-static inline void sb_expsum_flush_(sb_expsum_ *a)
-{
-    for (int u = 0; u < SB_UNROLL; u++) {
-        a->err = sb_vacc64_add(a->err, a->e[u]);
-        a->e[u] = sb_vf_zero();
-    }
-    a->blocks = 0;
 }
 
 /* Multiplies everything accumulated so far by f (the online kernel's rescaling). */
 static inline void sb_expsum_scale_(sb_expsum_ *a, double f)
 {
-    sb_expsum_flush_(a);
     a->sum = sb_vacc64_scale(a->sum, f);
     a->err = sb_vacc64_scale(a->err, f);
 }
 
-static inline double sb_expsum_total_(sb_expsum_ *a)
+static inline double sb_expsum_total_(const sb_expsum_ *a)
 {
-    sb_expsum_flush_(a);
     return sb_vacc64_sum(a->sum) + sb_vacc64_sum(a->err);
 }
 
-/* One vector: E = RN(exp(x - m)) * 2^64 (exact product: always normal), and its rounding error
- * (exact, by Fast2Sum) times 2^64. NaN in x gives NaN in E. */
-static inline sb_vf sb_exp_term_(sb_vf x, const sb_shift_ *s, sb_vf *err_scaled)
+/* One vector: E = RN(exp(x - m) * c) * 2^64 (an exact product, always normal). *err_acc gains the
+ * rounding error of that E (exact, by Fast2Sum), scaled the same way. NaN in x gives NaN in E. */
+static inline sb_vf sb_exp_term_(sb_vf x, const sb_vexp_row *row, int direct, sb_vf *err_acc)
 {
-    sb_vf dl, d = sb_vf_two_sum(sb_vf_max(s->x_floor, x), s->neg_m, &dl);
-    sb_vexp_parts e = sb_vexp_eval(d, dl, &s->tab);
+    sb_vexp_parts e = sb_vexp_row_eval(x, row, direct);
     sb_vf p = sb_vf_add(e.hi, e.lo);
-    *err_scaled = sb_vf_mul(sb_vf_sub(e.lo, sb_vf_sub(p, e.hi)), e.scale);
+    *err_acc = sb_vf_fma(sb_vf_sub(e.lo, sb_vf_sub(p, e.hi)), e.scale, *err_acc);
     return sb_vf_mul(p, e.scale);
 }
 
-/* Accumulates exp(x_i - m) * 2^64 for i in [0, n); stores the rounded terms in y when y != NULL
- * (the three-pass kernel; y may be x). */
-static inline void sb_expsum_run_(const float *x, float *y, size_t n, const sb_shift_ *s, sb_expsum_ *a)
+/* Accumulates exp(x_i - m) * 2^64 for i in [0, n); with store (the three-pass kernel) also stores
+ * the rounded terms in y (y may be x) and converts them back from there. The accumulators and row
+ * constants live in locals: through the pointers, every store to y could alias them. */
+SB_LOOP_ void sb_expsum_loop_(const float *x, float *y, size_t n, const sb_vexp_row *row_in, sb_expsum_ *a,
+                              int direct, int store)
 {
-    size_t i = 0;
+    const sb_vexp_row row = *row_in;
+    sb_vacc64 sum = sb_vacc64_zero(), sum2 = sb_vacc64_zero();
+    sb_vf e0 = sb_vf_zero(), e1 = e0, e2 = e0, e3 = e0;
+    size_t blocks = 0, i = 0;
     for (; i + SB_BLOCK <= n; i += SB_BLOCK) {
-        sb_vf r[SB_UNROLL];
-        for (int u = 0; u < SB_UNROLL; u++) {
-            sb_vf err;
-            r[u] = sb_exp_term_(sb_vf_loadu(x + i + u * SB_VW), s, &err);
-            a->e[u] = sb_vf_add(a->e[u], err);
+        sb_vf r0 = sb_exp_term_(sb_vf_loadu(x + i), &row, direct, &e0);
+        sb_vf r1 = sb_exp_term_(sb_vf_loadu(x + i + SB_VW), &row, direct, &e1);
+        sb_vf r2 = sb_exp_term_(sb_vf_loadu(x + i + 2 * SB_VW), &row, direct, &e2);
+        sb_vf r3 = sb_exp_term_(sb_vf_loadu(x + i + 3 * SB_VW), &row, direct, &e3);
+        if (store) {
+            sb_vf_storeu(y + i, r0);
+            sb_vf_storeu(y + i + SB_VW, r1);
+            sb_vf_storeu(y + i + 2 * SB_VW, r2);
+            sb_vf_storeu(y + i + 3 * SB_VW, r3);
+            sum = sb_vacc64_add_mem(sum, y + i); /* two chains hide the binary64 adds' latency */
+            sum2 = sb_vacc64_add_mem(sum2, y + i + SB_VW);
+            sum = sb_vacc64_add_mem(sum, y + i + 2 * SB_VW);
+            sum2 = sb_vacc64_add_mem(sum2, y + i + 3 * SB_VW);
+        } else {
+            sum = sb_vacc64_add(sum, r0);
+            sum2 = sb_vacc64_add(sum2, r1);
+            sum = sb_vacc64_add(sum, r2);
+            sum2 = sb_vacc64_add(sum2, r3);
         }
-        for (int u = 0; u < SB_UNROLL; u++) {
-            if (y)
-                sb_vf_storeu(y + i + u * SB_VW, r[u]);
-            a->sum = sb_vacc64_add(a->sum, r[u]);
+        if (++blocks == SB_ERR_FLUSH) {
+            a->err = sb_vacc64_add(a->err, sb_vf_add(sb_vf_add(e0, e1), sb_vf_add(e2, e3)));
+            a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(sum, sum2));
+            e0 = e1 = e2 = e3 = sb_vf_zero();
+            sum = sum2 = sb_vacc64_zero();
+            blocks = 0;
         }
-        if (++a->blocks == SB_ERR_FLUSH)
-            sb_expsum_flush_(a);
     }
     for (; i < n; i += SB_VW) {
         size_t rem = n - i;
-        sb_vf err, r;
+        sb_vf r, err = sb_vf_zero();
         if (rem >= SB_VW) {
-            r = sb_exp_term_(sb_vf_loadu(x + i), s, &err);
-            if (y)
+            r = sb_exp_term_(sb_vf_loadu(x + i), &row, direct, &err);
+            if (store)
                 sb_vf_storeu(y + i, r);
         } else {
             sb_vm live = sb_vm_first(rem);
-            r = sb_exp_term_(sb_vf_load_part(x + i, rem, -INFINITY), s, &err);
+            r = sb_exp_term_(sb_vf_load_part(x + i, rem, -INFINITY), &row, direct, &err);
             r = sb_vf_select(live, r, sb_vf_zero());
             err = sb_vf_select(live, err, sb_vf_zero());
-            if (y)
+            if (store)
                 sb_vf_store_part(y + i, r, rem);
         }
-        a->e[0] = sb_vf_add(a->e[0], err);
-        a->sum = sb_vacc64_add(a->sum, r);
+        e0 = sb_vf_add(e0, err);
+        sum = sb_vacc64_add(sum, r);
     }
-    sb_expsum_flush_(a);
+    a->err = sb_vacc64_add(a->err, sb_vf_add(sb_vf_add(e0, e1), sb_vf_add(e2, e3)));
+    a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(sum, sum2));
+}
+
+static inline void sb_expsum_run_(const float *x, float *y, size_t n, const sb_vexp_row *row, sb_expsum_ *a)
+{
+    if (row->direct && y)
+        sb_expsum_loop_(x, y, n, row, a, 1, 1);
+    else if (row->direct)
+        sb_expsum_loop_(x, y, n, row, a, 1, 0);
+    else if (y)
+        sb_expsum_loop_(x, y, n, row, a, 0, 1);
+    else
+        sb_expsum_loop_(x, y, n, row, a, 0, 0);
 }
 
 /* y_i = RN(e_i * r) for a binary64 factor r, rounded once (within 2^-47 before that rounding). */
@@ -169,23 +176,31 @@ static inline void sb_scale_run_(const float *e, float *y, size_t n, double r)
 
 /* y_i = exp(x_i - m) * c, c folded into the table (rounded once, then scaled by an exact power of
  * two: a second rounding only for subnormal results). */
-static inline sb_vf sb_exp_scaled_(sb_vf x, const sb_shift_ *s)
+static inline sb_vf sb_exp_scaled_(sb_vf x, const sb_vexp_row *row, int direct)
 {
-    sb_vf dl, d = sb_vf_two_sum(sb_vf_max(s->x_floor, x), s->neg_m, &dl);
-    sb_vexp_parts e = sb_vexp_eval(d, dl, &s->tab);
+    sb_vexp_parts e = sb_vexp_row_eval(x, row, direct);
     return sb_vf_mul(sb_vf_add(e.hi, e.lo), e.scale);
 }
 
-static inline void sb_exp_scaled_run_(const float *x, float *y, size_t n, const sb_shift_ *s)
+SB_LOOP_ void sb_exp_scaled_loop_(const float *x, float *y, size_t n, const sb_vexp_row *row_in, int direct)
 {
+    const sb_vexp_row row = *row_in;
     size_t i = 0;
     for (; i + SB_BLOCK <= n; i += SB_BLOCK)
         for (int u = 0; u < SB_UNROLL; u++)
-            sb_vf_storeu(y + i + u * SB_VW, sb_exp_scaled_(sb_vf_loadu(x + i + u * SB_VW), s));
+            sb_vf_storeu(y + i + u * SB_VW, sb_exp_scaled_(sb_vf_loadu(x + i + u * SB_VW), &row, direct));
     for (; i + SB_VW <= n; i += SB_VW)
-        sb_vf_storeu(y + i, sb_exp_scaled_(sb_vf_loadu(x + i), s));
+        sb_vf_storeu(y + i, sb_exp_scaled_(sb_vf_loadu(x + i), &row, direct));
     if (i < n)
-        sb_vf_store_part(y + i, sb_exp_scaled_(sb_vf_load_part(x + i, n - i, -INFINITY), s), n - i);
+        sb_vf_store_part(y + i, sb_exp_scaled_(sb_vf_load_part(x + i, n - i, -INFINITY), &row, direct), n - i);
+}
+
+static inline void sb_exp_scaled_run_(const float *x, float *y, size_t n, const sb_vexp_row *row)
+{
+    if (row->direct)
+        sb_exp_scaled_loop_(x, y, n, row, 1);
+    else
+        sb_exp_scaled_loop_(x, y, n, row, 0);
 }
 
 #endif

@@ -20,7 +20,7 @@ sb_status SB_ISA_SYMBOL(sb_softmax_online)(const float *x, float *y, size_t n, c
         return sb_simd_softmax_cold(x, y, n, p);
 
     float m = s; /* the sink is folded into the running maximum once, at the start */
-    sb_shift_ sh = sb_shift_make_(m > -INFINITY ? m : 0.0f, 1.0);
+    sb_vexp_row sh = sb_vexp_row_make(m > -INFINITY ? m : 0.0f, 1.0);
     sb_expsum_ acc;
     sb_expsum_init_(&acc);
     for (size_t b = 0; b < n; b += SB_ONLINE_BLOCK) {
@@ -32,10 +32,12 @@ sb_status SB_ISA_SYMBOL(sb_softmax_online)(const float *x, float *y, size_t n, c
             if (m > -INFINITY)
                 sb_expsum_scale_(&acc, exp((double)m - (double)bm));
             m = bm;
-            sh = sb_shift_make_(m, 1.0);
+            sh = sb_vexp_row_make(m, 1.0);
         }
         if (m > -INFINITY)
             sb_expsum_run_(x + b, NULL, len, &sh, &acc);
+        else if (sb_simd_has_nan(x + b, len)) /* no finite logit yet: the sum cannot see a NaN here */
+            return sb_simd_softmax_cold(x, y, n, p);
     }
     if (m == -INFINITY) /* no finite logit (or only NaNs the maximum skipped) */
         return sb_simd_softmax_cold(x, y, n, p);
@@ -44,7 +46,7 @@ sb_status SB_ISA_SYMBOL(sb_softmax_online)(const float *x, float *y, size_t n, c
         sb_fill_f32(y, n, NAN);
         return SB_OK;
     }
-    sh = sb_shift_make_(m, 1.0 / sum);
+    sh = sb_vexp_row_make(m, 1.0 / sum);
     sb_exp_scaled_run_(x, y, n, &sh);
     return SB_OK;
 }

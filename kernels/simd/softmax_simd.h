@@ -7,9 +7,12 @@
 #include "sinkbench/softmax.h"
 
 /* The rows the vector path does not take: a NaN, a +inf logit or sink, no finite logit, or a
- * row maximum beyond 2^27 in magnitude (where x - m no longer fits the exp's argument range; such
- * rows go to the binary64 reference, whose bound is 1 ulp). Scans x itself, so it must be called
- * before anything is written to y. */
+ * row maximum beyond 2^27 in magnitude (where x - m no longer fits the exp's argument range). They
+ * go to the binary64 reference (edge rules through sb_softmax_special; 1 ulp otherwise). Reads x,
+ * so it must be called before anything is written to y. */
 sb_status sb_simd_softmax_cold(const float *x, float *y, size_t n, const sb_softmax_params *p);
+
+/* Non-zero when x[0..n) holds a NaN. */
+int sb_simd_has_nan(const float *x, size_t n);
 
 #endif

@@ -17,7 +17,7 @@ sb_status SB_ISA_SYMBOL(sb_softmax_three_pass)(const float *x, float *y, size_t 
     if (!(xmax > -INFINITY && xmax < INFINITY) || isnan(s) || s == INFINITY || !(fabsf(m) <= SB_EXP_MAX_SHIFT))
         return sb_simd_softmax_cold(x, y, n, p);
 
-    sb_shift_ sh = sb_shift_make_(m, 1.0);
+    sb_vexp_row sh = sb_vexp_row_make(m, 1.0);
     sb_expsum_ acc;
     sb_expsum_init_(&acc);
     sb_expsum_run_(x, y, n, &sh, &acc);

@@ -26,7 +26,9 @@
  *   sb_vi_*                   32-bit integer add/sub/and, shifts by constants (SB_VI_SHL/SB_VI_SRL),
  *                             bit casts sb_vf_as_vi / sb_vi_as_vf
  *   sb_vtab8_load/lookup      an 8-entry float table held in registers, indexed by the low 3 bits
- *   sb_vacc64_*               SB_VW binary64 partial sums fed with binary32 lanes (exact conversion)
+ *   sb_vacc64_*               SB_VW binary64 partial sums fed with binary32 lanes (exact conversion);
+ *                             zero, add, add_mem (SB_VW floats read from memory), merge (lane-wise
+ *                             sum of two), scale, sum
  *   sb_vf_mul_f64(v, r)       each lane v*r computed in binary64 (r a double), then rounded to binary32:
  *                             within 0.5 + 2^-29 ulp of the exact product
  *
@@ -50,6 +52,47 @@
 #if (defined(SB_ISA_SCALAR) + defined(SB_ISA_SSE2) + defined(SB_ISA_AVX2) + defined(SB_ISA_AVX512) + \
      defined(SB_ISA_AVX512_EMULATED) + defined(SB_ISA_NEON)) != 1
 #error "vec.h: define exactly one SB_ISA_<ISA> (sinkbench_add_isa_objects does)"
+#endif
+
+/* x86: the SIMDe headers, and the 128-bit reductions every x86 width ends with. */
+#if defined(SB_ISA_SSE2)
+#include <simde/x86/sse2.h>
+#elif defined(SB_ISA_AVX2)
+#include <simde/x86/avx2.h>
+#include <simde/x86/fma.h>
+#elif defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
+#include <simde/x86/avx512.h>
+#endif
+#if defined(SB_ISA_SSE2) || defined(SB_ISA_AVX2) || defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
+static inline float sb_m128_reduce_max_(simde__m128 h)
+{
+    h = simde_mm_max_ps(h, simde_mm_movehl_ps(h, h));
+    return simde_mm_cvtss_f32(simde_mm_max_ps(h, simde_mm_shuffle_ps(h, h, 1)));
+}
+static inline float sb_m128_reduce_min_(simde__m128 h)
+{
+    h = simde_mm_min_ps(h, simde_mm_movehl_ps(h, h));
+    return simde_mm_cvtss_f32(simde_mm_min_ps(h, simde_mm_shuffle_ps(h, h, 1)));
+}
+static inline float sb_m128_reduce_add_(simde__m128 h)
+{
+    h = simde_mm_add_ps(h, simde_mm_movehl_ps(h, h));
+    return simde_mm_cvtss_f32(simde_mm_add_ps(h, simde_mm_shuffle_ps(h, h, 1)));
+}
+#endif
+#if defined(SB_ISA_AVX2) || defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
+static inline float sb_m256_reduce_max_(simde__m256 v)
+{
+    return sb_m128_reduce_max_(simde_mm_max_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1)));
+}
+static inline float sb_m256_reduce_min_(simde__m256 v)
+{
+    return sb_m128_reduce_min_(simde_mm_min_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1)));
+}
+static inline float sb_m256_reduce_add_(simde__m256 v)
+{
+    return sb_m128_reduce_add_(simde_mm_add_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1)));
+}
 #endif
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -109,13 +152,14 @@ static inline sb_vf sb_vtab8_lookup(const sb_vtab8 *t, sb_vi idx) { return t->t[
 static inline sb_vacc64 sb_vacc64_zero(void) { sb_vacc64 a = {0.0}; return a; }
 static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v) { a.s += (double)v; return a; }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f) { a.s *= f; return a; }
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p) { a.s += (double)*p; return a; }
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b) { a.s += b.s; return a; }
 static inline double sb_vacc64_sum(sb_vacc64 a) { return a.s; }
 static inline sb_vf sb_vf_mul_f64(sb_vf v, double r) { return (float)((double)v * r); }
 
 /* ------------------------------------------------------------------------------------------------ */
 #elif defined(SB_ISA_SSE2)
 
-#include <simde/x86/sse2.h>
 #define SB_VW 4
 #define SB_VEC_FUSED_FMA 0
 typedef simde__m128 sb_vf;
@@ -147,24 +191,9 @@ static inline sb_vm sb_vm_first(size_t n)
 {
     return simde_mm_cmplt_ps(simde_mm_setr_ps(0, 1, 2, 3), simde_mm_set1_ps((float)n));
 }
-static inline float sb_vf_reduce_max(sb_vf v)
-{
-    v = simde_mm_max_ps(v, simde_mm_movehl_ps(v, v));
-    v = simde_mm_max_ps(v, simde_mm_shuffle_ps(v, v, 1));
-    return simde_mm_cvtss_f32(v);
-}
-static inline float sb_vf_reduce_min(sb_vf v)
-{
-    v = simde_mm_min_ps(v, simde_mm_movehl_ps(v, v));
-    v = simde_mm_min_ps(v, simde_mm_shuffle_ps(v, v, 1));
-    return simde_mm_cvtss_f32(v);
-}
-static inline float sb_vf_reduce_add(sb_vf v)
-{
-    v = simde_mm_add_ps(v, simde_mm_movehl_ps(v, v));
-    v = simde_mm_add_ps(v, simde_mm_shuffle_ps(v, v, 1));
-    return simde_mm_cvtss_f32(v);
-}
+static inline float sb_vf_reduce_max(sb_vf v) { return sb_m128_reduce_max_(v); }
+static inline float sb_vf_reduce_min(sb_vf v) { return sb_m128_reduce_min_(v); }
+static inline float sb_vf_reduce_add(sb_vf v) { return sb_m128_reduce_add_(v); }
 
 static inline sb_vi sb_vf_as_vi(sb_vf v) { return simde_mm_castps_si128(v); }
 static inline sb_vf sb_vi_as_vf(sb_vi i) { return simde_mm_castsi128_ps(i); }
@@ -191,6 +220,13 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
     a.hi = simde_mm_add_pd(a.hi, simde_mm_cvtps_pd(simde_mm_movehl_ps(v, v)));
     return a;
 }
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p) { return sb_vacc64_add(a, sb_vf_loadu(p)); }
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_mm_add_pd(a.lo, b.lo);
+    a.hi = simde_mm_add_pd(a.hi, b.hi);
+    return a;
+}
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
 {
     a.lo = simde_mm_mul_pd(a.lo, simde_mm_set1_pd(f));
@@ -215,8 +251,6 @@ static inline sb_vf sb_vf_mul_f64(sb_vf v, double r)
 /* ------------------------------------------------------------------------------------------------ */
 #elif defined(SB_ISA_AVX2)
 
-#include <simde/x86/avx2.h>
-#include <simde/x86/fma.h>
 #define SB_VW 8
 #if defined(SIMDE_X86_FMA_NATIVE)
 #define SB_VEC_FUSED_FMA 1
@@ -250,31 +284,9 @@ static inline sb_vm sb_vm_first(size_t n)
     return simde_mm256_cmp_ps(simde_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), simde_mm256_set1_ps((float)n),
                               SIMDE_CMP_LT_OQ);
 }
-static inline simde__m128 sb_vf_half_max_(sb_vf v)
-{
-    return simde_mm_max_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-}
-static inline float sb_vf_reduce_max(sb_vf v)
-{
-    simde__m128 h = sb_vf_half_max_(v);
-    h = simde_mm_max_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_max_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
-}
-static inline float sb_vf_reduce_min(sb_vf v)
-{
-    simde__m128 h = simde_mm_min_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-    h = simde_mm_min_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_min_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
-}
-static inline float sb_vf_reduce_add(sb_vf v)
-{
-    simde__m128 h = simde_mm_add_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-    h = simde_mm_add_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_add_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
-}
+static inline float sb_vf_reduce_max(sb_vf v) { return sb_m256_reduce_max_(v); }
+static inline float sb_vf_reduce_min(sb_vf v) { return sb_m256_reduce_min_(v); }
+static inline float sb_vf_reduce_add(sb_vf v) { return sb_m256_reduce_add_(v); }
 
 static inline sb_vi sb_vf_as_vi(sb_vf v) { return simde_mm256_castps_si256(v); }
 static inline sb_vf sb_vi_as_vf(sb_vi i) { return simde_mm256_castsi256_ps(i); }
@@ -297,6 +309,19 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
 {
     a.lo = simde_mm256_add_pd(a.lo, simde_mm256_cvtps_pd(simde_mm256_castps256_ps128(v)));
     a.hi = simde_mm256_add_pd(a.hi, simde_mm256_cvtps_pd(simde_mm256_extractf128_ps(v, 1)));
+    return a;
+}
+/* converting straight from memory saves the extract of the upper half */
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p)
+{
+    a.lo = simde_mm256_add_pd(a.lo, simde_mm256_cvtps_pd(simde_mm_loadu_ps(p)));
+    a.hi = simde_mm256_add_pd(a.hi, simde_mm256_cvtps_pd(simde_mm_loadu_ps(p + 4)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_mm256_add_pd(a.lo, b.lo);
+    a.hi = simde_mm256_add_pd(a.hi, b.hi);
     return a;
 }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
@@ -323,7 +348,6 @@ static inline sb_vf sb_vf_mul_f64(sb_vf v, double r)
 /* ------------------------------------------------------------------------------------------------ */
 #elif defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
 
-#include <simde/x86/avx512.h>
 #define SB_VW 16
 #if defined(SIMDE_X86_AVX512F_NATIVE) || defined(SIMDE_X86_FMA_NATIVE)
 #define SB_VEC_FUSED_FMA 1 /* native, or SIMDe's emulation on two 256-bit FMAs */
@@ -360,27 +384,15 @@ static inline simde__m256 sb_vf_hi256_(sb_vf v)
 /* SIMDe 0.7.4 has no _mm512_reduce_*_ps: halve to 256 bits, then as AVX. */
 static inline float sb_vf_reduce_max(sb_vf v)
 {
-    simde__m256 a = simde_mm256_max_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v));
-    simde__m128 h = simde_mm_max_ps(simde_mm256_castps256_ps128(a), simde_mm256_extractf128_ps(a, 1));
-    h = simde_mm_max_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_max_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
+    return sb_m256_reduce_max_(simde_mm256_max_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v)));
 }
 static inline float sb_vf_reduce_min(sb_vf v)
 {
-    simde__m256 a = simde_mm256_min_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v));
-    simde__m128 h = simde_mm_min_ps(simde_mm256_castps256_ps128(a), simde_mm256_extractf128_ps(a, 1));
-    h = simde_mm_min_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_min_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
+    return sb_m256_reduce_min_(simde_mm256_min_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v)));
 }
 static inline float sb_vf_reduce_add(sb_vf v)
 {
-    simde__m256 a = simde_mm256_add_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v));
-    simde__m128 h = simde_mm_add_ps(simde_mm256_castps256_ps128(a), simde_mm256_extractf128_ps(a, 1));
-    h = simde_mm_add_ps(h, simde_mm_movehl_ps(h, h));
-    h = simde_mm_add_ps(h, simde_mm_shuffle_ps(h, h, 1));
-    return simde_mm_cvtss_f32(h);
+    return sb_m256_reduce_add_(simde_mm256_add_ps(simde_mm512_castps512_ps256(v), sb_vf_hi256_(v)));
 }
 
 static inline sb_vi sb_vf_as_vi(sb_vf v) { return simde_mm512_castps_si512(v); }
@@ -421,6 +433,18 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
 {
     a.lo = simde_mm512_add_pd(a.lo, sb_vf_cvt_pd_(simde_mm512_castps512_ps256(v)));
     a.hi = simde_mm512_add_pd(a.hi, sb_vf_cvt_pd_(sb_vf_hi256_(v)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p)
+{
+    a.lo = simde_mm512_add_pd(a.lo, sb_vf_cvt_pd_(simde_mm256_loadu_ps(p)));
+    a.hi = simde_mm512_add_pd(a.hi, sb_vf_cvt_pd_(simde_mm256_loadu_ps(p + 8)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_mm512_add_pd(a.lo, b.lo);
+    a.hi = simde_mm512_add_pd(a.hi, b.hi);
     return a;
 }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
@@ -525,6 +549,13 @@ static inline sb_vacc64 sb_vacc64_add(sb_vacc64 a, sb_vf v)
 {
     a.lo = simde_vaddq_f64(a.lo, simde_vcvt_f64_f32(simde_vget_low_f32(v)));
     a.hi = simde_vaddq_f64(a.hi, simde_vcvt_f64_f32(simde_vget_high_f32(v)));
+    return a;
+}
+static inline sb_vacc64 sb_vacc64_add_mem(sb_vacc64 a, const float *p) { return sb_vacc64_add(a, sb_vf_loadu(p)); }
+static inline sb_vacc64 sb_vacc64_merge(sb_vacc64 a, sb_vacc64 b)
+{
+    a.lo = simde_vaddq_f64(a.lo, b.lo);
+    a.hi = simde_vaddq_f64(a.hi, b.hi);
     return a;
 }
 static inline sb_vacc64 sb_vacc64_scale(sb_vacc64 a, double f)
