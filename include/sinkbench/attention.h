@@ -126,7 +126,8 @@ sb_status sb_attention_check(const sb_attention_desc *d);
 size_t sb_attention_workspace_size(const sb_attention_desc *d);
 
 /* Best kernel for this CPU (honours SINKBENCH_ISA). SB_EINVAL for an invalid descriptor (nothing
- * written), SB_ENOMEM when scratch could not be allocated, SB_EUNSUPPORTED when no kernel runs. */
+ * written), SB_ENOMEM when scratch could not be allocated, SB_EUNSUPPORTED when no kernel runs.
+ * The flash kernels use about 160 KB of the calling thread's stack (their own threads get 1 MB). */
 sb_status sb_attention(const sb_attention_desc *d);
 
 typedef sb_status (*sb_attention_fn)(const sb_attention_desc *d);

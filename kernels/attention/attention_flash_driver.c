@@ -84,7 +84,9 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
             out[c] = 0.0f;
         return;
     }
-    double o[SB_ATTENTION_MAX_HEAD_DIM] = {0}, L = 0.0;
+    double o[SB_ATTENTION_MAX_HEAD_DIM], L = 0.0;
+    for (size_t c = 0; c < hd; c++)
+        o[c] = 0.0;
     for (size_t s = 0; s < splits; s++) {
         const float *ps = part + s * split_stride;
         if (ps[0] == -INFINITY)

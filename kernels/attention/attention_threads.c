@@ -30,12 +30,23 @@ void sb_attn_parallel_for(size_t count, size_t threads, void (*fn)(void *ctx, si
             fn(ctx, i);
         return;
     }
-    pool p = {0, count, fn, ctx};
+    pool p;
     atomic_init(&p.next, 0);
+    p.count = count;
+    p.fn = fn;
+    p.ctx = ctx;
+    /* a work unit uses about 160 KB of stack (tile state, partial rows): ask for enough everywhere,
+     * whatever the platform's default (musl's is 128 KB) */
+    pthread_attr_t attr;
+    int have_attr = pthread_attr_init(&attr) == 0;
+    if (have_attr)
+        pthread_attr_setstacksize(&attr, (size_t)1 << 20);
     pthread_t tid[SB_ATTENTION_MAX_THREADS];
     size_t started = 0;
-    while (started < threads - 1 && pthread_create(&tid[started], NULL, worker, &p) == 0)
+    while (started < threads - 1 && pthread_create(&tid[started], have_attr ? &attr : NULL, worker, &p) == 0)
         started++;
+    if (have_attr)
+        pthread_attr_destroy(&attr);
     worker(&p);
     for (size_t i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
