@@ -1,0 +1,97 @@
+#include "fuzz_check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinkbench/plugin.h"
+
+const char *sb_fuzz_input_name;
+static const char *target_name = "fuzz";
+
+#define MAX_TRACKED 1024
+static unsigned char ran[MAX_TRACKED];
+
+void sb_fuzz_init(const char *target)
+{
+    target_name = target;
+    char err[512];
+    if (sb_plugin_load_env(err, sizeof err) != SB_OK) {
+        fprintf(stderr, "%s: SINKBENCH_PLUGINS: %s\n", target, err);
+        exit(3);
+    }
+    for (size_t i = 0; i < sb_softmax_kernel_count(); i++) {
+        const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
+        sb_contract_result r;
+        if (k->supported() && !sb_contract_check_api(k, &r)) {
+            fprintf(stderr, "%s: VIOLATION kernel=%s rule=%s index=none\n  %s\n  (API rules, checked at start-up)\n",
+                    target, k->name, sb_violation_name(r.violation), r.message);
+            abort();
+        }
+    }
+}
+
+size_t sb_fuzz_kernels(const sb_fuzz_row *row, int contract_only, const sb_softmax_kernel **out, size_t cap)
+{
+    size_t count = sb_softmax_kernel_count(), got = 0;
+    size_t only = row->h.kernel ? (size_t)(row->h.kernel - 1) % count : SIZE_MAX;
+    for (size_t i = 0; i < count && got < cap; i++) {
+        const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
+        if ((only != SIZE_MAX && i != only) || !k->supported() || (contract_only && k->ulp_bound < 0))
+            continue;
+        if (i < MAX_TRACKED)
+            ran[i] = 1;
+        out[got++] = k;
+    }
+    return got;
+}
+
+int sb_fuzz_kernel_ran(size_t registry_index) { return registry_index < MAX_TRACKED && ran[registry_index]; }
+
+int sb_fuzz_relation(const sb_softmax_kernel *k, const char *relation, double bound, const float *x, size_t n,
+                     const sb_softmax_params *p, const float *got, const float *ref, sb_contract_result *r)
+{
+    static char label[160];
+    snprintf(label, sizeof label, "%s[%s]", k->name, relation);
+    sb_softmax_kernel as = *k;
+    as.name = label;
+    as.ulp_bound = bound;
+    sb_oracle want;
+    memset(&want, 0, sizeof want);
+    want.y = (float *)ref;   /* read only: sb_contract_compare never writes want */
+    want.sink_index = SIZE_MAX;
+    want.row_class = sb_oracle_classify(x, n, p);
+    memset(r, 0, sizeof *r);
+    r->index = SIZE_MAX;
+    r->max_ulp_index = SIZE_MAX;
+    return sb_contract_compare(&as, x, n, p, got, &want, r);
+}
+
+int sb_fuzz_api_rule(sb_violation v)
+{
+    return v == SB_V_STATUS || v == SB_V_OUT_OF_BOUNDS || v == SB_V_INPUT_MODIFIED || v == SB_V_FP_CONTROL ||
+           v == SB_V_IN_PLACE;
+}
+
+_Noreturn void sb_fuzz_violation(const sb_fuzz_row *row, const char *kernel, const char *rule, size_t index,
+                                 const char *detail)
+{
+    fflush(stdout);
+    if (index == SIZE_MAX)
+        fprintf(stderr, "%s: VIOLATION kernel=%s rule=%s index=none\n", target_name, kernel, rule);
+    else
+        fprintf(stderr, "%s: VIOLATION kernel=%s rule=%s index=%zu\n", target_name, kernel, rule, index);
+    fprintf(stderr, "  %s\n", detail);
+    if (sb_fuzz_input_name)
+        fprintf(stderr, "  input: %s\n", sb_fuzz_input_name);
+    if (row)
+        sb_fuzz_describe(row, stderr);
+    fflush(stderr);
+    abort();
+}
+
+_Noreturn void sb_fuzz_contract_violation(const sb_fuzz_row *row, const sb_softmax_kernel *k,
+                                          const sb_contract_result *r)
+{
+    sb_fuzz_violation(row, k->name, sb_violation_name(r->violation), r->index, r->message);
+}

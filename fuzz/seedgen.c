@@ -1,0 +1,192 @@
+/* The seed corpus generator (docs/fuzzing.md, "Seeds"): rows from the shared row generator
+ * (kernels/oracle/rowgen.h) encoded in the fuzz input format — sink-dominated rows at every sink place
+ * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
+ * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>. Deterministic (fixed
+ * seeds), so the committed corpus can be regenerated bit for bit: scripts/fuzz-seeds.sh.
+ *   fuzz_seedgen OUTDIR */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "fuzz_input.h"
+#include "oracle/rowgen.h"
+
+#define SEED_BASE 20261129u
+#define MAX_RAW 300
+
+static const char *const targets[] = {"softmax_diff", "softmax_invariants"};
+#define NTARGETS (sizeof targets / sizeof targets[0])
+
+static const char *outdir;
+static unsigned written, serial;
+
+static int emit(const char *name, sb_fuzz_header h, const float *raw, size_t count)
+{
+    /* Fields only some harnesses read vary across seeds so the corpus covers them too. */
+    static const float shifts[] = {0.0f, 1.0f, 0.5f, -3.0f, 1e6f, 0x1p-20f, 100.0f, -1e30f};
+    unsigned i = serial++;
+    h.flags = (uint8_t)((h.flags & 0x0fu) | (i & 1u) | ((i % 16u) << SB_FUZZ_MISALIGN_SHIFT));
+    h.split = (uint8_t)(i % 8u);
+    h.aux = (uint16_t)(i * 7u);
+    h.shift = shifts[i % 8u];
+    uint8_t buf[SB_FUZZ_HEADER_SIZE + 4 * MAX_RAW];
+    size_t len = sb_fuzz_encode(&h, raw, count, buf, sizeof buf);
+    for (size_t t = 0; t < NTARGETS; t++) {
+        char dir[2048], path[2304];
+        snprintf(dir, sizeof dir, "%s/%s/seeds", outdir, targets[t]);
+        snprintf(path, sizeof path, "%s/gen-%s", dir, name);
+        sb_atomic_file a;
+        if (!len || !sb_mkdir_p(dir) || !sb_atomic_open(&a, path)) {
+            fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+            return 0;
+        }
+        fwrite(buf, 1, len, a.f);
+        if (!sb_atomic_commit(&a)) {
+            fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+            return 0;
+        }
+    }
+    written++;
+    return 1;
+}
+
+/* A rowgen row as a seed: a sink token becomes the header's token (so harnesses know its index), a
+ * learned or softmax_1 sink the header's sink; rows longer than raw_max are stored as their first
+ * raw_max floats, which the decoder cycles. */
+static int emit_row(const char *name, const sb_row_spec *spec, uint64_t seed, size_t raw_max)
+{
+    static float x[SB_FUZZ_LONG_MAX_N];
+    sb_softmax_params p;
+    sb_row_spec s = *spec;
+    s.n = spec->n < raw_max ? spec->n : raw_max;
+    size_t token = sb_row_generate(&s, seed, x, &p);
+    sb_fuzz_header h;
+    memset(&h, 0, sizeof h);
+    h.length = (uint16_t)spec->n;
+    h.flags = spec->n > SB_FUZZ_SHORT_MAX_N ? SB_FUZZ_LONG : 0;
+    if (p.sink == SB_SINK_LOGIT) {
+        h.sink_mode = spec->place == SB_PLACE_SOFTMAX1 && p.sink_logit == 0.0f ? SB_FUZZ_SINK_SOFTMAX1
+                                                                                : SB_FUZZ_SINK_LEARNED;
+        h.sink_logit = p.sink_logit;
+    } else if (token != SIZE_MAX) {
+        h.sink_mode = SB_FUZZ_SINK_TOKEN;
+        h.sink_pos = (uint16_t)(spec->place == SB_PLACE_LAST ? spec->n - 1
+                                : spec->place == SB_PLACE_MIDDLE ? spec->n / 2 : 0);
+        h.sink_logit = x[token];
+        if (s.n > 1 && s.n < spec->n)   /* keep cycled copies of the row free of extra sinks */
+            x[token] = x[(token + 1) % s.n];
+    }
+    return emit(name, h, x, s.n);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: fuzz_seedgen OUTDIR   (writes OUTDIR/<target>/seeds/gen-*)\n");
+        return 2;
+    }
+    outdir = argv[1];
+    int ok = 1;
+    char name[160];
+    uint64_t seed = SEED_BASE;
+
+    /* Sink places x tails: the sink-dominated grid. */
+    static const double gaps[] = {0.0, 10.5, 15.2, 30.0, 90.0, 110.0};
+    static const size_t lengths[] = {1, 2, 7, 16, 31, 64, 100, 256};
+    unsigned g = 0;
+    for (int place = 0; place < SB_PLACE_COUNT; place++)
+        for (int tail = 0; tail < SB_TAIL_COUNT; tail++, g++) {
+            sb_row_spec spec = {lengths[g % 8], gaps[g % 6], (sb_tail)tail, 0, (sb_sink_place)place,
+                                SB_EDGE_NONE, (g % 5 == 3) ? -50.0 : 0.0};
+            snprintf(name, sizeof name, "grid-%s-%s-gap%g-n%zu", sb_place_name(spec.place), sb_tail_name(spec.tail),
+                     spec.gap, spec.n);
+            ok &= emit_row(name, &spec, seed++, MAX_RAW);
+        }
+
+    /* Every edge class of the contract. */
+    for (int edge = 0; edge < SB_EDGE_COUNT; edge++) {
+        sb_row_spec spec = {33, 12.9, SB_TAIL_GAUSSIAN, 0, (sb_sink_place)(edge % SB_PLACE_COUNT), (sb_edge)edge, 0};
+        snprintf(name, sizeof name, "edge-%s-%s-n33", sb_edge_name(spec.edge), sb_place_name(spec.place));
+        ok &= emit_row(name, &spec, seed++, MAX_RAW);
+    }
+
+    /* Long rows at the usual block edges, stored as 128 cycled floats. */
+    static const size_t long_n[] = {4095, 4096, 4097};
+    static const sb_sink_place long_place[] = {SB_PLACE_FIRST, SB_PLACE_LAST, SB_PLACE_LEARNED};
+    for (int i = 0; i < 3; i++) {
+        sb_row_spec spec = {long_n[i], 15.2, SB_TAIL_GAUSSIAN, 0, long_place[i], SB_EDGE_NONE, 0};
+        snprintf(name, sizeof name, "long-%s-n%zu", sb_place_name(spec.place), spec.n);
+        ok &= emit_row(name, &spec, seed++, 128);
+    }
+
+    /* Every mask pattern, with -inf and with -FLT_MAX, under a learned sink. */
+    for (unsigned mask = 1; mask < SB_FUZZ_MASK_COUNT; mask++)
+        for (unsigned big = 0; big < 2; big++) {
+            float x[64];
+            sb_softmax_params p;
+            sb_row_spec spec = {64, 12.9, SB_TAIL_GAUSSIAN, 0, SB_PLACE_LEARNED, SB_EDGE_NONE, 0};
+            sb_row_generate(&spec, seed++, x, &p);
+            sb_fuzz_header h;
+            memset(&h, 0, sizeof h);
+            h.length = 64;
+            h.sink_mode = SB_FUZZ_SINK_LEARNED;
+            h.sink_logit = p.sink_logit;
+            h.mask = (uint8_t)(mask | (big ? SB_FUZZ_MASK_FLT_MAX : 0));
+            h.mask_param = (uint8_t)(37 * mask + 11);
+            snprintf(name, sizeof name, "mask-%s%s", sb_fuzz_mask_name(mask), big ? "-fltmax" : "");
+            ok &= emit(name, h, x, 64);
+        }
+
+    /* Sink gaps relative to the largest logit: past exp's subnormal and zero thresholds, and huge. */
+    static const float rel[] = {10.5f, 87.5f, 104.5f, 1e4f, INFINITY, -20.0f};
+    for (int i = 0; i < 6; i++) {
+        float x[48];
+        sb_softmax_params p;
+        sb_row_spec spec = {48, 0.0, i % 2 ? SB_TAIL_EQUAL : SB_TAIL_UNIFORM, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0};
+        sb_row_generate(&spec, seed++, x, &p);
+        sb_fuzz_header h;
+        memset(&h, 0, sizeof h);
+        h.length = 48;
+        h.flags = SB_FUZZ_SINK_RELATIVE;
+        h.sink_mode = i % 2 ? SB_FUZZ_SINK_TOKEN : SB_FUZZ_SINK_LEARNED;
+        h.sink_pos = (uint16_t)(i * 9);
+        h.sink_logit = rel[i];
+        snprintf(name, sizeof name, "relative-%s-gap%g", sb_fuzz_sink_mode_name(h.sink_mode), (double)rel[i]);
+        ok &= emit(name, h, x, 48);
+    }
+
+    /* Scaled and offset rows: logits near +-1e30 and tiny spreads. */
+    static const float scale[] = {1.0f, 1e-30f, 1e30f, -1.0f}, offset[] = {-1e30f, 0.0f, 0.0f, 88.7f};
+    for (int i = 0; i < 4; i++) {
+        float x[32];
+        sb_softmax_params p;
+        sb_row_spec spec = {32, 0.0, SB_TAIL_GAUSSIAN, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0};
+        sb_row_generate(&spec, seed++, x, &p);
+        sb_fuzz_header h;
+        memset(&h, 0, sizeof h);
+        h.length = 32;
+        h.flags = SB_FUZZ_TRANSFORM;
+        h.scale = scale[i];
+        h.offset = offset[i];
+        snprintf(name, sizeof name, "transform-scale%g-offset%g", (double)scale[i], (double)offset[i]);
+        ok &= emit(name, h, x, 32);
+    }
+
+    /* The thresholds themselves, in one row, without and with a learned sink at FLT_MAX. */
+    static const float marks[] = {FLT_MAX, -FLT_MAX, 0x1p-149f, -0x1p-149f, FLT_MIN, 88.72284f, -87.33655f,
+                                  -103.97208f, -104.0f, 0.0f, -0.0f, 1.0f};
+    for (int i = 0; i < 2; i++) {
+        sb_fuzz_header h;
+        memset(&h, 0, sizeof h);
+        h.length = 12;
+        h.sink_mode = i ? SB_FUZZ_SINK_LEARNED : SB_FUZZ_SINK_NONE;
+        h.sink_logit = FLT_MAX;
+        ok &= emit(i ? "thresholds-sink-fltmax" : "thresholds", h, marks, 12);
+    }
+
+    printf("fuzz_seedgen: %u seeds for each of %zu targets in %s\n", written, NTARGETS, outdir);
+    return ok ? 0 : 3;
+}
