@@ -44,8 +44,14 @@ size_t sb_fuzz_take_floats(sb_fuzz_reader *r, float *dst, size_t n)
         return 0;
     }
     size_t fill = have < n ? have : n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(dst, r->p, fill * sizeof *dst);   /* the format's byte order: one copy */
+    r->p += fill * sizeof *dst;
+    r->left -= fill * sizeof *dst;
+#else
     for (size_t i = 0; i < fill; i++)
         dst[i] = sb_fuzz_take_f32(r);
+#endif
     for (size_t i = fill; i < n; i++)
         dst[i] = dst[i % have];
     return have;
@@ -98,8 +104,10 @@ void sb_fuzz_decode_row(const uint8_t *data, size_t size, float *x, sb_fuzz_row 
     sb_fuzz_header *h = &row->h;
     sb_fuzz_decode_header(&r, h);
 
-    size_t n = (h->flags & SB_FUZZ_LONG) ? h->length % (SB_FUZZ_LONG_MAX_N + 1)
-                                         : h->length % (SB_FUZZ_SHORT_MAX_N + 1);
+    size_t n = h->length < SB_FUZZ_LONG_CODE
+                   ? h->length % (SB_FUZZ_SHORT_MAX_N + 1)
+                   : SB_FUZZ_SHORT_MAX_N + 1 +
+                         (h->length - SB_FUZZ_LONG_CODE) % (SB_FUZZ_LONG_MAX_N - SB_FUZZ_SHORT_MAX_N);
     row->n = n;
     row->x = x;
     row->in_place = (h->flags & SB_FUZZ_IN_PLACE) != 0;
@@ -131,6 +139,12 @@ void sb_fuzz_decode_row(const uint8_t *data, size_t size, float *x, sb_fuzz_row 
     } else if (row->sink_index != SIZE_MAX && (h->mask % SB_FUZZ_MASK_COUNT) != SB_FUZZ_MASK_ALL) {
         x[row->sink_index] = value;
     }
+    row->p = (row->params.sink == SB_SINK_NONE && (h->flags & SB_FUZZ_NULL_PARAMS)) ? NULL : &row->params;
+}
+
+uint16_t sb_fuzz_length_code(size_t n)
+{
+    return (uint16_t)(n <= SB_FUZZ_SHORT_MAX_N ? n : SB_FUZZ_LONG_CODE + (n - SB_FUZZ_SHORT_MAX_N - 1));
 }
 
 static void put_le(uint8_t **p, uint32_t v, size_t bytes)
@@ -178,7 +192,7 @@ void sb_fuzz_describe(const sb_fuzz_row *row, FILE *f)
         fprintf(f, " logit=%a", (double)row->params.sink_logit);
     if (row->sink_index != SIZE_MAX)
         fprintf(f, " token@%zu", row->sink_index);
-    fprintf(f, " mask=%s%s(p=%u) misalign=%zu%s%s split=%u aux=%u shift=%a\n  x:",
+    fprintf(f, "%s mask=%s%s(p=%u) misalign=%zu%s%s split=%u aux=%u shift=%a\n  x:", row->p ? "" : " params=NULL",
             sb_fuzz_mask_name(h->mask), (h->mask & SB_FUZZ_MASK_FLT_MAX) ? "/-FLT_MAX" : "",
             (unsigned)h->mask_param, row->misalign, row->in_place ? " in-place" : "",
             (h->flags & SB_FUZZ_TRANSFORM) ? " transformed" : "", (unsigned)h->split, (unsigned)h->aux,

@@ -15,12 +15,16 @@
 #include "sinkbench/softmax.h"
 
 #define SB_FUZZ_HEADER_SIZE 28
-#define SB_FUZZ_SHORT_MAX_N 256   /* rows without SB_FUZZ_LONG: n = length % 257 */
-#define SB_FUZZ_LONG_MAX_N 4099   /* with SB_FUZZ_LONG: n = length % 4100 (block edges 4095..4097) */
+/* Row length from the 16-bit length field: below SB_FUZZ_LONG_CODE a short row, n = length % 257; from
+ * it on a long row, n = 257 + (length - SB_FUZZ_LONG_CODE) % 3843, up to 4099 (block edges 4095..4097
+ * are 0xfefe..0xff00). A random field gives a long row 1 time in 16: long rows cost ~30 short ones. */
+#define SB_FUZZ_SHORT_MAX_N 256
+#define SB_FUZZ_LONG_MAX_N 4099
+#define SB_FUZZ_LONG_CODE 0xf000u
 
 /* header.flags */
 #define SB_FUZZ_IN_PLACE 0x01u      /* also run in place (y == x) */
-#define SB_FUZZ_LONG 0x02u          /* long rows */
+#define SB_FUZZ_NULL_PARAMS 0x02u   /* pass params = NULL when the row has no sink (allowed by the API) */
 #define SB_FUZZ_TRANSFORM 0x04u     /* x = raw * scale + offset instead of raw */
 #define SB_FUZZ_SINK_RELATIVE 0x08u /* the sink's value is (largest unmasked logit) + sink_logit */
 #define SB_FUZZ_MISALIGN_SHIFT 4    /* bits 4..7: floats past a 64-byte boundary (0..15) */
@@ -49,7 +53,7 @@ typedef enum sb_fuzz_mask {        /* header.mask % 8; mask_param is p below */
 typedef struct sb_fuzz_header {
     uint8_t kernel;      /*  0: 0 = every kernel; k = registry index (k - 1) % count */
     uint8_t flags;       /*  1: SB_FUZZ_* */
-    uint16_t length;     /*  2: row length, see SB_FUZZ_*_MAX_N */
+    uint16_t length;     /*  2: row length, see SB_FUZZ_LONG_CODE */
     uint8_t sink_mode;   /*  4: sb_fuzz_sink_mode */
     uint8_t mask;        /*  5: sb_fuzz_mask | SB_FUZZ_MASK_FLT_MAX */
     uint8_t mask_param;  /*  6 */
@@ -68,6 +72,7 @@ typedef struct sb_fuzz_row {
     size_t n;
     const float *x;            /* the caller's buffer, n entries */
     sb_softmax_params params;
+    const sb_softmax_params *p;  /* what kernels get: &params, or NULL (SB_FUZZ_NULL_PARAMS, no sink) */
     size_t sink_index;         /* the sink token's index, or SIZE_MAX */
     size_t misalign;
     int in_place;
@@ -92,6 +97,9 @@ void sb_fuzz_decode_header(sb_fuzz_reader *r, sb_fuzz_header *h);
 
 /* Decodes data into x (capacity SB_FUZZ_LONG_MAX_N floats) and row. */
 void sb_fuzz_decode_row(const uint8_t *data, size_t size, float *x, sb_fuzz_row *row);
+
+/* The length field that decodes to n (n <= SB_FUZZ_LONG_MAX_N). */
+uint16_t sb_fuzz_length_code(size_t n);
 
 /* Writes header h and count raw floats; returns the number of bytes (cap must allow
  * SB_FUZZ_HEADER_SIZE + 4 * count). */

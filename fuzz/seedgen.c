@@ -3,7 +3,9 @@
  * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
  * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>. Deterministic (fixed
  * seeds), so the committed corpus can be regenerated bit for bit: scripts/fuzz-seeds.sh.
- *   fuzz_seedgen OUTDIR */
+ *   fuzz_seedgen OUTDIR                 the seeds
+ *   fuzz_seedgen --selftest OUTDIR      the self-test inputs (fuzz/selftest/inputs): one small row per
+ *                                       relation of softmax_invariants, for fuzz/selftest's broken kernels */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@ static const char *const targets[] = {"softmax_diff", "softmax_invariants"};
 #define NTARGETS (sizeof targets / sizeof targets[0])
 
 static const char *outdir;
+static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len);
 static unsigned written, serial;
 
 static int emit(const char *name, sb_fuzz_header h, const float *raw, size_t count)
@@ -28,26 +31,19 @@ static int emit(const char *name, sb_fuzz_header h, const float *raw, size_t cou
     /* Fields only some harnesses read vary across seeds so the corpus covers them too. */
     static const float shifts[] = {0.0f, 1.0f, 0.5f, -3.0f, 1e6f, 0x1p-20f, 100.0f, -1e30f};
     unsigned i = serial++;
-    h.flags = (uint8_t)((h.flags & 0x0fu) | (i & 1u) | ((i % 16u) << SB_FUZZ_MISALIGN_SHIFT));
+    h.flags = (uint8_t)((h.flags & 0x0fu) | (i & 1u) | (i % 4u == 2u ? SB_FUZZ_NULL_PARAMS : 0u) |
+                        ((i % 16u) << SB_FUZZ_MISALIGN_SHIFT));
     h.split = (uint8_t)(i % 8u);
     h.aux = (uint16_t)(i * 7u);
     h.shift = shifts[i % 8u];
     uint8_t buf[SB_FUZZ_HEADER_SIZE + 4 * MAX_RAW];
     size_t len = sb_fuzz_encode(&h, raw, count, buf, sizeof buf);
     for (size_t t = 0; t < NTARGETS; t++) {
-        char dir[2048], path[2304];
+        char dir[2048], file[200];
         snprintf(dir, sizeof dir, "%s/%s/seeds", outdir, targets[t]);
-        snprintf(path, sizeof path, "%s/gen-%s", dir, name);
-        sb_atomic_file a;
-        if (!len || !sb_mkdir_p(dir) || !sb_atomic_open(&a, path)) {
-            fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+        snprintf(file, sizeof file, "gen-%s", name);
+        if (!len || !write_file(dir, file, buf, len))
             return 0;
-        }
-        fwrite(buf, 1, len, a.f);
-        if (!sb_atomic_commit(&a)) {
-            fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
-            return 0;
-        }
     }
     written++;
     return 1;
@@ -65,8 +61,7 @@ static int emit_row(const char *name, const sb_row_spec *spec, uint64_t seed, si
     size_t token = sb_row_generate(&s, seed, x, &p);
     sb_fuzz_header h;
     memset(&h, 0, sizeof h);
-    h.length = (uint16_t)spec->n;
-    h.flags = spec->n > SB_FUZZ_SHORT_MAX_N ? SB_FUZZ_LONG : 0;
+    h.length = sb_fuzz_length_code(spec->n);
     if (p.sink == SB_SINK_LOGIT) {
         h.sink_mode = spec->place == SB_PLACE_SOFTMAX1 && p.sink_logit == 0.0f ? SB_FUZZ_SINK_SOFTMAX1
                                                                                 : SB_FUZZ_SINK_LEARNED;
@@ -82,10 +77,58 @@ static int emit_row(const char *name, const sb_row_spec *spec, uint64_t seed, si
     return emit(name, h, x, s.n);
 }
 
+static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+    char path[2304];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    sb_atomic_file a;
+    if (!sb_mkdir_p(dir) || !sb_atomic_open(&a, path)) {
+        fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+        return 0;
+    }
+    fwrite(buf, 1, len, a.f);
+    if (!sb_atomic_commit(&a)) {
+        fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+        return 0;
+    }
+    return 1;
+}
+
+/* Rows on which exactly one relation of softmax_invariants fails for one of fuzz/selftest's kernels:
+ * x = 0, 1, 2, 3 with the relation's knob set. */
+static int selftest_inputs(const char *dir)
+{
+    static const float x[] = {0.0f, 1.0f, 2.0f, 3.0f};
+    struct { const char *name; uint8_t split, sink_mode; float sink, shift; } cases[] = {
+        {"order", 0, SB_FUZZ_SINK_NONE, 0.0f, 0.0f},
+        {"sum", 0, SB_FUZZ_SINK_NONE, 0.0f, 0.0f},
+        {"shift", 0, SB_FUZZ_SINK_NONE, 0.0f, 1000.0f},
+        {"split-merge", 1, SB_FUZZ_SINK_NONE, 0.0f, 0.0f},
+        {"sink-token", 0, SB_FUZZ_SINK_LEARNED, 2.0f, 0.0f},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb_fuzz_header h;
+        memset(&h, 0, sizeof h);
+        h.length = 4;
+        h.split = cases[i].split;
+        h.sink_mode = cases[i].sink_mode;
+        h.sink_logit = cases[i].sink;
+        h.shift = cases[i].shift;
+        uint8_t buf[SB_FUZZ_HEADER_SIZE + sizeof x];
+        size_t len = sb_fuzz_encode(&h, x, 4, buf, sizeof buf);
+        ok &= write_file(dir, cases[i].name, buf, len);
+    }
+    return ok ? 0 : 3;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--selftest") == 0)
+        return selftest_inputs(argv[2]);
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: fuzz_seedgen OUTDIR   (writes OUTDIR/<target>/seeds/gen-*)\n");
+        fprintf(stderr, "usage: fuzz_seedgen OUTDIR              (writes OUTDIR/<target>/seeds/gen-*)\n"
+                        "       fuzz_seedgen --selftest OUTDIR   (writes the self-test inputs)\n");
         return 2;
     }
     outdir = argv[1];

@@ -71,7 +71,7 @@ static void check_dispatch(const sb_fuzz_row *row, const sb_softmax_kernel **ks,
         return;
     float *xin = xa + row->misalign, *yout = ya + row->misalign;
     memcpy(xin, row->x, row->n * sizeof *xin);
-    sb_status st = sb_softmax_f32(xin, yout, row->n, &row->params);
+    sb_status st = sb_softmax_f32(xin, yout, row->n, row->p);
     if (st != SB_OK) {
         char detail[160];
         snprintf(detail, sizeof detail, "sb_softmax_f32 returned %s for a valid row", sb_status_str(st));
@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sb_contract_result bad_r;
     for (size_t i = 0; i < nk; i++) {
         sb_contract_result r;
-        passed[i] = sb_contract_run(ks[i], x, row.n, &row.params, &o, &opt, &r, outs + i * SB_FUZZ_LONG_MAX_N);
+        passed[i] = sb_contract_run(ks[i], x, row.n, row.p, &o, &opt, &r, outs + i * SB_FUZZ_LONG_MAX_N);
         if (passed[i] || (ks[i]->ulp_bound < 0 && !sb_fuzz_api_rule(r.violation)))
             continue;
         if (bad == SIZE_MAX) {

@@ -309,14 +309,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sb_run_options opt = {row.misalign, 1};
     for (size_t i = 0; i < nk; i++) {
         const sb_softmax_kernel *k = ks[i];
-        run(&row, k, "api", x, y0, row.n, &row.params);
+        run(&row, k, "api", x, y0, row.n, row.p);
         sb_oracle self;
         memset(&self, 0, sizeof self);
         self.y = y0;
         self.sink_index = SIZE_MAX;
         self.row_class = c;
         sb_contract_result r;
-        if (!sb_contract_run(k, x, row.n, &row.params, &self, &opt, &r, NULL))
+        if (!sb_contract_run(k, x, row.n, row.p, &self, &opt, &r, NULL))
             sb_fuzz_contract_violation(&row, k, &r);
         if (c == SB_ROW_FINITE && !has_learned_sink(&row.params))
             check_sum(&row, k, "sum", y0, row.n);
