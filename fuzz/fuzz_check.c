@@ -52,19 +52,23 @@ int sb_fuzz_relation(const sb_softmax_kernel *k, const char *relation, double bo
                      const sb_softmax_params *p, const float *got, const float *ref, sb_contract_result *r)
 {
     static char label[160];
-    snprintf(label, sizeof label, "%s[%s]", k->name, relation);
     sb_softmax_kernel as = *k;
-    as.name = label;
     as.ulp_bound = bound;
     sb_oracle want;
     memset(&want, 0, sizeof want);
     want.y = (float *)ref;   /* read only: sb_contract_compare never writes want */
     want.sink_index = SIZE_MAX;
     want.row_class = sb_oracle_classify(x, n, p);
-    memset(r, 0, sizeof *r);
-    r->index = SIZE_MAX;
-    r->max_ulp_index = SIZE_MAX;
-    return sb_contract_compare(&as, x, n, p, got, &want, r);
+    for (int labelled = 0;; labelled = 1) {
+        memset(r, 0, sizeof *r);
+        r->index = SIZE_MAX;
+        r->max_ulp_index = SIZE_MAX;
+        if (sb_contract_compare(&as, x, n, p, got, &want, r) || labelled)
+            return r->violation == SB_V_NONE;
+        /* Failed: once more under the relation's label, for the message (the common case skips it). */
+        snprintf(label, sizeof label, "%s[%s]", k->name, relation);
+        as.name = label;
+    }
 }
 
 int sb_fuzz_api_rule(sb_violation v)
