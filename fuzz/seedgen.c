@@ -122,6 +122,14 @@ static int selftest_inputs(const char *dir)
     return ok ? 0 : 3;
 }
 
+/* A rowgen row of spec->n floats and a zeroed header of that length, for the seeds below to adjust. */
+static void generate(sb_row_spec spec, uint64_t seed, float *x, sb_softmax_params *p, sb_fuzz_header *h)
+{
+    sb_row_generate(&spec, seed, x, p);
+    memset(h, 0, sizeof *h);
+    h->length = sb_fuzz_length_code(spec.n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--selftest") == 0)
@@ -170,11 +178,8 @@ int main(int argc, char **argv)
         for (unsigned big = 0; big < 2; big++) {
             float x[64];
             sb_softmax_params p;
-            sb_row_spec spec = {64, 12.9, SB_TAIL_GAUSSIAN, 0, SB_PLACE_LEARNED, SB_EDGE_NONE, 0};
-            sb_row_generate(&spec, seed++, x, &p);
             sb_fuzz_header h;
-            memset(&h, 0, sizeof h);
-            h.length = 64;
+            generate((sb_row_spec){64, 12.9, SB_TAIL_GAUSSIAN, 0, SB_PLACE_LEARNED, SB_EDGE_NONE, 0}, seed++, x, &p, &h);
             h.sink_mode = SB_FUZZ_SINK_LEARNED;
             h.sink_logit = p.sink_logit;
             h.mask = (uint8_t)(mask | (big ? SB_FUZZ_MASK_FLT_MAX : 0));
@@ -188,11 +193,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < 6; i++) {
         float x[48];
         sb_softmax_params p;
-        sb_row_spec spec = {48, 0.0, i % 2 ? SB_TAIL_EQUAL : SB_TAIL_UNIFORM, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0};
-        sb_row_generate(&spec, seed++, x, &p);
         sb_fuzz_header h;
-        memset(&h, 0, sizeof h);
-        h.length = 48;
+        generate((sb_row_spec){48, 0.0, i % 2 ? SB_TAIL_EQUAL : SB_TAIL_UNIFORM, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0},
+                 seed++, x, &p, &h);
         h.flags = SB_FUZZ_SINK_RELATIVE;
         h.sink_mode = i % 2 ? SB_FUZZ_SINK_TOKEN : SB_FUZZ_SINK_LEARNED;
         h.sink_pos = (uint16_t)(i * 9);
@@ -206,11 +209,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 4; i++) {
         float x[32];
         sb_softmax_params p;
-        sb_row_spec spec = {32, 0.0, SB_TAIL_GAUSSIAN, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0};
-        sb_row_generate(&spec, seed++, x, &p);
         sb_fuzz_header h;
-        memset(&h, 0, sizeof h);
-        h.length = 32;
+        generate((sb_row_spec){32, 0.0, SB_TAIL_GAUSSIAN, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0}, seed++, x, &p, &h);
         h.flags = SB_FUZZ_TRANSFORM;
         h.scale = scale[i];
         h.offset = offset[i];
