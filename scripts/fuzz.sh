@@ -200,7 +200,7 @@ minimise() { # target, file, signature, output
   if [ "$(signature "$t" "$all")" = "$sig" ]; then mv "$all" "$o"; else rm -f "$all"; fi
 }
 
-findings=0
+findings=0 broken=0
 summary="$out/summary.txt"
 : >"$summary"
 printf '%-20s %5s %12s %10s %8s %9s %8s %s\n' target inst execs execs/s run_s edges crashes findings | tee -a "$summary"
@@ -227,6 +227,11 @@ for t in $targets; do
   fi
   [ "$cpu" -gt 0 ] && eps=$(( execs / cpu ))
   raw=${#crashes[@]}
+  if [ "$execs" -eq 0 ] && [ "$raw" -eq 0 ]; then   # the fuzzer never ran: not a clean result
+    log "$t: the fuzzer did not run; its log ends with:"
+    tail -5 "$out/$t"/*.log >&2
+    broken=$((broken + 1))
+  fi
   # Deduplicate by signature, keeping the smallest input of each.
   declare -A best=()
   for f in "${crashes[@]}"; do
@@ -287,6 +292,7 @@ for t in $targets; do
   fi
 done
 log "engine $engine, $time s per target on $jobs core(s); summary in $summary"
+[ "$broken" -eq 0 ] || die "$broken target(s) did not fuzz at all"
 if [ "$findings" -gt 0 ]; then
   log "$findings finding(s): see above and $out/*/findings/"
   exit 1
