@@ -35,5 +35,6 @@ void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, uint64_t se
 extern const sb_command sb_cmd_info;
 extern const sb_command sb_cmd_check;
 extern const sb_command sb_cmd_report;
+extern const sb_command sb_cmd_stability;
 
 #endif

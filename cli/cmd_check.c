@@ -1,7 +1,9 @@
 /* sinkbench check: every kernel against the MPFR oracle under the numerics contract. */
+#define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -14,7 +16,7 @@ static void progress(size_t done, size_t total, void *ctx)
     if (done == total || done % 64 == 0)
         fprintf(stderr, "\rcheck: row %zu/%zu", done, total);
     if (done == total)
-        fputc('\n', stderr);
+        fputs("\r                          \r", stderr);
 }
 
 static void print_text(const sb_suite_stats *st, size_t nk, uint64_t seed, sb_suite_level level)
@@ -38,7 +40,7 @@ static void print_text(const sb_suite_stats *st, size_t nk, uint64_t seed, sb_su
         const char *verdict = !s->api_ok ? "FAIL (API)"
                               : s->failures == 0 ? "ok"
                               : s->kernel->ulp_bound < 0 ? "breaks (study kernel)" : "FAIL";
-        printf("%-34s %6zu %9s %9s %10.3f  %s\n", s->kernel->name, s->rows, maxu, bound,
+        printf("%-34s %6zu %9s %9s %10.3g  %s\n", s->kernel->name, s->rows, maxu, bound,
                s->entries ? s->sum_ulp_error / (double)s->entries : 0.0, verdict);
     }
     for (size_t k = 0; k < nk; k++) {
@@ -47,13 +49,20 @@ static void print_text(const sb_suite_stats *st, size_t nk, uint64_t seed, sb_su
             continue;
         if (!s->api_ok)
             printf("\n%s\n", s->api.message);
-        else if (s->failures && s->kernel->ulp_bound >= 0)
-            printf("\n%s\n  first of %zu failing rows: n=%zu gap=%g tail=%s sink=%s edge=%s offset=%g "
-                   "row seed %" PRIu64 " misalign %zu%s\n",
-                   s->first.message, s->failures, s->first_spec.n, s->first_spec.gap,
-                   sb_tail_name(s->first_spec.tail), sb_place_name(s->first_spec.place),
-                   sb_edge_name(s->first_spec.edge), s->first_spec.offset, s->first_seed, s->first_run.misalign,
-                   s->first_run.in_place ? " in-place" : "");
+        else if (s->failures) {
+            printf("\n%s%s: %zu of %zu rows break the contract%s\n", s->kernel->name,
+                   s->kernel->ulp_bound < 0 ? " (study kernel)" : "", s->failures, s->rows,
+                   s->kernel->ulp_bound < 0 ? " (judged against the 2-ulp target)" : "");
+            for (int v = 1; v < SB_V_COUNT; v++)
+                if (s->rows_by_rule[v])
+                    printf("  %-20s %5zu rows, e.g. %s\n", sb_violation_name((sb_violation)v), s->rows_by_rule[v],
+                           s->first_by_rule[v].message);
+            printf("  first failing row: n=%zu gap=%g tail=%s sink=%s edge=%s offset=%g row seed %" PRIu64
+                   " misalign %zu%s\n",
+                   s->first_spec.n, s->first_spec.gap, sb_tail_name(s->first_spec.tail),
+                   sb_place_name(s->first_spec.place), sb_edge_name(s->first_spec.edge), s->first_spec.offset,
+                   s->first_seed, s->first_run.misalign, s->first_run.in_place ? " in-place" : "");
+        }
     }
 }
 
@@ -84,6 +93,12 @@ void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, uint64_t se
         else
             sb_json_kv_uint(&j, "max_ulp", s->max_ulp);
         sb_json_kv_number(&j, "mean_ulp", s->entries ? s->sum_ulp_error / (double)s->entries : 0.0);
+        sb_json_key(&j, "failing_rows_by_rule");
+        sb_json_object_begin(&j);
+        for (int v = 1; v < SB_V_COUNT; v++)
+            if (s->rows_by_rule[v])
+                sb_json_kv_uint(&j, sb_violation_name((sb_violation)v), s->rows_by_rule[v]);
+        sb_json_object_end(&j);
         if (!s->api_ok)
             sb_json_kv_string(&j, "first_failure", s->api.message);
         else if (s->failures)
@@ -127,7 +142,7 @@ static int run_check(int argc, char **argv)
             return sb_cli_usage_error("check", "unknown option '%s'", a);
         }
     }
-    if (quiet || json)
+    if (quiet || json || !isatty(fileno(stderr)))
         o.progress = NULL;
     size_t nk = sb_softmax_kernel_count();
     sb_suite_stats *st = calloc(nk, sizeof *st);

@@ -24,6 +24,7 @@ void sb_cli_info_json(FILE *f)
     sb_json_kv_string(&j, "vendor", c->vendor);
     sb_json_kv_string(&j, "model", c->model);
     sb_json_kv_string(&j, "features", feats);
+    sb_json_kv_bool(&j, "emulated", c->emulated);
     sb_json_object_end(&j);
     sb_json_key(&j, "dispatch");
     sb_json_object_begin(&j);
@@ -70,7 +71,8 @@ static void info_text(FILE *f)
     char feats[256];
     sb_cpu_feature_string(c->features, feats, sizeof feats);
     fprintf(f, "sinkbench %s\nbuild:    %s\n\n", sb_version(), sb_build_info());
-    fprintf(f, "CPU:      %s %s (%s)\nfeatures: %s\n\n", c->vendor, c->model, c->arch, feats[0] ? feats : "(none)");
+    fprintf(f, "CPU:      %s %s (%s)%s\nfeatures: %s\n\n", c->vendor, c->model, c->arch,
+            c->emulated ? " -- under emulation: timings are meaningless" : "", feats[0] ? feats : "(none)");
     const char *isa = sb_softmax_dispatch_isa();
     fprintf(f, "dispatch: %s (%s)\n", isa ? isa : "none", sb_softmax_dispatch_note());
     for (size_t i = 0; i < NPROBES; i++) {

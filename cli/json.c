@@ -8,7 +8,15 @@ void sb_json_init(sb_json *j, FILE *f)
     j->depth = 0;
     j->need_comma[0] = 0;
     j->after_key = 0;
+    j->inline_depth = 0;
+    j->digits = 0;
 }
+
+void sb_json_set_inline_depth(sb_json *j, int depth) { j->inline_depth = depth; }
+void sb_json_set_digits(sb_json *j, int digits) { j->digits = digits; }
+
+/* Inside a container opened at inline_depth or deeper: no line breaks. */
+static int inline_here(const sb_json *j) { return j->inline_depth > 0 && j->depth > j->inline_depth; }
 
 static void before_value(sb_json *j)
 {
@@ -18,7 +26,7 @@ static void before_value(sb_json *j)
     }
     if (j->need_comma[j->depth])
         fputc(',', j->f);
-    if (j->depth > 0) {
+    if (j->depth > 0 && !inline_here(j)) {
         fputc('\n', j->f);
         for (int i = 0; i < j->depth; i++)
             fputs("  ", j->f);
@@ -37,7 +45,7 @@ static void open_(sb_json *j, char c)
 
 static void close_(sb_json *j, char c)
 {
-    int had = j->need_comma[j->depth];
+    int had = j->need_comma[j->depth] && !inline_here(j);
     if (j->depth > 0)
         j->depth--;
     if (had) {
@@ -93,7 +101,7 @@ void sb_json_number(sb_json *j, double v)
 {
     before_value(j);
     if (isfinite(v))
-        fprintf(j->f, "%.17g", v);
+        fprintf(j->f, "%.*g", j->digits > 0 ? j->digits : 17, v);
     else
         fputs("null", j->f);
 }

@@ -11,6 +11,8 @@ typedef struct sb_json {
     int depth;
     int need_comma[32];
     int after_key;
+    int inline_depth;  /* containers opened at this depth or deeper go on one line (0: never) */
+    int digits;        /* significant digits of numbers (0: 17, which round-trips) */
 } sb_json;
 
 void sb_json_init(sb_json *j, FILE *f);
@@ -29,5 +31,8 @@ void sb_json_kv_string(sb_json *j, const char *key, const char *s);
 void sb_json_kv_number(sb_json *j, const char *key, double v);
 void sb_json_kv_uint(sb_json *j, const char *key, uint64_t v);
 void sb_json_kv_bool(sb_json *j, const char *key, int v);
+/* Compact output for long lists of records: one record per line, fewer digits. */
+void sb_json_set_inline_depth(sb_json *j, int depth);
+void sb_json_set_digits(sb_json *j, int digits);
 
 #endif

@@ -11,6 +11,7 @@ static const sb_command *const commands[] = {
     &sb_cmd_info,
     &sb_cmd_check,
     &sb_cmd_report,
+    &sb_cmd_stability,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

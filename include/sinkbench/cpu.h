@@ -31,6 +31,7 @@ typedef struct sb_cpu_info {
     char vendor[16];
     char model[64];
     unsigned features;    /* SB_CPU_* that the CPU has and the OS enables */
+    int emulated;         /* running under user-mode emulation (qemu): correct, but timings mean nothing */
 } sb_cpu_info;
 
 const sb_cpu_info *sb_cpu(void);

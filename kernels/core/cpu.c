@@ -108,9 +108,14 @@ static void detect_aarch64(sb_cpu_info *c)
         while (fgets(line, sizeof line, f)) {
             sscanf(line, "CPU implementer : %x", &implementer);
             sscanf(line, "CPU part : %x", &part);
+            /* qemu-user shows the host's /proc/cpuinfo: an x86 host's has vendor_id lines */
+            if (strncmp(line, "vendor_id", 9) == 0)
+                c->emulated = 1;
         }
         fclose(f);
-        if (implementer || part)
+        if (c->emulated)
+            snprintf(c->model, sizeof c->model, "emulated (qemu-user on another architecture)");
+        else if (implementer || part)
             snprintf(c->model, sizeof c->model, "implementer 0x%02x part 0x%03x", implementer, part);
     }
 }

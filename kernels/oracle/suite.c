@@ -143,6 +143,8 @@ sb_status sb_suite_run(const sb_suite_options *o, sb_suite_stats *stats)
             st->sum_ulp_error += r.sum_ulp_error;
             st->entries += r.compared;
             if (!ok) {
+                if (st->rows_by_rule[r.violation]++ == 0)
+                    st->first_by_rule[r.violation] = r;
                 if (st->failures == 0) {
                     st->first = r;
                     st->first_spec = spec;

@@ -33,6 +33,8 @@ typedef struct sb_suite_stats {
     uint64_t max_ulp;
     double sum_ulp_error;
     size_t entries;
+    size_t rows_by_rule[SB_V_COUNT];     /* failing rows, by the first rule each row broke */
+    sb_contract_result first_by_rule[SB_V_COUNT];
     /* the first failing row, to replay it */
     sb_contract_result first;
     sb_row_spec first_spec;

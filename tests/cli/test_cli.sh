@@ -52,5 +52,14 @@ if [ -n "${PLUGIN:-}" ]; then
   expect 0 "info with a plugin" $E "$bin" --plugin "$PLUGIN" info; contains "plugin_test_delegate" "plugin kernel listed"
   expect 0 "check with a plugin" $E "$bin" --plugin "$PLUGIN" check --quiet --kernel plugin_test_delegate
 fi
+if [ -n "${EXAMPLE_PLUGIN:-}" ]; then
+  # the example plugin's deliberately wrong kernel: the user sees which rules it breaks, with a seed
+  expect 1 "check catches the wrong example kernel" $E "$bin" --plugin "$EXAMPLE_PLUGIN" check --quiet
+  contains "softmax_example_clamped_scalar: " "names the wrong kernel"
+  contains "must-be-zero" "reports the masked-entry rule"
+  contains "nan-expected" "reports the NaN rule"
+  contains "row seed" "gives the seed to replay"
+  expect 0 "the example's correct kernel passes" $E "$bin" --plugin "$EXAMPLE_PLUGIN" check --quiet --kernel softmax_example_twopass_scalar
+fi
 [ "$fails" -eq 0 ] && echo "test_cli: all passed" || echo "test_cli: $fails failures"
 [ "$fails" -eq 0 ]

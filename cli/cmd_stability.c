@@ -1,0 +1,136 @@
+/* sinkbench stability: the numerical stability study of sink-dominated rows (cli/stability.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "stability.h"
+
+#define MAX_KERNELS 64
+
+static int run_stability(int argc, char **argv)
+{
+    sb_stability_options o;
+    memset(&o, 0, sizeof o);
+    o.preset = SB_STAB_QUICK;
+    o.seed = 20261129;
+    o.plots = 1;
+    o.progress = 1;
+    const char *names[MAX_KERNELS];
+    const char *out = NULL;
+    char command[512];
+    int used = snprintf(command, sizeof command, "sinkbench");
+    for (int i = 0; i < argc && used > 0 && (size_t)used < sizeof command; i++)
+        used += snprintf(command + used, sizeof command - (size_t)used, " %s", argv[i]);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--quick") == 0) {
+            o.preset = SB_STAB_QUICK;
+        } else if (strcmp(a, "--full") == 0) {
+            o.preset = SB_STAB_FULL;
+        } else if (strcmp(a, "--no-plots") == 0) {
+            o.plots = 0;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o.progress = 0;
+        } else if (strcmp(a, "--emulated") == 0) {
+            o.include_emulated = 1;
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0 ||
+                   strcmp(a, "--plot-dir") == 0 || strcmp(a, "--block") == 0) {
+            if (i + 1 >= argc)
+                return sb_cli_usage_error("stability", "%s needs a value", a);
+            const char *v = argv[++i];
+            if (strcmp(a, "--out") == 0) {
+                out = v;
+            } else if (strcmp(a, "--plot-dir") == 0) {
+                o.plot_dir = v;
+            } else if (strcmp(a, "--block") == 0) {
+                int b = sb_stab_block_from_name(v);
+                if (b < 0)
+                    return sb_cli_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", v);
+                o.blocks_mask |= 1u << b;
+            } else if (strcmp(a, "--seed") == 0) {
+                unsigned long long s;
+                if (!sb_cli_parse_u64("stability", a, v, &s))
+                    return SB_EXIT_USAGE;
+                o.seed = s;
+            } else {
+                if (o.kernel_count == MAX_KERNELS)
+                    return sb_cli_usage_error("stability", "at most %d --kernel options", MAX_KERNELS);
+                names[o.kernel_count++] = v;
+            }
+        } else {
+            return sb_cli_usage_error("stability", "unknown option '%s'", a);
+        }
+    }
+    if (o.kernel_count)
+        o.kernels = names;
+    o.command = command;
+
+    char dir[2048];
+    if (out) {
+        snprintf(dir, sizeof dir, "%s", out);
+    } else {
+        char host[128] = "host", date[16];
+        gethostname(host, sizeof host - 1);
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(date, sizeof date, "%Y%m%d", &tm);
+        snprintf(dir, sizeof dir, "reports/stability-%s-%s", host, date);
+    }
+    sb_stability_outcome res;
+    int code = sb_stability_run(&o, dir, &res);
+    if (code == SB_EXIT_USAGE || !res.summary_path[0])
+        return code;
+    printf("%s\n", res.summary_path);
+    fprintf(stderr,
+            "stability: %zu cells (%zu rows x %zu kernels x 5 precisions) in %.1f s; thresholds: %zu/%zu observations "
+            "of contract kernels agree with theory; plots: %s%s\n",
+            res.cells, res.rows, res.kernels, res.seconds, res.thresholds_agree, res.thresholds,
+            res.plots_written > 0 ? "drawn" : "skipped", res.plots_note[0] ? " (see stability.md)" : "");
+    if (res.failed)
+        fprintf(stderr, "stability: a contract kernel exceeded its bound (see %s)\n", res.summary_path);
+    return code;
+}
+
+const sb_command sb_cmd_stability = {
+    "stability",
+    "numerical stability study of sink-dominated rows: sweep, metrics, plots",
+    "usage: sinkbench stability [--quick | --full] [--out DIR] [--seed N] [--kernel NAME]...\n"
+    "                           [--block NAME]... [--no-plots] [--plot-dir DIR] [--emulated] [--quiet]\n\n"
+    "Sweeps every supported kernel (plugins included) over sink-dominated rows: sink gap 0..130 with fine\n"
+    "steps around every rounding threshold, row length 16 .. 1 M, the sink as a token (first, middle, last),\n"
+    "a learned logit or softmax_1, equal / Gaussian / heavy / near-sink tails, in five precisions (f32;\n"
+    "f16 and bf16 logits; f16 and bf16 stored probabilities). Each cell is measured against the MPFR\n"
+    "oracle: ulp errors, sink probability, tail mass from the tail entries and as 1 - p_sink, sum, flushed\n"
+    "and subnormal tail entries, and the error of an attention output split into sink and tail parts.\n"
+    "Every kernel run also goes through the contract checker. Writes to DIR:\n"
+    "  stability.json   one record per cell, plus verdicts and thresholds (same seed: same cells)\n"
+    "  stability.md     summary: thresholds observed vs theory, where each kernel exceeds its bound or\n"
+    "                   loses its tail, tail mass and attention tables\n"
+    "  stability-*.png  plots (Debian's /usr/bin/python3 + matplotlib; skipped with a note if missing)\n"
+    "The path of stability.md is printed on stdout. Definitions: docs/stability.md.\n\n"
+    "options:\n"
+    "  --quick          the small sweep, seconds (default; what 'sinkbench report' runs)\n"
+    "  --full           the deep sweep: lengths up to 1 M, finer gaps, minutes\n"
+    "  --out DIR        where to write (default reports/stability-<host>-<YYYYMMDD>)\n"
+    "  --seed N         seed of every row and value (default 20261129)\n"
+    "  --kernel NAME    sweep this kernel only (repeatable)\n"
+    "  --block NAME     only this block of rows (repeatable): thresholds (equal tails, fine gaps at\n"
+    "                   every threshold), tails (tail shapes x sink places), lengths (gap x n)\n"
+    "  --emulated       also the SIMDe-emulated kernels of foreign ISAs\n"
+    "  --no-plots       write JSON and Markdown only\n"
+    "  --plot-dir DIR   folder holding stability.py (default: $SINKBENCH_PLOT_DIR, else the installed\n"
+    "                   share/sinkbench/plot beside the executable, else the source tree's reports/plot);\n"
+    "                   $SINKBENCH_PYTHON overrides /usr/bin/python3\n"
+    "  --quiet          no progress line on stderr\n\n"
+    "exit status: 0 done, 1 a contract kernel exceeded its bound, 2 usage error (unknown or unsupported\n"
+    "kernel), 3 a file could not be written\n\n"
+    "examples:\n"
+    "  sinkbench stability --quick --out /tmp/stab\n"
+    "  sinkbench stability --full --kernel softmax_scalar_f32 --kernel softmax_reference_f64\n"
+    "  sinkbench --plugin ./libmy_kernel.so stability --kernel my_softmax\n",
+    run_stability,
+};
