@@ -28,7 +28,7 @@ cmake --build "$WORK/build" --target fuzzers -j "$(nproc)"
 for dir in corpus/*/; do
   t=$(basename "$dir")
   cp "$WORK/build/fuzz/fuzz_$t" "$OUT/$t"
-  cp fuzz/softmax.dict "$OUT/$t.dict"
+  if [ -f "fuzz/$t.dict" ]; then cp "fuzz/$t.dict" "$OUT/$t.dict"; else cp fuzz/softmax.dict "$OUT/$t.dict"; fi
   rm -f "$OUT/${t}_seed_corpus.zip"
   zip -q -j "$OUT/${t}_seed_corpus.zip" "corpus/$t"/seeds/* $(ls "corpus/$t"/regressions/* | grep -v README)
 done

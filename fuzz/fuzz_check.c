@@ -11,6 +11,21 @@ static const char *target_name = "fuzz";
 
 #define MAX_TRACKED 1024
 static unsigned char ran[MAX_TRACKED];
+static const char *only_names;   /* SINKBENCH_FUZZ_KERNELS: comma-separated kernel names, or NULL */
+
+static int wanted(const char *name)
+{
+    if (!only_names)
+        return 1;
+    size_t len = strlen(name);
+    for (const char *p = only_names; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == len && strncmp(p, name, len) == 0)
+            return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
 
 void sb_fuzz_init(const char *target)
 {
@@ -20,14 +35,23 @@ void sb_fuzz_init(const char *target)
         fprintf(stderr, "%s: SINKBENCH_PLUGINS: %s\n", target, err);
         exit(3);
     }
+    only_names = getenv("SINKBENCH_FUZZ_KERNELS");
+    if (only_names && !*only_names)
+        only_names = NULL;
+    size_t matched = 0;
     for (size_t i = 0; i < sb_softmax_kernel_count(); i++) {
         const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
         sb_contract_result r;
-        if (k->supported() && !sb_contract_check_api(k, &r)) {
+        matched += wanted(k->name) != 0;
+        if (k->supported() && wanted(k->name) && !sb_contract_check_api(k, &r)) {
             fprintf(stderr, "%s: VIOLATION kernel=%s rule=%s index=none\n  %s\n  (API rules, checked at start-up)\n",
                     target, k->name, sb_violation_name(r.violation), r.message);
             abort();
         }
+    }
+    if (!matched) {
+        fprintf(stderr, "%s: SINKBENCH_FUZZ_KERNELS=%s names no registered kernel\n", target, only_names);
+        exit(3);
     }
 }
 
@@ -37,7 +61,8 @@ size_t sb_fuzz_kernels(const sb_fuzz_row *row, int contract_only, const sb_softm
     size_t only = row->h.kernel ? (size_t)(row->h.kernel - 1) % count : SIZE_MAX;
     for (size_t i = 0; i < count && got < cap; i++) {
         const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
-        if ((only != SIZE_MAX && i != only) || !k->supported() || (contract_only && k->ulp_bound < 0))
+        if ((only != SIZE_MAX && i != only) || !k->supported() || (contract_only && k->ulp_bound < 0) ||
+            !wanted(k->name))
             continue;
         if (i < MAX_TRACKED)
             ran[i] = 1;

@@ -14,16 +14,17 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Loads SINKBENCH_PLUGINS (so users' kernels are fuzzed like built-in ones) and checks the API rules
- * of every supported kernel once (sb_contract_check_api). Exits with status 3 when a plugin fails to
- * load; aborts with a report when a kernel breaks an API rule. */
+/* Loads SINKBENCH_PLUGINS (so users' kernels are fuzzed like built-in ones), reads
+ * SINKBENCH_FUZZ_KERNELS (comma-separated names: fuzz only those) and checks the API rules of every
+ * supported kernel it will run once (sb_contract_check_api). Exits with status 3 when a plugin fails
+ * to load or the list names no kernel; aborts with a report when a kernel breaks an API rule. */
 void sb_fuzz_init(const char *target);
 
 /* Name of the input being run (set by the replay binary; printed with a violation). */
 extern const char *sb_fuzz_input_name;
 
 /* The kernels one case runs, in registry order: every supported kernel when the header's selector is
- * 0, else the selected one if this CPU supports it. With contract_only, study kernels (ulp_bound < 0)
+ * 0, else the selected one if this CPU supports it; only those SINKBENCH_FUZZ_KERNELS names, if set. With contract_only, study kernels (ulp_bound < 0)
  * are left out. Returns the count (at most cap). */
 size_t sb_fuzz_kernels(const sb_fuzz_row *row, int contract_only, const sb_softmax_kernel **out, size_t cap);
 

@@ -130,10 +130,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: no inputs found\n", argv[0]);
         return 2;
     }
-    printf("replayed %zu inputs without a violation; kernels checked:", replayed);
-    for (size_t i = 0; i < sb_softmax_kernel_count(); i++)
-        if (sb_fuzz_kernel_ran(i))
-            printf(" %s", sb_softmax_kernel_at(i)->name);
+    printf("replayed %zu inputs without a violation", replayed);
+    for (size_t i = 0, first_kernel = 1; i < sb_softmax_kernel_count(); i++)
+        if (sb_fuzz_kernel_ran(i)) {
+            printf("%s %s", first_kernel ? "; kernels checked:" : "", sb_softmax_kernel_at(i)->name);
+            first_kernel = 0;
+        }
     printf("\n");
     if (repeat > 1)
         printf("harness alone: %zu runs in %.3f s of CPU time: %.2f us per input, %.0f inputs/s\n", replayed * repeat,

@@ -1,11 +1,14 @@
 /* The seed corpus generator (docs/fuzzing.md, "Seeds"): rows from the shared row generator
  * (kernels/oracle/rowgen.h) encoded in the fuzz input format — sink-dominated rows at every sink place
  * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
- * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>. Deterministic (fixed
- * seeds), so the committed corpus can be regenerated bit for bit: scripts/fuzz-seeds.sh.
+ * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>; and outputs.bin files for
+ * the outputs_file harness (one collected from the first registered kernel, small hand-made ones,
+ * broken ones). Deterministic (fixed seeds), so the committed corpus can be regenerated bit for bit:
+ * scripts/fuzz-seeds.sh.
  *   fuzz_seedgen OUTDIR                 the seeds
  *   fuzz_seedgen --selftest OUTDIR      the self-test inputs (fuzz/selftest/inputs): one small row per
  *                                       relation of softmax_invariants, for fuzz/selftest's broken kernels */
+#define _POSIX_C_SOURCE 200809L
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "atomic_file.h"
 #include "fuzz_input.h"
 #include "oracle/rowgen.h"
+#include "outputs_file.h"
 
 #define SEED_BASE 20261129u
 #define MAX_RAW 300
@@ -120,6 +124,49 @@ static int selftest_inputs(const char *dir)
         ok &= write_file(dir, cases[i].name, buf, len);
     }
     return ok ? 0 : 3;
+}
+
+/* o written as an outputs.bin seed, less its last `cut` bytes. */
+static int emit_outputs(const char *name, const sb_outputs *o, size_t cut)
+{
+    char dir[2048], *buf = NULL;
+    size_t len = 0;
+    snprintf(dir, sizeof dir, "%s/outputs_file/seeds", outdir);
+    FILE *f = open_memstream(&buf, &len);
+    int ok = f && sb_outputs_write(f, o);
+    if (f)
+        fclose(f);
+    ok = ok && len > cut && write_file(dir, name, (const uint8_t *)buf, len - cut);
+    free(buf);
+    if (!ok)
+        fprintf(stderr, "fuzz_seedgen: cannot write outputs seed %s\n", name);
+    return ok;
+}
+
+static int outputs_seeds(void)
+{
+    int ok = 1;
+    sb_outputs o;
+    if (!sb_outputs_collect(&o, SEED_BASE, 0))
+        return 0;
+    uint32_t all = o.kernels;
+    o.kernels = all ? 1 : 0;   /* the first registered kernel only: the seed stays as kernels are added */
+    ok &= emit_outputs("gen-collected", &o, 0);
+    o.kernels = all;
+    sb_outputs_free(&o);
+
+    uint32_t row_n[2] = {1, 2};
+    float y[3] = {1.0f, 0.25f, 0.75f};
+    sb_outputs_kernel k = {"softmax_example", "scalar", "three_pass", y};
+    sb_outputs small = {SEED_BASE, 2, row_n, 3, 1, &k};
+    ok &= emit_outputs("gen-small", &small, 0);
+    ok &= emit_outputs("gen-small-truncated", &small, 4);
+    small.kernels = 0;
+    ok &= emit_outputs("gen-no-kernels", &small, 0);
+    small.kernels = 1;
+    small.total_floats = 4;   /* rows sum to 3: must be rejected (the file is also a float short) */
+    ok &= emit_outputs("gen-bad-sum", &small, 0);
+    return ok;
 }
 
 /* A rowgen row of spec->n floats and a zeroed header of that length, for the seeds below to adjust. */
@@ -230,6 +277,8 @@ int main(int argc, char **argv)
         ok &= emit(i ? "thresholds-sink-fltmax" : "thresholds", h, marks, 12);
     }
 
-    printf("fuzz_seedgen: %u seeds for each of %zu targets in %s\n", written, NTARGETS, outdir);
+    ok &= outputs_seeds();
+    printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin seeds, in %s\n", written, NTARGETS,
+           outdir);
     return ok ? 0 : 3;
 }

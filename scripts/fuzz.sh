@@ -52,7 +52,9 @@ done
 
 die() { echo "fuzz.sh: $*" >&2; exit 3; }
 log() { echo "fuzz.sh: $*"; }
-dict="$root/fuzz/softmax.dict"
+dict_of() { # the target's dictionary: fuzz/<target>.dict, else the softmax one
+  if [ -f "$root/fuzz/$1.dict" ]; then echo "$root/fuzz/$1.dict"; else echo "$root/fuzz/softmax.dict"; fi
+}
 ignore="$root/fuzz/uninstrumented.txt"
 ntargets=$(echo $targets | wc -w)
 
@@ -128,7 +130,7 @@ start_afl() { # target, instances
         opts+=(-L 0)                               # MOpt mutator scheduling
       fi
     fi
-    timeout -k 10 $(( time + 300 )) afl-fuzz "${opts[@]}" -V "$time" -t 2000 -x "$dict" -i "$in" -o "$o" \
+    timeout -k 10 $(( time + 300 )) afl-fuzz "${opts[@]}" -V "$time" -t 2000 -x "$(dict_of "$t")" -i "$in" -o "$o" \
       -- "$bin" >"$out/$t/afl-$name.log" 2>&1 &
   done
 }
@@ -137,7 +139,7 @@ start_libfuzzer() { # target, instances
   local t="$1" k="$2" i bin="build/fuzz-libfuzzer/fuzz/fuzz_$t"
   mkdir -p "$out/$t/lf/corpus" "$out/$t/lf/crashes"
   for ((i = 0; i < k; i++)); do
-    timeout -k 10 $(( time + 300 )) "$bin" -max_total_time="$time" -dict="$dict" -seed=$(( 1000 + i )) \
+    timeout -k 10 $(( time + 300 )) "$bin" -max_total_time="$time" -dict="$(dict_of "$t")" -seed=$(( 1000 + i )) \
       -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$out/$t/lf/crashes/" \
       "$out/$t/lf/corpus" "corpus/$t/seeds" "corpus/$t/regressions" >"$out/$t/lf-$i.log" 2>&1 &
   done
