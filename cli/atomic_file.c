@@ -66,3 +66,23 @@ int sb_mkdir_p(const char *path)
     struct stat st;
     return stat(buf, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+int sb_atomic_write(const char *path, void (*writer)(FILE *, void *), void *ctx, const char *who)
+{
+    sb_atomic_file a;
+    if (!sb_atomic_open(&a, path)) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", who, path, strerror(errno));
+        return 0;
+    }
+    writer(a.f, ctx);
+    if (ferror(a.f)) {
+        sb_atomic_abort(&a);
+        fprintf(stderr, "%s: write error on %s\n", who, path);
+        return 0;
+    }
+    if (!sb_atomic_commit(&a)) {
+        fprintf(stderr, "%s: cannot finish %s: %s\n", who, path, strerror(errno));
+        return 0;
+    }
+    return 1;
+}

@@ -21,4 +21,7 @@ void sb_atomic_abort(sb_atomic_file *a);
 /* mkdir -p; 0 on failure. */
 int sb_mkdir_p(const char *path);
 
+/* Writes path atomically with writer(f, ctx); 0 on failure, after printing "<who>: <problem>" to stderr. */
+int sb_atomic_write(const char *path, void (*writer)(FILE *, void *), void *ctx, const char *who);
+
 #endif

@@ -36,5 +36,7 @@ extern const sb_command sb_cmd_info;
 extern const sb_command sb_cmd_check;
 extern const sb_command sb_cmd_report;
 extern const sb_command sb_cmd_stability;
+extern const sb_command sb_cmd_compare;
+extern const sb_command sb_cmd_perturb;
 
 #endif

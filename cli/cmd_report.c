@@ -4,6 +4,7 @@
  * written atomically. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,14 +16,30 @@
 #include "cli.h"
 #include "outputs_file.h"
 #include "sinkbench/sinkbench.h"
+#include "bench_results.h"
+#include "perturb/perturb.h"
 #include "stability.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+/* Built with the project and found at run time (compiled-in build paths; SINKBENCH_BENCH overrides). */
+#ifndef SB_PEER_PLUGINS
+#define SB_PEER_PLUGINS ""
+#endif
+#ifndef SB_BENCH_EXE
+#define SB_BENCH_EXE ""
+#endif
 
 typedef struct report report;
 
 typedef struct report_step {
     const char *name;     /* short name, used in "missing parts" */
     const char *title;    /* progress line */
-    /* Runs the part; returns 0 when it could not produce its files (note says why), 1 otherwise. */
+    /* Runs the part; returns 1 when done, 0 when it could not produce its files, -1 when it was skipped
+     * on purpose (an option, or timings under emulation); note says why for 0 and -1. */
     int (*run)(report *r);
     /* Writes its section of index.md (only called when run returned 1). */
     void (*section)(report *r, FILE *f);
@@ -40,6 +57,11 @@ struct report {
     size_t nk;
     /* stability */
     sb_stability_outcome stab;
+    /* perturbation */
+    char perturb_summary[8192];
+    /* benchmarks */
+    int no_bench, no_peers;
+    char peers_loaded[1024];
 };
 
 static void note(report *r, const char *fmt, ...)
@@ -244,6 +266,149 @@ static void section_stability(report *r, FILE *f)
         fprintf(f, "Plots skipped: %s\n\n", s->plots_note);
 }
 
+/* ---- perturbation study ---------------------------------------------------------------------------- */
+
+static int step_perturb(report *r)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/perturb", r->dir);
+    sb_perturb_options o;
+    sb_perturb_options_default(&o, r->full ? SB_PERTURB_FULL : SB_PERTURB_QUICK);
+    o.seed = r->seed;
+    o.plots = 1;
+    o.progress = isatty(fileno(stderr));
+    int rc = sb_perturb_run(&o, dir, r->perturb_summary, sizeof r->perturb_summary);
+    if (rc == SB_EXIT_OK)
+        return 1;
+    note(r, "the perturbation study stopped (exit %d)", rc);
+    return 0;
+}
+
+static void section_perturb(report *r, FILE *f)
+{
+    fprintf(f, "## Perturbation through stacked attention layers\n\n"
+               "A synthetic causal attention stack with every sink mode; which trends of \"Why do LLMs attend to "
+               "the first token?\" this run reproduces, measured now. Details: [perturb/perturb.md](perturb/perturb.md).\n\n");
+    fprintf(f, "%s\n\n", r->perturb_summary[0] ? r->perturb_summary : "(no summary)");
+}
+
+/* ---- benchmarks ------------------------------------------------------------------------------------ */
+
+/* Runs argv[0] with stdout and stderr to log (NULL: ours); returns its exit status, or -1. */
+static int spawn_wait(const char *const *argv, const char *log)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (log) {
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    }
+    fflush(NULL);
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err)
+        return -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *bench_exe(void)
+{
+    const char *e = getenv("SINKBENCH_BENCH");
+    if (e && *e)
+        return e;
+    static char beside[4200];
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self[len] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(beside, sizeof beside, "%s/sinkbench-bench", self); /* the installed layout */
+            if (access(beside, X_OK) == 0)
+                return beside;
+        }
+    }
+    return access(SB_BENCH_EXE, X_OK) == 0 ? SB_BENCH_EXE : NULL;
+}
+
+static int step_bench(report *r)
+{
+    if (r->no_bench) {
+        note(r, "skipped (--no-bench)");
+        return -1;
+    }
+    if (sb_cpu()->emulated) {
+        note(r, "skipped: running under emulation, timings would mean nothing");
+        return -1;
+    }
+    const char *exe = bench_exe();
+    if (!exe) {
+        note(r, "sinkbench-bench is not built (Google Benchmark missing: install libbenchmark-dev)");
+        return 0;
+    }
+    char out[4096], log[4096];
+    snprintf(out, sizeof out, "%s/bench.json", r->dir);
+    snprintf(log, sizeof log, "%s/bench.log", r->dir);
+    const char *argv[] = {exe, r->full ? "--full" : "--quick", "--out", out, r->no_peers ? "--no-peers" : NULL, NULL};
+    int rc = spawn_wait(argv, log);
+    if (rc != 0) {
+        note(r, "%s exited with status %d (see bench.log)", exe, rc);
+        return 0;
+    }
+    return 1;
+}
+
+/* The headline: at gap 15 (a sink-dominated row), for L1, L3 and DRAM sizes. */
+static void section_bench(report *r, FILE *f)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/bench.json", r->dir);
+    sb_bench_results b;
+    memset(&b, 0, sizeof b);
+    fprintf(f, "## Speed, side by side with the peers\n\n");
+    if (!sb_bench_results_load(&b, path, "cpu_time", "softmax/", err, sizeof err)) {
+        fprintf(f, "Could not read bench.json: %s\n\n", err);
+        sb_bench_results_free(&b);
+        return;
+    }
+    fprintf(f, "Google Benchmark, single thread, CPU time, median of the repetitions; the same inputs' max ulp "
+               "against the oracle beside each time; roofline = fraction of the read/copy bandwidth bound measured "
+               "in the same run. `sb_softmax_f32` is what the API dispatches to. Raw: [bench.json](bench.json); "
+               "every kernel and shape: `sinkbench compare bench.json`.\n\n");
+    static const char *const shapes[] = {"n:4096/gap:15/rows:1", "n:1048576/gap:15/rows:1", "n:67108864/gap:15/rows:1"};
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+        char ours_name[128];
+        snprintf(ours_name, sizeof ours_name, "softmax/sb_softmax_f32/%s", shapes[sh]);
+        const sb_bench_series *ours = sb_bench_results_find(&b, ours_name);
+        if (!ours || !ours->usable)
+            continue;
+        char disp[128];
+        sb_bench_series_label(ours, "kernel", disp, sizeof disp);
+        fprintf(f, "**%s** (ours: `%s`)\n\n| kernel | ns/row | ours is N× faster | max ulp | roofline |\n|---|---:|---:|---:|---:|\n",
+                shapes[sh], disp[0] ? disp : "sb_softmax_f32");
+        for (size_t i = 0; i < b.ns; i++) {
+            const sb_bench_series *s = &b.s[i];
+            if (!s->usable || !strstr(s->name, shapes[sh]))
+                continue;
+            char role[32];
+            sb_bench_series_label(s, "role", role, sizeof role);
+            if (s != ours && strcmp(role, "peer") != 0)
+                continue;
+            const char *k = s->name + strlen("softmax/");
+            fprintf(f, "| `%.*s` | %.0f | %.2f | %.0f | %.0f %% |\n", (int)(strchr(k, '/') - k), k, s->median,
+                    s->median / ours->median, sb_bench_series_counter(s, "max_ulp"),
+                    100.0 * sb_bench_series_counter(s, "roofline"));
+        }
+        fprintf(f, "\n");
+    }
+    sb_bench_results_free(&b);
+}
+
 /* ---- the suite ---------------------------------------------------------------------------------- */
 
 static const report_step steps[] = {
@@ -251,6 +416,8 @@ static const report_step steps[] = {
     {"check", "contract check of every kernel", step_check, section_check},
     {"outputs", "outputs of every kernel on fixed rows", step_outputs, section_outputs},
     {"stability", "stability study of sink-dominated rows", step_stability, section_stability},
+    {"perturb", "perturbation through stacked attention layers", step_perturb, section_perturb},
+    {"bench", "benchmarks with peers and roofline", step_bench, section_bench},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
@@ -270,18 +437,23 @@ static void write_index(FILE *f, void *ctx)
     fprintf(f, "# sinkbench report: %s\n\n", host);
     fprintf(f, "Started %s; took %.0f s; %s run, seed %" PRIu64 ". Reproduce: `sinkbench report%s --seed %" PRIu64 "`.\n\n",
             x->started, x->seconds, x->r->full ? "full" : "default", x->r->seed, x->r->full ? " --full" : "", x->r->seed);
-    int missing = 0;
-    for (size_t i = 0; i < NSTEPS; i++)
-        missing += !x->ran[i];
-    if (missing) {
-        fprintf(f, "**Missing parts:**\n\n");
-        for (size_t i = 0; i < NSTEPS; i++)
-            if (!x->ran[i])
-                fprintf(f, "- %s: %s\n", steps[i].name, x->why[i]);
-        fprintf(f, "\n");
+    if (x->r->peers_loaded[0])
+        fprintf(f, "Peers loaded as plugins (study kernels: measured, never failing a check): %s.\n\n", x->r->peers_loaded);
+    for (int want = 0; want >= -1; want--) {
+        int any = 0;
+        for (size_t i = 0; i < NSTEPS; i++) {
+            if (x->ran[i] != want)
+                continue;
+            if (!any++)
+                fprintf(f, "%s\n\n", want == 0 ? "**Missing parts** (they failed; the rest of the report is complete):"
+                                                 : "Skipped parts:");
+            fprintf(f, "- %s: %s\n", steps[i].name, x->why[i]);
+        }
+        if (any)
+            fprintf(f, "\n");
     }
     for (size_t i = 0; i < NSTEPS; i++)
-        if (x->ran[i])
+        if (x->ran[i] == 1)
             steps[i].section(x->r, f);
 }
 
@@ -298,6 +470,10 @@ static int run_report(int argc, char **argv)
             out = argv[i];
         } else if (strcmp(argv[i], "--full") == 0) {
             r.full = 1;
+        } else if (strcmp(argv[i], "--no-bench") == 0) {
+            r.no_bench = 1;
+        } else if (strcmp(argv[i], "--no-peers") == 0) {
+            r.no_peers = 1;
         } else if (strcmp(argv[i], "--seed") == 0) {
             if (++i >= argc)
                 return sb_cli_usage_error("report", "--seed needs a value");
@@ -326,6 +502,21 @@ static int run_report(int argc, char **argv)
     if (!sb_mkdir_p(r.dir))
         return sb_cli_error("report", "cannot create %s: %s", r.dir, strerror(errno));
 
+    /* The peers built with the project join the contract check and the studies as study kernels:
+     * the report shows the rows they get wrong. A peer that fails to load is skipped. */
+    if (!r.no_peers && SB_PEER_PLUGINS[0]) {
+        char list[4096], err[512];
+        snprintf(list, sizeof list, "%s", SB_PEER_PLUGINS);
+        char *save = NULL;
+        for (char *p = strtok_r(list, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+            if (access(p, R_OK) != 0 || sb_plugin_load(p, err, sizeof err) != SB_OK)
+                continue;
+            const char *base = strrchr(p, '/');
+            snprintf(r.peers_loaded + strlen(r.peers_loaded), sizeof r.peers_loaded - strlen(r.peers_loaded), "%s%s",
+                     r.peers_loaded[0] ? ", " : "", base ? base + 1 : p);
+        }
+    }
+
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int ran[NSTEPS];
@@ -335,8 +526,10 @@ static int run_report(int argc, char **argv)
         r.note[0] = 0;
         ran[i] = steps[i].run(&r);
         snprintf(why[i], sizeof why[i], "%s", r.note[0] ? r.note : "failed");
-        if (!ran[i])
+        if (ran[i] == 0)
             fprintf(stderr, "report: %s is missing: %s\n", steps[i].name, why[i]);
+        else if (ran[i] < 0)
+            fprintf(stderr, "report: %s %s\n", steps[i].name, why[i]);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     index_ctx ix = {&r, ran, why, started,
@@ -348,7 +541,7 @@ static int run_report(int argc, char **argv)
     printf("%s/index.md\n", r.dir);
     int missing = 0;
     for (size_t i = 0; i < NSTEPS; i++)
-        missing += !ran[i];
+        missing += ran[i] == 0;
     if (r.contract_failed)
         fprintf(stderr, "report: a contract kernel failed its check (see index.md)\n");
     return missing ? SB_EXIT_ERROR : r.contract_failed ? SB_EXIT_FAILED : SB_EXIT_OK;
@@ -357,7 +550,7 @@ static int run_report(int argc, char **argv)
 const sb_command sb_cmd_report = {
     "report",
     "run the default suite on this machine and write a report folder",
-    "usage: sinkbench report [--out DIR] [--full] [--seed N]\n\n"
+    "usage: sinkbench report [--out DIR] [--full] [--seed N] [--no-bench] [--no-peers]\n\n"
     "Runs the default suite on this machine and writes DIR (default\n"
     "reports/<host>-<isa>-<YYYYMMDD>/): index.md (what ran, headline numbers, tables, plots, links)\n"
     "and the data of every part:\n"
@@ -365,13 +558,18 @@ const sb_command sb_cmd_report = {
     "  check.json      every kernel against the MPFR oracle under docs/numerics.md\n"
     "  outputs.bin     every kernel's outputs on fixed rows, for 'sinkbench compare'\n"
     "  stability/      the stability study (--quick preset, or --full)\n"
+    "  perturb/        the perturbation study through stacked attention layers\n"
+    "  bench.json      benchmarks with the peers and the roofline (sinkbench-bench)\n"
     "Every file is written atomically; a part that fails is listed as missing in index.md and the\n"
     "others are still written. The path of index.md is printed on stdout, progress on stderr.\n"
     "Kernels from --plugin libraries take part like built-in ones.\n\n"
     "options:\n"
     "  --out DIR   where to write (created if needed)\n"
     "  --full      the deep runs (full contract suite, full studies)\n"
-    "  --seed N    seed of every generated input (default 20261129)\n\n"
+    "  --seed N    seed of every generated input (default 20261129)\n"
+    "  --no-bench  skip the benchmarks\n"
+    "  --no-peers  leave out the peers (XNNPACK, oneDNN, SLEEF, Highway plugins built with the project)\n\n"
+    "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree)\n\n"
     "exit status: 0 done and every contract kernel passed, 1 a contract kernel failed, 2 usage error,\n"
     "3 a part is missing (could not run or be written)\n\n"
     "examples:\n"

@@ -12,6 +12,8 @@ static const sb_command *const commands[] = {
     &sb_cmd_check,
     &sb_cmd_report,
     &sb_cmd_stability,
+    &sb_cmd_compare,
+    &sb_cmd_perturb,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -7,4 +7,5 @@
 #include "sinkbench/softmax.h"
 #include "sinkbench/convert.h"
 #include "sinkbench/plugin.h"
+#include "sinkbench/stack.h"
 #endif

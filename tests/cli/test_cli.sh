@@ -4,20 +4,7 @@
 set -u
 bin="$1"; shift
 run() { "$@" "$bin"; }
-fails=0
-expect() { # expect <exit code> <description> <command...>
-  want="$1"; what="$2"; shift 2
-  out=$("$@" 2>&1); got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: $what: exit $got, want $want"; echo "$out" | head -20; fails=$((fails + 1))
-  else
-    echo "ok: $what"
-  fi
-  LAST="$out"
-}
-contains() { # contains <text> <description>
-  case "$LAST" in *"$1"*) echo "ok: $2";; *) echo "FAIL: $2: output lacks '$1'"; echo "$LAST" | head -20; fails=$((fails + 1));; esac
-}
+. "$(dirname "$0")/expect.sh"
 E="${EMULATOR:-}"
 
 expect 0 "--help" $E "$bin" --help;              contains "commands:" "help lists commands"

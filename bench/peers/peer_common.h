@@ -1,0 +1,33 @@
+/* What every peer adapter shares: the API rules of docs/numerics.md ("Arguments") and the one way a
+ * peer without sink support is given a learned sink.
+ *
+ * The adapters report the peer's real behaviour on every row (NaN, masked, fully masked, huge gaps):
+ * nothing here inspects the values. Only the argument rules every registered kernel follows
+ * (sb_softmax_check_args) are applied before the peer runs. */
+#ifndef SINKBENCH_PEER_COMMON_H
+#define SINKBENCH_PEER_COMMON_H
+
+#include <stddef.h>
+#include <sinkbench/sinkbench.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The peer's softmax of one row without a sink; y == x must work. */
+typedef sb_status (*sb_peer_row_fn)(const float *x, float *y, size_t n);
+
+/* Checks the arguments, then runs the row. A learned sink (SB_SINK_LOGIT) is handled as users of
+ * these libraries do it (gpt-oss's reference code concatenates the sink logit to the scores and drops
+ * its column): the row is copied with the sink logit appended, the peer runs on n + 1 entries and
+ * the first n outputs are kept. That copy allocates; a failed allocation is SB_ENOMEM. */
+sb_status sb_peer_softmax(sb_peer_row_fn row, const float *x, float *y, size_t n, const sb_softmax_params *p);
+
+/* The widest of our ISA names ("avx512", "avx2", "sse2", "neon", "scalar") this CPU runs: the peers
+ * dispatch by themselves, and this is what they can use here. */
+const char *sb_peer_cpu_isa(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,241 @@
+/* bandwidth/read, bandwidth/copy and bandwidth/memcpy at every softmax shape of the preset, with the
+ * same buffers, the same rotation and so the same cache level as the softmax benchmarks. "read" XORs
+ * every word of x and y (the working set of one iteration); "copy" copies x to y with the widest
+ * vectors of the CPU; "memcpy" is glibc's (which may use non-temporal stores for large copies). */
+#define _POSIX_C_SOURCE 200809L
+#include "bench_bandwidth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench_suite.h"
+#include "sbbench.h"
+#include "sinkbench/cpu.h"
+
+typedef uint32_t (*read_fn)(const float *p, size_t count);
+typedef void (*copy_fn)(float *dst, const float *src, size_t count);
+
+#if defined(__x86_64__) || defined(__i386__)
+uint32_t sb_bench_read_sse2(const float *p, size_t count);
+uint32_t sb_bench_read_avx2(const float *p, size_t count);
+uint32_t sb_bench_read_avx512(const float *p, size_t count);
+void sb_bench_copy_sse2(float *dst, const float *src, size_t count);
+void sb_bench_copy_avx2(float *dst, const float *src, size_t count);
+void sb_bench_copy_avx512(float *dst, const float *src, size_t count);
+#else
+uint32_t sb_bench_read_scalar(const float *p, size_t count);
+void sb_bench_copy_scalar(float *dst, const float *src, size_t count);
+#endif
+
+static void pick_loops(read_fn *r, copy_fn *c, const char **isa)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (sb_cpu_supports_avx512()) {
+        *r = sb_bench_read_avx512, *c = sb_bench_copy_avx512, *isa = "avx512";
+    } else if (sb_cpu_supports_avx2()) {
+        *r = sb_bench_read_avx2, *c = sb_bench_copy_avx2, *isa = "avx2";
+    } else {
+        *r = sb_bench_read_sse2, *c = sb_bench_copy_sse2, *isa = "sse2";
+    }
+#else
+    *r = sb_bench_read_scalar, *c = sb_bench_copy_scalar, *isa = "scalar";
+#endif
+}
+
+enum bw_kind { BW_READ, BW_COPY, BW_MEMCPY };
+static const char *const kind_names[] = {"read", "copy", "memcpy"};
+
+typedef struct bw_ctx {
+    enum bw_kind kind;
+    const sb_bench_buffers *b;
+    read_fn read;
+    copy_fn copy;
+    uint32_t checksum;
+} bw_ctx;
+
+static void bw_body(void *vc, uint64_t iterations)
+{
+    bw_ctx *c = vc;
+    const sb_bench_layout *l = &c->b->layout;
+    size_t set = 0;
+    uint32_t sum = 0;
+    for (uint64_t it = 0; it < iterations; it++) {
+        float *x = c->b->x + set * l->set_stride, *y = c->b->y + set * l->set_stride;
+        if (c->kind == BW_READ)
+            sum ^= c->read(x, l->set_stride) ^ c->read(y, l->set_stride);
+        else if (c->kind == BW_COPY)
+            c->copy(y, x, l->set_stride);
+        else
+            memcpy(y, x, l->set_stride * sizeof(float));
+        sbb_use(y);
+        if (++set == l->sets)
+            set = 0;
+    }
+    c->checksum ^= sum;
+}
+
+/* Bytes one iteration moves: read: x and y read; copy: x read and y written. */
+static double bytes_per_iteration(const sb_bench_layout *l) { return 2.0 * (double)l->set_stride * sizeof(float); }
+
+/* The best bandwidth seen per shape. A run shorter than 1 ms is kept only until a longer one comes. */
+typedef struct bw_entry {
+    size_t n, rows;
+    double read, copy;
+    int read_solid, copy_solid;
+} bw_entry;
+static bw_entry *table;
+static size_t table_len, table_cap;
+
+static bw_entry *entry_for(size_t n, size_t rows)
+{
+    for (size_t i = 0; i < table_len; i++)
+        if (table[i].n == n && table[i].rows == rows)
+            return &table[i];
+    if (table_len == table_cap) {
+        size_t cap = table_cap ? 2 * table_cap : 32;
+        bw_entry *t = realloc(table, cap * sizeof *t);
+        if (!t)
+            return NULL;
+        table = t, table_cap = cap;
+    }
+    bw_entry *e = &table[table_len++];
+    memset(e, 0, sizeof *e);
+    e->n = n, e->rows = rows;
+    return e;
+}
+
+static void record(size_t n, size_t rows, enum bw_kind kind, double bytes_per_s, double seconds)
+{
+    bw_entry *e = entry_for(n, rows);
+    if (!e || !(bytes_per_s > 0))
+        return;
+    int solid = seconds >= 1e-3;
+    double *v = kind == BW_READ ? &e->read : &e->copy;
+    int *s = kind == BW_READ ? &e->read_solid : &e->copy_solid;
+    if ((solid && !*s) || (solid == *s && bytes_per_s > *v)) {
+        *v = bytes_per_s;
+        *s = solid;
+    }
+}
+
+static double thread_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Measures one kind outside Google Benchmark: the best of 3 runs of >= 20 ms each. */
+static double probe(bw_ctx *c)
+{
+    double best = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        uint64_t iters = 1;
+        for (;;) {
+            double t0 = thread_seconds();
+            bw_body(c, iters);
+            double dt = thread_seconds() - t0;
+            if (dt >= 0.02) {
+                double bw = bytes_per_iteration(&c->b->layout) * (double)iters / dt;
+                best = bw > best ? bw : best;
+                break;
+            }
+            iters *= 2;
+        }
+    }
+    return best;
+}
+
+int sb_bench_bandwidth_for(size_t n, size_t rows, sb_bench_bw *out)
+{
+    bw_entry *e = entry_for(n, rows);
+    sb_bench_buffers *b = sb_bench_buffers_get(n, rows);
+    if (!e || !b)
+        return 0;
+    bw_ctx c = {BW_READ, b, NULL, NULL, 0};
+    const char *isa;
+    pick_loops(&c.read, &c.copy, &isa);
+    if (!e->read_solid)
+        record(n, rows, BW_READ, probe(&c), 1.0);
+    if (!e->copy_solid) {
+        c.kind = BW_COPY;
+        record(n, rows, BW_COPY, probe(&c), 1.0);
+        c.kind = BW_MEMCPY;
+        record(n, rows, BW_COPY, probe(&c), 1.0);
+    }
+    e = entry_for(n, rows);
+    out->read = e->read;
+    out->copy = e->copy;
+    return 1;
+}
+
+typedef struct bw_job {
+    enum bw_kind kind;
+    size_t n, rows;
+} bw_job;
+
+static void bw_bench(sbb_state *st, void *user)
+{
+    bw_job *j = user;
+    sb_bench_buffers *b = sb_bench_buffers_get(j->n, j->rows);
+    if (!b) {
+        sbb_skip(st, "out of memory for the buffers");
+        return;
+    }
+    bw_ctx c = {j->kind, b, NULL, NULL, 0};
+    const char *isa;
+    pick_loops(&c.read, &c.copy, &isa);
+    double seconds = 0;
+    uint64_t iters = sbb_run(st, bw_body, &c, &seconds);
+    const sb_bench_layout *l = &b->layout;
+    double bytes = bytes_per_iteration(l) * (double)iters;
+    if (seconds > 0)
+        record(j->n, j->rows, j->kind == BW_READ ? BW_READ : BW_COPY, bytes / seconds, seconds);
+    sbb_bytes_processed(st, bytes);
+    sbb_counter(st, "GBps", bytes * 1e-9, SBB_RATE);
+    sbb_counter(st, "level", l->level, 0);
+    sbb_counter(st, "sets", (double)l->sets, 0);
+    char label[96];
+    snprintf(label, sizeof label, "role=bandwidth kind=%s isa=%s level=%s", kind_names[j->kind],
+             j->kind == BW_MEMCPY ? "libc" : isa, sb_bench_level_name(l->level));
+    sbb_label(st, label);
+    sbb_use(&c.checksum);
+}
+
+static bw_job *jobs;
+static size_t njobs;
+
+static void free_jobs(void) { free(jobs); }
+
+int sb_bench_add_bandwidth(const sb_bench_config *cfg)
+{
+    const sb_bench_preset *p = cfg->preset;
+    jobs = calloc(3 * p->nsoftmax, sizeof *jobs);
+    if (!jobs)
+        return 0;
+    atexit(free_jobs);
+    static const char *const arg_names[] = {"n", "rows"};
+    static const char *const bench_names[] = {"bandwidth/read", "bandwidth/copy", "bandwidth/memcpy"};
+    for (size_t i = 0; i < p->nsoftmax; i++) {
+        const sb_bench_case *c = &p->softmax[i];
+        if (!sb_bench_case_wanted(cfg, c))
+            continue;
+        int seen = 0;   /* one set of bandwidth runs per shape (the gaps share it) */
+        for (size_t k = 0; k < i; k++)
+            seen |= p->softmax[k].n == c->n && p->softmax[k].rows == c->rows && sb_bench_case_wanted(cfg, &p->softmax[k]);
+        if (seen)
+            continue;
+        for (int kind = BW_READ; kind <= BW_MEMCPY; kind++) {
+            bw_job *j = &jobs[njobs++];
+            j->kind = (enum bw_kind)kind, j->n = c->n, j->rows = c->rows;
+            sbb_benchmark *b = sbb_register(bench_names[kind], bw_bench, j);
+            if (!b)
+                return 0;
+            sbb_arg_names(b, arg_names, 2);
+            sbb_args(b, (const int64_t[]){(int64_t)c->n, (int64_t)c->rows}, 2);
+        }
+    }
+    return 1;
+}

@@ -1,0 +1,348 @@
+/* sinkbench-bench: the benchmark driver. Loads the peer plugins, registers every family for the
+ * chosen preset, adds the machine context, runs Google Benchmark and writes its JSON atomically
+ * under reports/ (or --out). docs/benchmarks.md is its manual. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "bench_buffers.h"
+#include "bench_suite.h"
+#include "bench_traffic.h"
+#include "json_parse.h"
+#include "sbbench.h"
+#include "sinkbench/sinkbench.h"
+
+#ifndef SB_BENCH_PEERS
+#define SB_BENCH_PEERS ""
+#endif
+#ifndef SB_BENCH_PEER_VERSIONS
+#define SB_BENCH_PEER_VERSIONS ""
+#endif
+#ifndef SB_BENCH_BUILD
+#define SB_BENCH_BUILD "unknown"
+#endif
+
+enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_ERROR = 3 };
+
+/* The benchmark families, in the order they run. Attention joins here. */
+static int (*const families[])(const sb_bench_config *) = {
+    sb_bench_add_bandwidth,
+    sb_bench_add_softmax,
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sinkbench-bench [--quick | --full] [--out FILE | --no-out] [--plugin LIB.so]... [--no-peers]\n"
+            "                       [--filter REGEX] [--min-time S] [--repetitions N] [--max-n N] [--seed N]\n"
+            "                       [--list] [-- --benchmark_OPTION...]\n\n"
+            "Runs the softmax benchmarks of every registered kernel this CPU supports, the peers (XNNPACK,\n"
+            "oneDNN, SLEEF, Highway: plugins built with the project, loaded by default), sb_softmax_f32 as a\n"
+            "user calls it, and read/copy bandwidth at the same working sets for the roofline. Each result\n"
+            "carries the kernel's max ulp error on the same inputs. Writes Google Benchmark's JSON (every\n"
+            "repetition and the mean/median/stddev/cv aggregates) with the machine context.\n\n"
+            "presets:\n");
+    for (size_t i = 0; sb_bench_presets[i]; i++)
+        fprintf(f, "  --%-6s %s%s\n", sb_bench_presets[i]->name, sb_bench_presets[i]->summary,
+                i == 0 ? " (default)" : "");
+    fprintf(f,
+            "\noptions:\n"
+            "  --out FILE       where the JSON goes (default reports/bench-<host>-<preset>-<date>.json);\n"
+            "                   written atomically, folders created\n"
+            "  --no-out         console only\n"
+            "  --plugin LIB.so  load a kernel plugin (also SINKBENCH_PLUGINS=a.so:b.so); its kernels are timed too\n"
+            "  --no-peers       do not load the peer plugins built with the project\n"
+            "  --filter REGEX   only benchmarks whose name matches (Google Benchmark's --benchmark_filter)\n"
+            "  --min-time S     seconds per measurement (a plain number: Google Benchmark 1.7.1)\n"
+            "  --repetitions N  measurements per benchmark (medians need >= 3, significance >= 4)\n"
+            "  --max-n N        leave out rows longer than N\n"
+            "  --seed N         seed of every input row (default 20261129)\n"
+            "  --list           list the benchmarks and exit\n"
+            "  -- ...           the rest goes to Google Benchmark unchanged (--benchmark_format=..., ...)\n\n"
+            "Compare results with 'sinkbench compare FILE.json [FILE.json...]' (docs/benchmarks.md).\n"
+            "exit status: 0 done, 2 usage error, 3 runtime error (a plugin, the output file)\n\n"
+            "examples:\n"
+            "  sinkbench-bench --quick\n"
+            "  sinkbench-bench --full --out reports/zen3-full.json\n"
+            "  sinkbench-bench --filter 'softmax/.*/n:4096/' --repetitions 10 --no-out\n");
+}
+
+static int parse_number(const char *opt, const char *s, double *out)
+{
+    char *end = NULL;
+    if (!s || !*s) {
+        fprintf(stderr, "sinkbench-bench: %s needs a value\n", opt);
+        return 0;
+    }
+    errno = 0;
+    *out = strtod(s, &end);
+    if (*end || errno || !(*out >= 0)) {
+        fprintf(stderr, "sinkbench-bench: %s: '%s' is not a non-negative number\n", opt, s);
+        return 0;
+    }
+    return 1;
+}
+
+static void add_context(const sb_bench_config *cfg, const char *plugins)
+{
+    const sb_cpu_info *c = sb_cpu();
+    char buf[1024];
+    sbb_context("sinkbench_version", sb_version());
+    sbb_context("sinkbench_library_build", sb_build_info());
+    sbb_context("sinkbench_bench_build", SB_BENCH_BUILD);
+    sbb_context("google_benchmark_version", sbb_library_version());
+    sbb_context("google_benchmark_note", "Debian's libbenchmark is built without NDEBUG (library_build_type) and warns "
+                                         "'Library was built as DEBUG'; the timed loop is the header's inline "
+                                         "KeepRunningBatch in our -O3 shim, only the bookkeeping between runs is "
+                                         "unoptimised");
+    sbb_context("cpu_arch", c->arch);
+    snprintf(buf, sizeof buf, "%s %s", c->vendor, c->model);
+    sbb_context("cpu_model", buf);
+    sb_cpu_feature_string(c->features, buf, sizeof buf);
+    sbb_context("cpu_features", buf);
+    const char *isa = sb_softmax_dispatch_isa();
+    sbb_context("dispatch_isa", isa ? isa : "none");
+    sbb_context("dispatch_note", sb_softmax_dispatch_note());
+    const sb_bench_caches *k = sb_bench_cache_sizes();
+    snprintf(buf, sizeof buf, "L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (%s)", k->l1d >> 10, k->l2 >> 10, k->l3 >> 10,
+             k->source);
+    sbb_context("cache_sizes", buf);
+    sbb_context("cache_policy", "working set x+y per iteration; hot in L1d, L2 or L3/2 when it fits, else from DRAM "
+                                "rotating over >= 2 x L3 of buffers");
+    sbb_context("preset", cfg->preset->name);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->seed);
+    sbb_context("input_seed", buf);
+    sbb_context("inputs", "kernels/oracle/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
+    sbb_context("time", "cpu_time is the thread's CPU time (Google Benchmark's default); ns_per_row uses it");
+    sbb_context("peers", SB_BENCH_PEER_VERSIONS[0] ? SB_BENCH_PEER_VERSIONS : "none built");
+    sbb_context("plugins_loaded", plugins[0] ? plugins : "none");
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; sb_bench_traffic_table[i].algorithm && len < sizeof buf; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%u", i ? " " : "", sb_bench_traffic_table[i].algorithm,
+                                sb_bench_traffic_bytes(&sb_bench_traffic_table[i]));
+    sbb_context("bytes_per_element", buf);
+}
+
+/* Loads one plugin; the built-in peers may already be loaded through SINKBENCH_PLUGINS, which makes
+ * their registration fail on duplicate names: that is reported and tolerated for them only. */
+static int load_plugin(const char *path, int tolerant, char *loaded, size_t size)
+{
+    char err[512];
+    if (sb_plugin_load(path, err, sizeof err) != SB_OK) {
+        fprintf(stderr, "sinkbench-bench: %s%s\n", err, tolerant ? " (peer left out)" : "");
+        return tolerant;
+    }
+    size_t len = strlen(loaded);
+    snprintf(loaded + len, size - len, "%s%s", len ? ":" : "", path);
+    return 1;
+}
+
+/* Default output: reports/bench-<host>-<preset>-<YYYYMMDD-HHMMSS>.json under the current folder. */
+static void default_out(char *out, size_t size, const char *preset)
+{
+    char host[128] = "host", stamp[32];
+    gethostname(host, sizeof host - 1);
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(out, size, "reports/bench-%s-%s-%s.json", host, preset, stamp);
+}
+
+/* Checks that Google Benchmark wrote a complete report: it must parse and hold a benchmarks array. */
+static int report_complete(const char *path)
+{
+    char err[256];
+    sb_jv *doc = sb_jv_parse_file(path, err, sizeof err);
+    if (!doc) {
+        fprintf(stderr, "sinkbench-bench: the report is not valid JSON: %s\n", err);
+        return 0;
+    }
+    int ok = sb_jv_type_of(sb_jv_get(doc, "benchmarks")) == SB_JV_ARRAY;
+    if (!ok)
+        fprintf(stderr, "sinkbench-bench: the report has no \"benchmarks\" array\n");
+    sb_jv_free(doc);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    sb_bench_config cfg = {sb_bench_presets[0], 20261129, 0};
+    const char *out = NULL, *filter = NULL;
+    int no_out = 0, peers = 1, list = 0, repetitions = -1;
+    double min_time = -1;
+    char loaded[4096] = "";
+    const char *user_plugins[32];
+    size_t nuser = 0;
+    int passthrough = argc;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--") == 0) {
+            passthrough = i + 1;
+            break;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (a[0] == '-' && a[1] == '-' && sb_bench_preset_find(a + 2)) {
+            cfg.preset = sb_bench_preset_find(a + 2);
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--filter") == 0 || strcmp(a, "--plugin") == 0) {
+            if (!v) {
+                fprintf(stderr, "sinkbench-bench: %s needs a value\nTry 'sinkbench-bench --help'.\n", a);
+                return EXIT_USAGE;
+            }
+            if (a[2] == 'o')
+                out = v;
+            else if (a[2] == 'f')
+                filter = v;
+            else if (nuser < sizeof user_plugins / sizeof user_plugins[0])
+                user_plugins[nuser++] = v;
+            else {
+                fprintf(stderr, "sinkbench-bench: at most %zu --plugin options\n", nuser);
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (strcmp(a, "--no-out") == 0) {
+            no_out = 1;
+        } else if (strcmp(a, "--no-peers") == 0) {
+            peers = 0;
+        } else if (strcmp(a, "--list") == 0) {
+            list = 1;
+        } else if (strcmp(a, "--seed") == 0) {
+            char *end = NULL;
+            if (!v || !*v || *v == '-' || (cfg.seed = strtoull(v, &end, 0), *end)) {
+                fprintf(stderr, "sinkbench-bench: --seed needs a non-negative integer\n");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (strcmp(a, "--min-time") == 0 || strcmp(a, "--repetitions") == 0 || strcmp(a, "--max-n") == 0) {
+            double d;
+            if (!parse_number(a, v, &d))
+                return EXIT_USAGE;
+            if (strcmp(a, "--min-time") == 0 && d > 0)
+                min_time = d;
+            else if (strcmp(a, "--min-time") == 0) {
+                fprintf(stderr, "sinkbench-bench: --min-time must be above 0 seconds\n");
+                return EXIT_USAGE;
+            } else if (strcmp(a, "--repetitions") == 0 && d >= 1 && d <= 1000)
+                repetitions = (int)d;
+            else if (strcmp(a, "--max-n") == 0)
+                cfg.max_n = (size_t)d;
+            else {
+                fprintf(stderr, "sinkbench-bench: --repetitions must be 1..1000\n");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "sinkbench-bench: unknown option '%s'\nTry 'sinkbench-bench --help'.\n", a);
+            return EXIT_USAGE;
+        }
+    }
+
+    /* Plugins: SINKBENCH_PLUGINS, --plugin, then the peers built with the project. */
+    char err[512];
+    const char *env = getenv("SINKBENCH_PLUGINS");
+    if (sb_plugin_load_env(err, sizeof err) != SB_OK) {
+        fprintf(stderr, "sinkbench-bench: SINKBENCH_PLUGINS: %s\n", err);
+        return EXIT_ERROR;
+    }
+    if (env && *env)
+        snprintf(loaded, sizeof loaded, "%s", env);
+    for (size_t i = 0; i < nuser; i++)
+        if (!load_plugin(user_plugins[i], 0, loaded, sizeof loaded))
+            return EXIT_ERROR;
+    if (peers && SB_BENCH_PEERS[0]) {
+        char list_copy[4096];
+        snprintf(list_copy, sizeof list_copy, "%s", SB_BENCH_PEERS);
+        char *save = NULL;
+        for (char *p = strtok_r(list_copy, ":", &save); p; p = strtok_r(NULL, ":", &save))
+            load_plugin(p, 1, loaded, sizeof loaded);
+    }
+
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (!families[i](&cfg)) {
+            fprintf(stderr, "sinkbench-bench: out of memory while registering the benchmarks\n");
+            return EXIT_ERROR;
+        }
+    add_context(&cfg, loaded);
+
+    /* Google Benchmark's own options: ours first, then the pass-through ones (which win). */
+    char opt_min[64], opt_rep[64], opt_filter[1024], opt_out[4200], path[4096];
+    int gargc = 0;
+    char **gargv = calloc((size_t)(argc - passthrough) + 10, sizeof *gargv);
+    if (!gargv)
+        return EXIT_ERROR;
+    gargv[gargc++] = argv[0];
+    snprintf(opt_min, sizeof opt_min, "--benchmark_min_time=%g", min_time >= 0 ? min_time : cfg.preset->min_time);
+    gargv[gargc++] = opt_min;
+    snprintf(opt_rep, sizeof opt_rep, "--benchmark_repetitions=%d",
+             repetitions > 0 ? repetitions : cfg.preset->repetitions);
+    gargv[gargc++] = opt_rep;
+    gargv[gargc++] = "--benchmark_display_aggregates_only=true";
+    gargv[gargc++] = "--benchmark_counters_tabular=false";
+    if (filter) {
+        snprintf(opt_filter, sizeof opt_filter, "--benchmark_filter=%s", filter);
+        gargv[gargc++] = opt_filter;
+    }
+    if (list)
+        gargv[gargc++] = "--benchmark_list_tests=true";
+    sb_atomic_file af;
+    int writing = !no_out && !list;
+    if (writing) {
+        if (!out) {
+            default_out(path, sizeof path, cfg.preset->name);
+            out = path;
+        }
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", out);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+            *slash = 0;
+            if (!sb_mkdir_p(dir)) {
+                fprintf(stderr, "sinkbench-bench: cannot create %s: %s\n", dir, strerror(errno));
+                free(gargv);
+                return EXIT_ERROR;
+            }
+        }
+        if (!sb_atomic_open(&af, out)) {
+            fprintf(stderr, "sinkbench-bench: cannot write %s: %s\n", out, strerror(errno));
+            free(gargv);
+            return EXIT_ERROR;
+        }
+        /* Google Benchmark writes the temporary file (same inode); it is synced and renamed below. */
+        snprintf(opt_out, sizeof opt_out, "--benchmark_out=%s", af.tmp);
+        gargv[gargc++] = opt_out;
+        gargv[gargc++] = "--benchmark_out_format=json";
+    }
+    for (int i = passthrough; i < argc; i++)
+        gargv[gargc++] = argv[i];
+    gargv[gargc] = NULL;
+
+    long ran = sbb_main(&gargc, gargv);
+    free(gargv);
+    if (ran < 0) {
+        if (writing)
+            sb_atomic_abort(&af);
+        return EXIT_USAGE;
+    }
+    if (writing) {
+        if (!report_complete(af.tmp)) {
+            sb_atomic_abort(&af);
+            return EXIT_ERROR;
+        }
+        if (!sb_atomic_commit(&af)) {
+            fprintf(stderr, "sinkbench-bench: cannot finish %s: %s\n", out, strerror(errno));
+            return EXIT_ERROR;
+        }
+        fprintf(stderr, "sinkbench-bench: %ld benchmarks, results in %s\n", ran, out);
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Every benchmark of a preset once with a tiny minimum time: the binary runs, writes a complete
+# report, every listed benchmark is in it, only CPU-support skips happen, every softmax result
+# carries its accuracy and roofline counters, and `sinkbench compare` reads the report back.
+# usage: test_bench_smoke.sh <sinkbench-bench> <sinkbench> <scratch dir> <bench options...>
+set -u
+bench="$1"; cli="$2"; dir="$3"; shift 3
+mkdir -p "$dir"
+out="$dir/smoke.json"
+fail() { echo "FAIL: $*"; exit 1; }
+rm -f "$out"
+"$bench" "$@" --out "$out" > "$dir/smoke.log" 2>&1; rc=$?
+tail -5 "$dir/smoke.log"
+[ "$rc" -eq 0 ] || { cat "$dir/smoke.log" | tail -40; fail "sinkbench-bench exited $rc"; }
+[ -s "$out" ] || fail "no report at $out"
+ls "$dir" | grep -q 'smoke.json.tmp' && fail "a temporary file was left behind"
+listed=$("$bench" "$@" --list | grep -c /)
+ran=$(grep -c '"run_name":' "$out")
+[ "$listed" -gt 0 ] && [ "$ran" -eq "$listed" ] || fail "$listed benchmarks listed, $ran in the report"
+echo "ok: all $listed benchmarks ran"
+bad=$(grep '"error_message":' "$out" | grep -v -e 'this CPU lacks' -e 'emulated by SIMDe')
+[ -z "$bad" ] || fail "unexpected skips: $bad"
+if [ -x /usr/bin/python3 ]; then
+  /usr/bin/python3 - "$out" <<'PY' || fail "report content"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+ctx = d["context"]
+for key in ("sinkbench_version", "cpu_model", "dispatch_isa", "google_benchmark_version", "peers", "bytes_per_element"):
+    assert ctx.get(key), "context lacks " + key
+runs = [b for b in d["benchmarks"] if not b.get("error_occurred")]
+soft = [b for b in runs if b["name"].startswith("softmax/")]
+assert soft, "no softmax results"
+for b in soft:
+    for c in ("max_ulp", "roofline", "ns_per_row", "items_per_second"):
+        assert c in b, b["name"] + " lacks " + c
+    assert b["roofline"] > 0 and b["ns_per_row"] > 0, b["name"]
+    assert "role=" in b["label"], b["name"]
+refs = [b for b in soft if "/softmax_reference_f64/" in b["name"]]
+assert refs and all(b["max_ulp"] <= 1 for b in refs), "the f64 reference must be within 1 ulp"
+assert any(b["name"].startswith("bandwidth/copy/") and b["bytes_per_second"] > 0 for b in runs)
+print("ok: context, counters and reference accuracy")
+PY
+fi
+${EMULATOR:-} "$cli" compare "$out" > "$dir/smoke-compare.txt" 2>&1 || fail "compare cannot read the report"
+grep -q "sb_softmax_f32" "$dir/smoke-compare.txt" || fail "compare's table lacks sb_softmax_f32"
+echo "ok: compare reads the report"
+# The driver's own errors: usage 2, runtime 3, each with a message.
+"$bench" --help | grep -q "presets:" || fail "--help lacks the presets"
+for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--out"; do
+  "$bench" $bad > "$dir/err.txt" 2>&1; rc=$?
+  [ "$rc" -eq 2 ] && [ -s "$dir/err.txt" ] || fail "'$bad' exited $rc (want 2 with a message)"
+done
+"$bench" --plugin /nonexistent.so --list > "$dir/err.txt" 2>&1; rc=$?
+[ "$rc" -eq 3 ] && grep -q "cannot load plugin" "$dir/err.txt" || fail "a missing plugin exited $rc (want 3)"
+echo "ok: usage and runtime errors"
+echo "test_bench_smoke: passed"

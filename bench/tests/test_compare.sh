@@ -1,0 +1,83 @@
+#!/bin/sh
+# sinkbench compare on synthetic reports with known answers (data/): ratios of medians, exact
+# Mann-Whitney p-values (checked against a brute-force enumeration of the rank sums), time units,
+# skipped runs, the side-by-side table of one file, and bad input (exit 2 for usage, 3 for files).
+# usage: test_compare.sh <sinkbench> <data dir> <scratch dir>     (EMULATOR: e.g. qemu for cross builds)
+set -u
+bin="$1"; data="$2"; tmp="$3"
+E="${EMULATOR:-}"
+fails=0
+expect() { # expect <exit code> <description> <command...>
+  want="$1"; what="$2"; shift 2
+  out=$("$@" 2>&1); got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, want $want"; echo "$out" | head -30; fails=$((fails + 1))
+  else
+    echo "ok: $what"
+  fi
+  LAST="$out"
+}
+line_has() { # line_has <line pattern> <text> <description>: a line matching the pattern contains the text
+  l=$(printf '%s\n' "$LAST" | grep -F -- "$1" | head -1)
+  case "$l" in *"$2"*) echo "ok: $3";; *) echo "FAIL: $3: line '$l' lacks '$2'"; fails=$((fails + 1));; esac
+}
+contains() {
+  case "$LAST" in *"$1"*) echo "ok: $2";; *) echo "FAIL: $2: output lacks '$1'"; printf '%s\n' "$LAST" | head -30; fails=$((fails + 1));; esac
+}
+OURS="softmax/sb_softmax_f32/n:4096/gap:15/rows:1"
+PEER="softmax/peer_x/n:4096/gap:15/rows:1"
+
+# A: ours 1..5 ns, peer 6..10; B: ours 6..10, peer 6..10; C: ours 4, 5, 6 ns written in us.
+expect 0 "two files" $E "$bin" compare "$data/a.json" "$data/b.json"
+contains "A = $data/a.json" "legend names file A"
+contains "Test CPU beta" "legend shows B's CPU"
+line_has "$OURS" "2.667" "ratio of medians 8/3"
+line_has "$OURS" "0.00794*" "exact two-sided p = 2/252, significant"
+line_has "$PEER" "1.000" "equal samples: ratio 1"
+line_has "$PEER" " 1 " "equal samples: p = 1, not significant"
+line_has "softmax_x_avx512" "skipped" "a skipped run is shown as skipped"
+line_has "bandwidth/copy" "missing" "a run absent from B is shown missing"
+contains "geometric mean ratio 1.633 over 2 benchmarks in both, 1 significant" "geometric mean of 8/3 and 1"
+
+expect 0 "three files, time units" $E "$bin" compare "$data/a.json" "$data/b.json" "$data/c.json"
+line_has "$OURS" "1.667" "C in microseconds: median 5 ns / 3 ns"
+line_has "$OURS" "0.179" "p with ties (a = 1..5, c = 4, 5, 6): 0.1786"
+
+expect 0 "one file: side by side" $E "$bin" compare "$data/a.json"
+line_has "n:4096/gap:15/rows:1" "2.67" "peer-ratio summary: peer_x / ours = 8/3"
+line_has "peer_x" "2.67" "peer's time relative to sb_softmax_f32 (8/3)"
+line_has "peer_x" "50.0%" "peer's roofline fraction"
+line_has "  sb_softmax_f32 " "dispatch" "role from the label"
+line_has "bandwidth/copy/n:4096/rows:1" "200.0" "bandwidth in GB/s"
+line_has "softmax_x_avx512" "lacks AVX-512" "skip reason listed"
+
+expect 0 "filter" $E "$bin" compare --filter peer_x "$data/a.json" "$data/b.json"
+case "$LAST" in *sb_softmax_f32/n*) echo "FAIL: filter kept sb_softmax_f32"; fails=$((fails + 1));; *) echo "ok: filter drops others";; esac
+
+expect 0 "--json" $E "$bin" compare --json "$data/a.json" "$data/b.json"
+if [ -x /usr/bin/python3 ]; then
+  printf '%s' "$LAST" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+b = {x["name"]: x for x in d["benchmarks"]}
+o = b["softmax/sb_softmax_f32/n:4096/gap:15/rows:1"]["against_A"][0]
+assert abs(o["ratio"] - 8 / 3) < 1e-12 and abs(o["p"] - 2 / 252) < 1e-12 and o["significant"], o
+assert b["softmax/peer_x/n:4096/gap:15/rows:1"]["against_A"][0]["p"] == 1.0
+assert abs(d["geomean_ratio"][0] - (8 / 3) ** 0.5) < 1e-12
+' && echo "ok: --json values exact" || { echo "FAIL: --json values"; fails=$((fails + 1)); }
+fi
+
+# Bad input: usage errors exit 2, unreadable or foreign files exit 3, each with a message naming it.
+expect 2 "no files" $E "$bin" compare;                       contains "give one or more" "says what is missing"
+expect 2 "unknown option" $E "$bin" compare --bogus x.json;  contains "unknown option '--bogus'" "names the option"
+expect 2 "bad alpha" $E "$bin" compare --alpha 2 "$data/a.json"; contains "--alpha must be" "explains --alpha"
+expect 2 "bad metric" $E "$bin" compare --metric wall "$data/a.json"; contains "cpu_time or real_time" "explains --metric"
+expect 3 "missing file" $E "$bin" compare "$tmp/does-not-exist.json"; contains "does-not-exist.json" "names the file"
+expect 3 "truncated JSON" $E "$bin" compare "$data/truncated.json"; contains "truncated.json: line 141, column 4: unterminated string" "position of the error"
+expect 3 "not a benchmark report" $E "$bin" compare "$data/notbench.json"; contains "not a Google Benchmark JSON report" "explains"
+expect 3 "no results" $E "$bin" compare "$data/empty.json"; contains "no benchmark results" "explains"
+expect 3 "bad second file" $E "$bin" compare "$data/a.json" "$data/notbench.json"; contains "notbench.json" "names the bad file"
+expect 0 "compare --help" $E "$bin" compare --help; contains "Mann-Whitney" "help explains the test"
+
+[ "$fails" -eq 0 ] && echo "test_compare: all passed" || echo "test_compare: $fails failures"
+[ "$fails" -eq 0 ]

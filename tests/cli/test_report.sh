@@ -1,0 +1,52 @@
+#!/bin/sh
+# The main job end to end: every part lands, a failing part is reported as missing while the rest
+# still lands, options are checked. usage: test_report.sh <sinkbench> <bench fixture JSON> <scratch dir>
+set -u
+bin="$1"; fixture="$2"; tmp="$3"
+. "$(dirname "$0")/expect.sh"
+rm -rf "$tmp"; mkdir -p "$tmp"
+# Plots are tested with the studies; here they are skipped to keep the test short.
+export SINKBENCH_PYTHON=/nonexistent/python3
+# A stand-in for sinkbench-bench that writes a known result file where it is told to.
+cat > "$tmp/fake-bench" <<EOS
+#!/bin/sh
+while [ \$# -gt 0 ]; do [ "\$1" = --out ] && cp "$fixture" "\$2"; shift; done
+EOS
+chmod +x "$tmp/fake-bench"
+
+SINKBENCH_BENCH="$tmp/fake-bench" expect 0 "report, every part" env SINKBENCH_BENCH="$tmp/fake-bench" "$bin" report --no-peers --out "$tmp/full"
+contains "$tmp/full/index.md" "prints where the index is"
+for f in index.md info.json check.json outputs.bin stability/stability.json stability/stability.md perturb/perturb.json \
+         perturb/perturb.md bench.json; do
+  if [ -s "$tmp/full/$f" ]; then echo "ok: wrote $f"; else echo "FAIL: $f missing"; fails=$((fails + 1)); fi
+done
+LAST=$(cat "$tmp/full/index.md")
+contains "## Contract check" "index has the contract check"
+contains "softmax_reference_f64" "index names the kernels"
+contains "## Stability of sink-dominated rows" "index has the stability study"
+contains "## Perturbation through stacked attention layers" "index has the perturbation study"
+contains "reproduced" "index states measured trends"
+contains "## Speed, side by side with the peers" "index has the benchmarks"
+contains "| \`sb_softmax_f32\` |" "benchmark table from bench.json"
+case "$LAST" in *"Missing parts"*) echo "FAIL: nothing should be missing"; fails=$((fails + 1));; *) echo "ok: nothing missing";; esac
+if [ -x /usr/bin/python3 ]; then
+  /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))' \
+    "$tmp/full/info.json" "$tmp/full/check.json" && echo "ok: JSON parts parse" || { echo "FAIL: JSON parts"; fails=$((fails + 1)); }
+fi
+
+# A part that cannot be written (a file where its folder should go): missing, the rest lands, exit 3.
+mkdir -p "$tmp/partial" && : > "$tmp/partial/stability"
+expect 3 "report with an unwritable part" "$bin" report --no-peers --no-bench --out "$tmp/partial"
+contains "stability is missing" "says which part is missing"
+LAST=$(cat "$tmp/partial/index.md" 2>/dev/null)
+contains "Missing parts" "index lists the missing part"
+contains "- bench: skipped (--no-bench)" "index lists the skipped part"
+contains "## Contract check" "the other parts still land"
+[ -s "$tmp/partial/check.json" ] && echo "ok: check.json still written" || { echo "FAIL: check.json"; fails=$((fails + 1)); }
+
+expect 2 "unknown option" "$bin" report --bogus; contains "unknown option '--bogus'" "names it"
+expect 2 "bad seed" "$bin" report --seed x
+expect 2 "--out without a value" "$bin" report --out
+expect 0 "report --help" "$bin" report --help; contains "--no-bench" "documents the options"
+[ "$fails" -eq 0 ] && echo "test_report: all passed" || echo "test_report: $fails failures"
+[ "$fails" -eq 0 ]
