@@ -1,8 +1,10 @@
+#define _POSIX_C_SOURCE 200809L
 #include "fuzz_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sinkbench/plugin.h"
 
@@ -26,6 +28,8 @@ static int wanted(const char *name)
     }
     return 0;
 }
+
+void sb_fuzz_set_target(const char *target) { target_name = target; }
 
 void sb_fuzz_init(const char *target)
 {
@@ -123,4 +127,57 @@ _Noreturn void sb_fuzz_contract_violation(const sb_fuzz_row *row, const sb_softm
                                           const sb_contract_result *r)
 {
     sb_fuzz_violation(row, k->name, sb_violation_name(r->violation), r->index, r->message);
+}
+
+#define MAX_SCRATCH 4
+static char scratch[MAX_SCRATCH][64];
+static int scratch_named[MAX_SCRATCH], scratch_count;
+
+static void remove_scratch(void)
+{
+    for (int i = 0; i < scratch_count; i++)
+        if (scratch_named[i])
+            unlink(scratch[i]);
+}
+
+const char *sb_fuzz_scratch_file(void)
+{
+    if (scratch_count == MAX_SCRATCH) {
+        fprintf(stderr, "fuzz: more than %d scratch files\n", MAX_SCRATCH);
+        exit(3);
+    }
+    char *path = scratch[scratch_count];
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir || strlen(dir) >= 32)
+        dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(path, sizeof scratch[0], "%s/sinkbench-fuzz-XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        perror("fuzz: mkstemp");
+        exit(3);
+    }
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    FILE *f = fopen(proc, "rb");
+    if (f) {
+        fclose(f);
+        unlink(path);
+        snprintf(path, sizeof scratch[0], "%s", proc);   /* the fd stays open for the life of the process */
+    } else {
+        close(fd);
+        scratch_named[scratch_count] = 1;
+        if (scratch_count == 0)
+            atexit(remove_scratch);
+    }
+    scratch_count++;
+    return path;
+}
+
+void sb_fuzz_scratch_write(const char *path, const uint8_t *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0) {
+        perror(path);
+        exit(3);
+    }
 }

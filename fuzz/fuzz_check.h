@@ -20,6 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * to load or the list names no kernel; aborts with a report when a kernel breaks an API rule. */
 void sb_fuzz_init(const char *target);
 
+/* Names the harness in violation reports (sb_fuzz_init does it too; harnesses without kernels call
+ * only this). */
+void sb_fuzz_set_target(const char *target);
+
 /* Name of the input being run (set by the replay binary; printed with a violation). */
 extern const char *sb_fuzz_input_name;
 
@@ -45,6 +49,14 @@ _Noreturn void sb_fuzz_violation(const sb_fuzz_row *row, const char *kernel, con
 /* Same, from a checker result. */
 _Noreturn void sb_fuzz_contract_violation(const sb_fuzz_row *row, const sb_softmax_kernel *k,
                                           const sb_contract_result *r);
+
+/* A scratch file for harnesses whose code under test takes a path: in memory (/dev/shm) unless
+ * TMPDIR says otherwise, unlinked at once and reached through /proc/self/fd, so a fuzzer killing the
+ * process leaves nothing behind (without /proc it stays named and is removed at exit). Up to 4 per
+ * process; exits with status 3 when none can be made. */
+const char *sb_fuzz_scratch_file(void);
+/* Replaces the contents of a scratch file; exits with status 3 on an I/O error. */
+void sb_fuzz_scratch_write(const char *path, const uint8_t *data, size_t size);
 
 /* Is v one of the rules every kernel follows, study kernels included (status, guard zones, input,
  * floating-point control, in place)? */

@@ -2,61 +2,23 @@
  * ('sinkbench compare'), on arbitrary bytes. It must never crash, read out of bounds or leak (ASan),
  * must reject what is not a valid file with a reason and a zeroed result, and what it accepts must be
  * consistent (row lengths summing to total_floats, terminated names) and survive a write and a
- * second read unchanged. */
-#define _POSIX_C_SOURCE 200809L
+ * second read unchanged. The reader takes a path: each input goes through a scratch file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fuzz_check.h"
 #include "outputs_file.h"
 
-static char in_path[64], out_path[64];
-static char *made[2];
-
-static void remove_files(void)
-{
-    for (int i = 0; i < 2; i++)
-        if (made[i])
-            unlink(made[i]);
-}
-
-/* The reader takes a path, so each input goes through a file: in memory (/dev/shm) unless TMPDIR says
- * otherwise (6x faster than a disk-backed /tmp here). The file is unlinked at once and reached through
- * /proc/self/fd, so a fuzzer killing the process leaves nothing behind; without /proc it stays named
- * and is removed at exit. */
-static void temp_file(char *path, size_t size, int which)
-{
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir || strlen(dir) >= 32)
-        dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(path, size, "%s/sinkbench-fuzz-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        perror("outputs_file: mkstemp");
-        exit(3);
-    }
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    FILE *f = fopen(proc, "rb");
-    if (f) {
-        fclose(f);
-        unlink(path);
-        snprintf(path, size, "%s", proc);   /* fd stays open for the life of the process */
-    } else {
-        close(fd);
-        made[which] = path;
-    }
-}
+static const char *in_path, *out_path;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    temp_file(in_path, sizeof in_path, 0);
-    temp_file(out_path, sizeof out_path, 1);
-    atexit(remove_files);
+    sb_fuzz_set_target("outputs_file");
+    in_path = sb_fuzz_scratch_file();
+    out_path = sb_fuzz_scratch_file();
     return 0;
 }
 
@@ -96,11 +58,7 @@ static int same(const sb_outputs *a, const sb_outputs *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    FILE *f = fopen(in_path, "wb");
-    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
-        perror(in_path);
-        exit(3);
-    }
+    sb_fuzz_scratch_write(in_path, data, size);
     sb_outputs o;
     char err[256] = "";
     if (!sb_outputs_read(in_path, &o, err, sizeof err)) {
@@ -114,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_consistent(&o);
 
     /* What was accepted is written back and read again: it must come back identical. */
-    f = fopen(out_path, "wb");
+    FILE *f = fopen(out_path, "wb");
     if (!f) {
         perror(out_path);
         exit(3);

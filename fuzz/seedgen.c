@@ -3,7 +3,7 @@
  * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
  * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>; and outputs.bin files for
  * the outputs_file harness (one collected from the first registered kernel, small hand-made ones,
- * broken ones). Deterministic (fixed seeds), so the committed corpus can be regenerated bit for bit:
+ * broken ones); JSON documents for the json_parse harness; stacks for stack_jvp. Deterministic (fixed seeds), so the committed corpus can be regenerated bit for bit:
  * scripts/fuzz-seeds.sh.
  *   fuzz_seedgen OUTDIR                 the seeds
  *   fuzz_seedgen --selftest OUTDIR      the self-test inputs (fuzz/selftest/inputs): one small row per
@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "fuzz_input.h"
+#include "oracle/rng.h"
 #include "oracle/rowgen.h"
 #include "outputs_file.h"
 
@@ -156,7 +157,7 @@ static int outputs_seeds(void)
     sb_outputs_free(&o);
 
     uint32_t row_n[2] = {1, 2};
-    float y[3] = {1.0f, 0.25f, 0.75f};
+    float y[4] = {1.0f, 0.25f, 0.75f, 0.5f};   /* the 4th is written only by gen-bad-sum */
     sb_outputs_kernel k = {"softmax_example", "scalar", "three_pass", y};
     sb_outputs small = {SEED_BASE, 2, row_n, 3, 1, &k};
     ok &= emit_outputs("gen-small", &small, 0);
@@ -166,6 +167,63 @@ static int outputs_seeds(void)
     small.kernels = 1;
     small.total_floats = 4;   /* rows sum to 3: must be rejected (the file is also a float short) */
     ok &= emit_outputs("gen-bad-sum", &small, 0);
+    return ok;
+}
+
+/* JSON documents for the json_parse harness (the benchmark reports of bench/tests/data are copied
+ * beside them by scripts/fuzz-seeds.sh). */
+static int json_seeds(void)
+{
+    static const struct { const char *name, *text; } docs[] = {
+        {"gen-values.json", "{\"a\": [1, -2.5e3, true, false, null, \"x\\ty\\u00e9\\ud83d\\ude00\"],\n"
+                            " \"b\": {\"c\": NaN, \"d\": Infinity, \"e\": -Infinity}, \"a\": 7, \"z\": 0.5E-1}"},
+        {"gen-nested.json", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{\"k\": [0]}]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"},
+        {"gen-nul-string.json", "\"a\\u0000b\""},
+        {"gen-overflow.json", "[1e999, -1e999, 4.9e-324, 2.2250738585072014e-308, -0]"},
+        {"gen-bench.json", "{\"context\": {\"host_name\": \"h\", \"num_cpus\": 2},\n \"benchmarks\": [\n"
+                           "  {\"name\": \"softmax/ref/64\", \"run_name\": \"softmax/ref/64\", \"run_type\": \"iteration\",\n"
+                           "   \"repetitions\": 2, \"repetition_index\": 0, \"iterations\": 100, \"real_time\": 1.5e2,\n"
+                           "   \"cpu_time\": 1.4e2, \"time_unit\": \"ns\", \"label\": \"role=kernel isa=avx2\"},\n"
+                           "  {\"name\": \"softmax/ref/64\", \"run_name\": \"softmax/ref/64\", \"run_type\": \"iteration\",\n"
+                           "   \"repetitions\": 2, \"repetition_index\": 1, \"iterations\": 100, \"real_time\": 0.16,\n"
+                           "   \"cpu_time\": 0.15, \"time_unit\": \"us\"},\n"
+                           "  {\"name\": \"softmax/peer/64\", \"run_name\": \"softmax/peer/64\", \"run_type\": \"iteration\",\n"
+                           "   \"error_occurred\": true, \"error_message\": \"peer missing\"}]}"},
+    };
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/json_parse/seeds", outdir);
+    int ok = 1;
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        ok &= write_file(dir, docs[i].name, (const uint8_t *)docs[i].text, strlen(docs[i].text));
+    return ok;
+}
+
+/* Stacks for the stack_jvp harness: every sink mode with norm and MLP on and off (the byte layout is
+ * documented in fuzz/stack_jvp.c; the other header bytes, tokens and tangent are random). */
+static int stack_seeds(void)
+{
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/stack_jvp/seeds", outdir);
+    sb_rng r;
+    sb_rng_seed(&r, SEED_BASE);
+    int ok = 1;
+    for (unsigned sink = 0; sink < 6; sink++)
+        for (unsigned flags = 0; flags < 4; flags += 3) {
+            uint8_t buf[32 + 4 * 16];
+            for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (uint8_t)sb_rng_next(&r);
+            buf[4] = (uint8_t)sink;
+            buf[5] = (uint8_t)flags;
+            float gap = sink == 4 ? 1.0f : 3.0f;   /* gated: a gate bias; otherwise a logit gap */
+            memcpy(buf + 12, &gap, 4);
+            for (size_t i = 0; i < 16; i++) {
+                float v = (float)sb_rng_normal(&r);
+                memcpy(buf + 32 + 4 * i, &v, 4);
+            }
+            char name[64];
+            snprintf(name, sizeof name, "gen-sink%u-%s", sink, flags ? "norm-mlp" : "plain");
+            ok &= write_file(dir, name, buf, sizeof buf);
+        }
     return ok;
 }
 
@@ -278,7 +336,9 @@ int main(int argc, char **argv)
     }
 
     ok &= outputs_seeds();
-    printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin seeds, in %s\n", written, NTARGETS,
+    ok &= json_seeds();
+    ok &= stack_seeds();
+    printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin and JSON seeds, in %s\n", written, NTARGETS,
            outdir);
     return ok ? 0 : 3;
 }

@@ -13,4 +13,7 @@ for dir in corpus/*/seeds; do
   rm -f "$dir"/gen-*
 done
 "$build/fuzz/fuzz_seedgen" corpus
+for f in bench/tests/data/*.json; do   # real Google Benchmark reports (and broken ones) for json_parse
+  cp "$f" "corpus/json_parse/seeds/gen-bench-data-$(basename "$f")"
+done
 "$build/fuzz/fuzz_seedgen" --selftest fuzz/selftest/inputs
