@@ -8,21 +8,18 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench_results.h"
 #include "bench_stats.h"
 #include "cli.h"
+#include "compare.h"
 #include "json.h"
 
 typedef sb_bench_series series;
 typedef sb_bench_results bench_file;
 
-typedef struct options {
-    const char *metric;      /* cpu_time or real_time */
-    double alpha;
-    const char *filter;
-    int json;
-} options;
+typedef sb_compare_options options;
 
 /* rows:R in a softmax name (1 when absent). */
 static double rows_of(const char *name)
@@ -312,7 +309,7 @@ static void peer_tables(const bench_file *f, const options *o, sb_json *j)
 }
 
 /* Two or more files: per benchmark of the first file, the other files against it. */
-static void ratio_table(bench_file *files, size_t nf, const options *o, sb_json *j)
+void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_json *j)
 {
     double *log_sum = calloc(nf, sizeof *log_sum);
     size_t *log_n = calloc(nf, sizeof *log_n), *significant = calloc(nf, sizeof *significant);
@@ -480,7 +477,19 @@ static int run_compare(int argc, char **argv)
         }
     }
     if (nf == 0)
-        return sb_cli_usage_error("compare", "give one or more benchmark JSON files");
+        return sb_cli_usage_error("compare", "give one or more benchmark JSON files or report folders");
+    size_t dirs = 0;
+    for (size_t i = 0; i < nf; i++) {
+        struct stat st;
+        dirs += stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (dirs && dirs != nf)
+        return sb_cli_usage_error("compare", "give either report folders or benchmark JSON files, not both");
+    if (dirs) {
+        if (o.json)
+            return sb_cli_usage_error("compare", "--json is for benchmark files; report folders compare as Markdown");
+        return sb_compare_reports(paths, nf, &o);
+    }
     bench_file files[26];
     size_t loaded = 0;
     int rc = SB_EXIT_OK;
@@ -502,7 +511,7 @@ static int run_compare(int argc, char **argv)
         if (nf == 1)
             peer_tables(&files[0], &o, o.json ? &j : NULL);
         else
-            ratio_table(files, nf, &o, o.json ? &j : NULL);
+            sb_compare_ratio_table(files, nf, &o, o.json ? &j : NULL);
         if (o.json) {
             sb_json_object_end(&j);
             fputc('\n', stdout);
@@ -516,7 +525,8 @@ static int run_compare(int argc, char **argv)
 const sb_command sb_cmd_compare = {
     "compare",
     "compare benchmark results: kernels side by side, or machines/builds against each other",
-    "usage: sinkbench compare [--metric cpu_time|real_time] [--alpha P] [--filter TEXT] [--json] FILE.json...\n\n"
+    "usage: sinkbench compare [--metric cpu_time|real_time] [--alpha P] [--filter TEXT] [--json] FILE.json...\n"
+    "       sinkbench compare [--metric M] [--alpha P] [--filter TEXT] REPORT_DIR...\n\n"
     "Reads the Google Benchmark JSON written by sinkbench-bench (bench/, docs/benchmarks.md).\n\n"
     "One file: per softmax shape (n, sink gap, rows), every kernel side by side, fastest first: its\n"
     "role (dispatch = sb_softmax_f32 as a user calls it, kernel, study, peer), ns per row (median over\n"
@@ -528,6 +538,12 @@ const sb_command sb_cmd_compare = {
     "median and spread in every file, the ratio X/A (below 1: X is faster) and a two-sided Mann-Whitney\n"
     "U p-value over the repetitions (exact up to 50 runs in total; needs >= 2 repetitions on each side,\n"
     "and >= 4 each to ever reach p < 0.05), marked * when p < alpha; then the geometric mean ratio.\n\n"
+    "Report folders (written by 'sinkbench report' on several machines or builds: x86 with AVX-512,\n"
+    "AVX2 only, SSE2 only, aarch64 under qemu): a Markdown comparison on stdout of the machines, the\n"
+    "speed ratios of their bench.json (as above; emulated runs left out), the accuracy of every kernel\n"
+    "in each (check.json), and where the kernels' outputs differ bit for bit on identical inputs\n"
+    "(outputs.bin: share of identical entries and max ulp distance, against the same kernel in the first\n"
+    "report and against its binary64 reference). One folder compares its own ISAs.\n\n"
     "options:\n"
     "  --metric M    cpu_time (default: what the runs were timed by) or real_time\n"
     "  --alpha P     significance level for the * mark (default 0.05)\n"
@@ -537,6 +553,7 @@ const sb_command sb_cmd_compare = {
     "examples:\n"
     "  sinkbench compare reports/bench-myhost-quick-20260101-120000.json\n"
     "  sinkbench compare zen3.json zen4.json --filter n:4096/\n"
-    "  sinkbench compare avx2.json avx512.json --json > ratios.json\n",
+    "  sinkbench compare avx2.json avx512.json --json > ratios.json\n"
+    "  sinkbench compare reports/zen4-avx512-20261129 reports/zen4-avx2-20261129 reports/qemu-neon-20261129\n",
     run_compare,
 };

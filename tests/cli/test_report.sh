@@ -44,6 +44,18 @@ contains "- bench: skipped (--no-bench)" "index lists the skipped part"
 contains "## Contract check" "the other parts still land"
 [ -s "$tmp/partial/check.json" ] && echo "ok: check.json still written" || { echo "FAIL: check.json"; fails=$((fails + 1)); }
 
+# Comparing report folders: machines, speed, accuracy, bit for bit.
+expect 0 "compare two reports" "$bin" compare "$tmp/full" "$tmp/partial"
+contains "## Machines" "compare lists the machines"
+contains "## Accuracy" "compare has the accuracy table"
+contains "## Bit for bit" "compare has the bit-for-bit table"
+contains "| B | \`softmax_reference_f64\` | scalar | 100.00 % | 0 |" "same build, same outputs, bit for bit"
+contains "Speed needs two reports" "says why speed is not compared"
+expect 2 "compare a folder and a file" "$bin" compare "$tmp/full" "$fixture"
+mkdir -p "$tmp/not-a-report"
+expect 3 "compare a folder that is not a report" "$bin" compare "$tmp/not-a-report"
+contains "not a complete sinkbench report" "explains"
+
 expect 2 "unknown option" "$bin" report --bogus; contains "unknown option '--bogus'" "names it"
 expect 2 "bad seed" "$bin" report --seed x
 expect 2 "--out without a value" "$bin" report --out

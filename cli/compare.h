@@ -1,0 +1,24 @@
+/* `sinkbench compare`: benchmark files (cmd_compare.c) and report folders (compare_reports.c). */
+#ifndef SINKBENCH_COMPARE_H
+#define SINKBENCH_COMPARE_H
+
+#include <stddef.h>
+
+#include "bench_results.h"
+#include "json.h"
+
+typedef struct sb_compare_options {
+    const char *metric;      /* cpu_time or real_time */
+    double alpha;            /* significance level of the * mark */
+    const char *filter;      /* only benchmarks whose name contains it */
+    int json;
+} sb_compare_options;
+
+/* Two or more benchmark files: per benchmark, medians, spread, ratio to the first, Mann-Whitney U. */
+void sb_compare_ratio_table(sb_bench_results *files, size_t nf, const sb_compare_options *o, sb_json *j);
+
+/* Report folders: machines, speed, accuracy, bit-for-bit differences (Markdown on stdout).
+ * Returns a CLI exit code. */
+int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_options *o);
+
+#endif

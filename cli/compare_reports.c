@@ -1,0 +1,264 @@
+/* sinkbench compare REPORT_DIR...: machines side by side, speed ratios, accuracy per kernel, and where
+ * kernels' outputs differ bit for bit on identical inputs (outputs.bin). Markdown on stdout. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compare.h"
+#include "json_parse.h"
+#include "oracle/ulp.h"
+#include "outputs_file.h"
+
+#define MAX_REPORTS 26
+
+typedef struct report_in {
+    const char *dir;
+    sb_jv *info, *check;
+    sb_outputs outs;
+    int have_outs;
+    sb_bench_results bench;
+    int have_bench;
+    int emulated;
+} report_in;
+
+static sb_jv *load_json(const char *dir, const char *name)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    sb_jv *v = sb_jv_parse_file(path, err, sizeof err);
+    if (!v)
+        fprintf(stderr, "sinkbench compare: %s\n", err);
+    return v;
+}
+
+static const char *info_str(const report_in *r, const char *obj, const char *key)
+{
+    return sb_jv_string(sb_jv_get(sb_jv_get(r->info, obj), key), "?");
+}
+
+static void machines(report_in *r, size_t n)
+{
+    printf("## Machines\n\n| | report | CPU | arch | dispatch ISA | features | emulated | sinkbench |\n"
+           "|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < n; i++)
+        printf("| %c | `%s` | %s %s | %s | %s | %s | %s | %s |\n", (int)('A' + i), r[i].dir,
+               info_str(&r[i], "cpu", "vendor"), info_str(&r[i], "cpu", "model"), info_str(&r[i], "cpu", "arch"),
+               info_str(&r[i], "dispatch", "isa"), info_str(&r[i], "cpu", "features"),
+               r[i].emulated ? "yes (timings not compared)" : "no",
+               sb_jv_string(sb_jv_get(r[i].info, "sinkbench_version"), "?"));
+    printf("\n");
+}
+
+static void speed(report_in *r, size_t n, const sb_compare_options *o)
+{
+    printf("## Speed\n\n");
+    sb_bench_results files[MAX_REPORTS];
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!r[i].have_bench)
+            printf("- %c: no bench.json%s\n", (int)('A' + i), r[i].emulated ? " (emulated run)" : "");
+        else if (r[i].emulated)
+            printf("- %c: emulated run, timings left out\n", (int)('A' + i));
+        else
+            files[nf++] = r[i].bench;
+    }
+    if (nf < 2) {
+        printf("\nSpeed needs two reports with benchmarks from real hardware; %zu here.\n\n", nf);
+        return;
+    }
+    printf("\nThe reports below are relabelled A, B, ... in the order they have benchmarks.\n\n```text\n");
+    fflush(stdout);
+    sb_compare_ratio_table(files, nf, o, NULL);
+    fflush(stdout);
+    printf("```\n\n");
+}
+
+static const sb_jv *check_kernel(const report_in *r, const char *name)
+{
+    const sb_jv *ks = sb_jv_get(r->check, "kernels");
+    for (size_t i = 0; i < sb_jv_count(ks); i++)
+        if (strcmp(sb_jv_string(sb_jv_get(sb_jv_at(ks, i), "name"), ""), name) == 0)
+            return sb_jv_at(ks, i);
+    return NULL;
+}
+
+static void accuracy(report_in *r, size_t n)
+{
+    printf("## Accuracy (contract check against the MPFR oracle)\n\nMax ulp over the check's rows; `FAIL` when "
+           "a contract kernel broke the contract, `breaks` for study kernels (peers, naive) that miss the 2-ulp "
+           "target.\n\n| kernel | bound |");
+    for (size_t i = 0; i < n; i++)
+        printf(" %c |", (int)('A' + i));
+    printf("\n|---|---:|");
+    for (size_t i = 0; i < n; i++)
+        printf("---:|");
+    printf("\n");
+    /* the union of kernel names, in first-seen order */
+    const char *names[1024];
+    size_t nn = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sb_jv *ks = sb_jv_get(r[i].check, "kernels");
+        for (size_t k = 0; k < sb_jv_count(ks) && nn < 1024; k++) {
+            const char *name = sb_jv_string(sb_jv_get(sb_jv_at(ks, k), "name"), NULL);
+            size_t j = 0;
+            while (name && j < nn && strcmp(names[j], name) != 0)
+                j++;
+            if (name && j == nn)
+                names[nn++] = name;
+        }
+    }
+    for (size_t k = 0; k < nn; k++) {
+        double bound = NAN;
+        for (size_t i = 0; i < n && isnan(bound); i++)
+            bound = sb_jv_number(sb_jv_get(check_kernel(&r[i], names[k]), "ulp_bound"), NAN);
+        if (bound >= 0)
+            printf("| `%s` | %g |", names[k], bound);
+        else
+            printf("| `%s` | study |", names[k]);
+        for (size_t i = 0; i < n; i++) {
+            const sb_jv *e = check_kernel(&r[i], names[k]);
+            if (!e) {
+                printf(" — |");
+                continue;
+            }
+            const sb_jv *mu = sb_jv_get(e, "max_ulp");
+            char cell[64];
+            if (sb_jv_type_of(mu) == SB_JV_NUMBER)
+                snprintf(cell, sizeof cell, "%.0f", sb_jv_number(mu, 0));
+            else
+                snprintf(cell, sizeof cell, "%s", sb_jv_string(mu, "?"));
+            int failing = sb_jv_number(sb_jv_get(e, "failing_rows"), 0) > 0 || !sb_jv_bool(sb_jv_get(e, "api_ok"), 1);
+            printf(" %s%s |", cell, failing ? (bound >= 0 ? " FAIL" : " breaks") : "");
+        }
+        printf("\n");
+    }
+    printf("\n");
+}
+
+typedef struct diff {
+    size_t identical, total;
+    uint64_t max_ulp;
+} diff;
+
+static diff compare_outputs(const float *a, const float *b, size_t n)
+{
+    diff d = {0, n, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(&a[i], &b[i], sizeof(float)) == 0 || (isnan(a[i]) && isnan(b[i]))) {
+            d.identical++;
+            continue;
+        }
+        uint64_t u = sb_ulp_distance(a[i], b[i]);
+        d.max_ulp = u > d.max_ulp ? u : d.max_ulp;
+    }
+    return d;
+}
+
+static void print_diff(diff d)
+{
+    if (d.total == 0) {
+        printf(" — | — |");
+        return;
+    }
+    if (d.max_ulp == SB_ULP_INFINITE)
+        printf(" %.2f %% | NaN vs number |", 100.0 * (double)d.identical / (double)d.total);
+    else
+        printf(" %.2f %% | %llu |", 100.0 * (double)d.identical / (double)d.total, (unsigned long long)d.max_ulp);
+}
+
+static int same_rows(const sb_outputs *a, const sb_outputs *b)
+{
+    return a->seed == b->seed && a->rows == b->rows && a->total_floats == b->total_floats &&
+           memcmp(a->row_n, b->row_n, a->rows * sizeof *a->row_n) == 0;
+}
+
+static void bit_for_bit(report_in *r, size_t n)
+{
+    printf("## Bit for bit (outputs.bin: identical inputs in every report)\n\n");
+    if (!r[0].have_outs) {
+        printf("Report A has no outputs.bin; nothing to compare against.\n\n");
+        return;
+    }
+    const sb_outputs_kernel *ref = sb_outputs_find(&r[0].outs, "softmax_reference_f64");
+    printf("Each kernel's outputs on the same %u rows (%u values, seed %llu): the share of values identical to "
+           "the same kernel in report A, and to A's `softmax_reference_f64`, with the largest ulp distance where "
+           "they differ.\n\n| report | kernel | isa | = same kernel in A | max ulp | = A's reference | max ulp |\n"
+           "|---|---|---|---:|---:|---:|---:|\n",
+           r[0].outs.rows, r[0].outs.total_floats, (unsigned long long)r[0].outs.seed);
+    for (size_t i = 0; i < n; i++) {
+        if (!r[i].have_outs) {
+            printf("| %c | (no outputs.bin) | | | | | |\n", (int)('A' + i));
+            continue;
+        }
+        if (!same_rows(&r[0].outs, &r[i].outs)) {
+            printf("| %c | (different seed or rows: run both reports with the same --seed) | | | | | |\n",
+                   (int)('A' + i));
+            continue;
+        }
+        size_t total = r[i].outs.total_floats;
+        for (uint32_t k = 0; k < r[i].outs.kernels; k++) {
+            const sb_outputs_kernel *kk = &r[i].outs.k[k];
+            const sb_outputs_kernel *same = sb_outputs_find(&r[0].outs, kk->name);
+            printf("| %c | `%s` | %s |", (int)('A' + i), kk->name, kk->isa);
+            diff none = {0, 0, 0};
+            print_diff(same && i > 0 ? compare_outputs(same->y, kk->y, total) : none);
+            print_diff(ref ? compare_outputs(ref->y, kk->y, total) : none);
+            printf("\n");
+        }
+    }
+    printf("\n");
+}
+
+int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_options *o)
+{
+    if (n > MAX_REPORTS)
+        return sb_cli_usage_error("compare", "at most %d report folders", MAX_REPORTS);
+    report_in r[MAX_REPORTS];
+    memset(r, 0, sizeof r);
+    int rc = SB_EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        r[i].dir = dirs[i];
+        r[i].info = load_json(dirs[i], "info.json");
+        r[i].check = load_json(dirs[i], "check.json");
+        if (!r[i].info || !r[i].check) {
+            rc = sb_cli_error("compare", "%s is not a complete sinkbench report (needs info.json and check.json)",
+                              dirs[i]);
+            break;
+        }
+        r[i].emulated = sb_jv_bool(sb_jv_get(sb_jv_get(r[i].info, "cpu"), "emulated"), 0);
+        char path[4096], err[512];
+        snprintf(path, sizeof path, "%s/outputs.bin", dirs[i]);
+        r[i].have_outs = sb_outputs_read(path, &r[i].outs, err, sizeof err);
+        if (!r[i].have_outs)
+            fprintf(stderr, "sinkbench compare: %s (bit-for-bit comparison leaves it out)\n", err);
+        snprintf(path, sizeof path, "%s/bench.json", dirs[i]);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            fclose(f);
+            r[i].have_bench = sb_bench_results_load(&r[i].bench, path, o->metric, o->filter, err, sizeof err);
+            if (!r[i].have_bench) {
+                fprintf(stderr, "sinkbench compare: %s (speed leaves it out)\n", err);
+                sb_bench_results_free(&r[i].bench);
+            }
+        }
+    }
+    if (rc == SB_EXIT_OK) {
+        printf("# sinkbench: comparison of %zu report%s\n\n", n, n == 1 ? "" : "s");
+        machines(r, n);
+        speed(r, n, o);
+        accuracy(r, n);
+        bit_for_bit(r, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        sb_jv_free(r[i].info);
+        sb_jv_free(r[i].check);
+        if (r[i].have_outs)
+            sb_outputs_free(&r[i].outs);
+        if (r[i].have_bench)
+            sb_bench_results_free(&r[i].bench);
+    }
+    return rc;
+}
