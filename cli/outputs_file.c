@@ -113,6 +113,14 @@ int sb_outputs_read(const char *path, sb_outputs *o, char *err, size_t err_size)
         memset(o, 0, sizeof *o);
         return fail(err, err_size, path, "not a sinkbench outputs file (version 1)");
     }
+    /* The header must describe exactly this file: nothing is allocated for data that is not there. */
+    long here = ftell(f);
+    uint64_t want = (uint64_t)here + 4ull * o->rows + (uint64_t)o->kernels * (96ull + 4ull * o->total_floats);
+    if (here < 0 || fseek(f, 0, SEEK_END) != 0 || (uint64_t)ftell(f) != want || fseek(f, here, SEEK_SET) != 0) {
+        fclose(f);
+        memset(o, 0, sizeof *o);
+        return fail(err, err_size, path, "truncated or inconsistent outputs file (size does not match its header)");
+    }
     o->row_n = calloc(o->rows ? o->rows : 1, sizeof *o->row_n);
     o->k = calloc(o->kernels ? o->kernels : 1, sizeof *o->k);
     ok = o->row_n && o->k && fread(o->row_n, 4, o->rows, f) == o->rows;

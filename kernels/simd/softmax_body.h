@@ -2,8 +2,10 @@
  * compiled once per ISA with them. docs/kernels.md describes the algorithms, docs/numerics.md proves
  * their bounds.
  *
- * Every loop is unrolled SB_UNROLL vectors deep with independent accumulators, and handles the last
- * n % SB_VW entries with a partial vector that never reads or writes past the row. */
+ * The cheap loops (max, sums, scaling) are unrolled SB_UNROLL vectors deep with independent
+ * accumulators, the exp loops SB_EXP_UNROLL deep (deeper spills registers on 16-register ISAs:
+ * measured slower on AVX2); every loop handles the last n % SB_VW entries with a partial vector that
+ * never reads or writes past the row. */
 #ifndef SINKBENCH_SIMD_SOFTMAX_BODY_H
 #define SINKBENCH_SIMD_SOFTMAX_BODY_H
 
@@ -14,6 +16,12 @@
 #include "simd/softmax_simd.h"
 
 #define SB_UNROLL 4
+#if SB_VW == 1
+#define SB_EXP_UNROLL 4
+#else
+#define SB_EXP_UNROLL 2
+#endif
+#define SB_EXP_BLOCK (SB_EXP_UNROLL * SB_VW)
 /* The loops take a constant `direct` (sb_vexp_row); inlining them into both branches of the caller
  * gives one loop per path. */
 #if defined(__GNUC__)
@@ -85,37 +93,33 @@ static inline sb_vf sb_exp_term_(sb_vf x, const sb_vexp_row *row, int direct, sb
  * the rounded terms in y (y may be x) and converts them back from there. The accumulators and row
  * constants live in locals: through the pointers, every store to y could alias them. */
 SB_LOOP_ void sb_expsum_loop_(const float *x, float *y, size_t n, const sb_vexp_row *row_in, sb_expsum_ *a,
-                              int direct, int store)
+                              int direct, int store, int sum)
 {
     const sb_vexp_row row = *row_in;
-    sb_vacc64 sum = sb_vacc64_zero(), sum2 = sb_vacc64_zero();
-    sb_vf e0 = sb_vf_zero(), e1 = e0, e2 = e0, e3 = e0;
+    sb_vacc64 s[2] = {sb_vacc64_zero(), sb_vacc64_zero()}; /* two chains hide the adds' latency */
+    sb_vf e[SB_EXP_UNROLL];
+    for (int u = 0; u < SB_EXP_UNROLL; u++)
+        e[u] = sb_vf_zero();
     size_t blocks = 0, i = 0;
-    for (; i + SB_BLOCK <= n; i += SB_BLOCK) {
-        sb_vf r0 = sb_exp_term_(sb_vf_loadu(x + i), &row, direct, &e0);
-        sb_vf r1 = sb_exp_term_(sb_vf_loadu(x + i + SB_VW), &row, direct, &e1);
-        sb_vf r2 = sb_exp_term_(sb_vf_loadu(x + i + 2 * SB_VW), &row, direct, &e2);
-        sb_vf r3 = sb_exp_term_(sb_vf_loadu(x + i + 3 * SB_VW), &row, direct, &e3);
-        if (store) {
-            sb_vf_storeu(y + i, r0);
-            sb_vf_storeu(y + i + SB_VW, r1);
-            sb_vf_storeu(y + i + 2 * SB_VW, r2);
-            sb_vf_storeu(y + i + 3 * SB_VW, r3);
-            sum = sb_vacc64_add_mem(sum, y + i); /* two chains hide the binary64 adds' latency */
-            sum2 = sb_vacc64_add_mem(sum2, y + i + SB_VW);
-            sum = sb_vacc64_add_mem(sum, y + i + 2 * SB_VW);
-            sum2 = sb_vacc64_add_mem(sum2, y + i + 3 * SB_VW);
-        } else {
-            sum = sb_vacc64_add(sum, r0);
-            sum2 = sb_vacc64_add(sum2, r1);
-            sum = sb_vacc64_add(sum, r2);
-            sum2 = sb_vacc64_add(sum2, r3);
+    for (; i + SB_EXP_BLOCK <= n; i += SB_EXP_BLOCK) {
+        sb_vf r[SB_EXP_UNROLL];
+        for (int u = 0; u < SB_EXP_UNROLL; u++)
+            r[u] = sb_exp_term_(sb_vf_loadu(x + i + u * SB_VW), &row, direct, &e[u]);
+        for (int u = 0; u < SB_EXP_UNROLL; u++) {
+            if (store)
+                sb_vf_storeu(y + i + u * SB_VW, r[u]);
+            if (store && sum)
+                s[u & 1] = sb_vacc64_add_mem(s[u & 1], y + i + u * SB_VW);
+            else if (sum)
+                s[u & 1] = sb_vacc64_add(s[u & 1], r[u]);
         }
         if (++blocks == SB_ERR_FLUSH) {
-            a->err = sb_vacc64_add(a->err, sb_vf_add(sb_vf_add(e0, e1), sb_vf_add(e2, e3)));
-            a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(sum, sum2));
-            e0 = e1 = e2 = e3 = sb_vf_zero();
-            sum = sum2 = sb_vacc64_zero();
+            for (int u = 0; u < SB_EXP_UNROLL; u++) {
+                a->err = sb_vacc64_add(a->err, e[u]);
+                e[u] = sb_vf_zero();
+            }
+            a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(s[0], s[1]));
+            s[0] = s[1] = sb_vacc64_zero();
             blocks = 0;
         }
     }
@@ -134,23 +138,58 @@ SB_LOOP_ void sb_expsum_loop_(const float *x, float *y, size_t n, const sb_vexp_
             if (store)
                 sb_vf_store_part(y + i, r, rem);
         }
-        e0 = sb_vf_add(e0, err);
-        sum = sb_vacc64_add(sum, r);
+        e[0] = sb_vf_add(e[0], err);
+        if (sum)
+            s[0] = sb_vacc64_add(s[0], r);
     }
-    a->err = sb_vacc64_add(a->err, sb_vf_add(sb_vf_add(e0, e1), sb_vf_add(e2, e3)));
-    a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(sum, sum2));
+    for (int u = 0; u < SB_EXP_UNROLL; u++)
+        a->err = sb_vacc64_add(a->err, e[u]);
+    a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(s[0], s[1]));
 }
+
+/* Adds y[0..n) (the stored terms) to the binary64 sums, two levels as above. */
+static inline void sb_sum_run_(const float *y, size_t n, sb_expsum_ *a)
+{
+    sb_vacc64 s0 = sb_vacc64_zero(), s1 = s0, s2 = s0, s3 = s0;
+    size_t blocks = 0, i = 0;
+    for (; i + SB_BLOCK <= n; i += SB_BLOCK) {
+        s0 = sb_vacc64_add_mem(s0, y + i);
+        s1 = sb_vacc64_add_mem(s1, y + i + SB_VW);
+        s2 = sb_vacc64_add_mem(s2, y + i + 2 * SB_VW);
+        s3 = sb_vacc64_add_mem(s3, y + i + 3 * SB_VW);
+        if (++blocks == SB_ERR_FLUSH) {
+            a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(sb_vacc64_merge(s0, s1), sb_vacc64_merge(s2, s3)));
+            s0 = s1 = s2 = s3 = sb_vacc64_zero();
+            blocks = 0;
+        }
+    }
+    for (; i < n; i += SB_VW)
+        s0 = n - i >= SB_VW ? sb_vacc64_add_mem(s0, y + i) : sb_vacc64_add(s0, sb_vf_load_part(y + i, n - i, 0.0f));
+    a->sum = sb_vacc64_merge(a->sum, sb_vacc64_merge(sb_vacc64_merge(s0, s1), sb_vacc64_merge(s2, s3)));
+}
+
+/* Rows up to this length sum the stored terms in a separate pass over y (still in L2), which is
+ * faster than converting them inside the exp loop; longer rows sum inside it (one read less from
+ * memory). */
+#define SB_SUM_AFTER_MAX 65536
 
 static inline void sb_expsum_run_(const float *x, float *y, size_t n, const sb_vexp_row *row, sb_expsum_ *a)
 {
-    if (row->direct && y)
-        sb_expsum_loop_(x, y, n, row, a, 1, 1);
+    int after = y && n <= SB_SUM_AFTER_MAX;
+    if (row->direct && y && after)
+        sb_expsum_loop_(x, y, n, row, a, 1, 1, 0);
+    else if (row->direct && y)
+        sb_expsum_loop_(x, y, n, row, a, 1, 1, 1);
     else if (row->direct)
-        sb_expsum_loop_(x, y, n, row, a, 1, 0);
+        sb_expsum_loop_(x, y, n, row, a, 1, 0, 1);
+    else if (y && after)
+        sb_expsum_loop_(x, y, n, row, a, 0, 1, 0);
     else if (y)
-        sb_expsum_loop_(x, y, n, row, a, 0, 1);
+        sb_expsum_loop_(x, y, n, row, a, 0, 1, 1);
     else
-        sb_expsum_loop_(x, y, n, row, a, 0, 0);
+        sb_expsum_loop_(x, y, n, row, a, 0, 0, 1);
+    if (after)
+        sb_sum_run_(y, n, a);
 }
 
 /* y_i = RN(e_i * r) for a binary64 factor r, rounded once (within 2^-47 before that rounding). */
@@ -186,8 +225,8 @@ SB_LOOP_ void sb_exp_scaled_loop_(const float *x, float *y, size_t n, const sb_v
 {
     const sb_vexp_row row = *row_in;
     size_t i = 0;
-    for (; i + SB_BLOCK <= n; i += SB_BLOCK)
-        for (int u = 0; u < SB_UNROLL; u++)
+    for (; i + SB_EXP_BLOCK <= n; i += SB_EXP_BLOCK)
+        for (int u = 0; u < SB_EXP_UNROLL; u++)
             sb_vf_storeu(y + i + u * SB_VW, sb_exp_scaled_(sb_vf_loadu(x + i + u * SB_VW), &row, direct));
     for (; i + SB_VW <= n; i += SB_VW)
         sb_vf_storeu(y + i, sb_exp_scaled_(sb_vf_loadu(x + i), &row, direct));

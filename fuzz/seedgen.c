@@ -1,0 +1,344 @@
+/* The seed corpus generator (docs/fuzzing.md, "Seeds"): rows from the shared row generator
+ * (kernels/oracle/rowgen.h) encoded in the fuzz input format — sink-dominated rows at every sink place
+ * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
+ * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>; and outputs.bin files for
+ * the outputs_file harness (one collected from the first registered kernel, small hand-made ones,
+ * broken ones); JSON documents for the json_parse harness; stacks for stack_jvp. Deterministic (fixed seeds), so the committed corpus can be regenerated bit for bit:
+ * scripts/fuzz-seeds.sh.
+ *   fuzz_seedgen OUTDIR                 the seeds
+ *   fuzz_seedgen --selftest OUTDIR      the self-test inputs (fuzz/selftest/inputs): one small row per
+ *                                       relation of softmax_invariants, for fuzz/selftest's broken kernels */
+#define _POSIX_C_SOURCE 200809L
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "fuzz_input.h"
+#include "oracle/rng.h"
+#include "oracle/rowgen.h"
+#include "outputs_file.h"
+
+#define SEED_BASE 20261129u
+#define MAX_RAW 300
+
+static const char *const targets[] = {"softmax_diff", "softmax_invariants"};
+#define NTARGETS (sizeof targets / sizeof targets[0])
+
+static const char *outdir;
+static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len);
+static unsigned written, serial;
+
+static int emit(const char *name, sb_fuzz_header h, const float *raw, size_t count)
+{
+    /* Fields only some harnesses read vary across seeds so the corpus covers them too. */
+    static const float shifts[] = {0.0f, 1.0f, 0.5f, -3.0f, 1e6f, 0x1p-20f, 100.0f, -1e30f};
+    unsigned i = serial++;
+    h.flags = (uint8_t)((h.flags & 0x0fu) | (i & 1u) | (i % 4u == 2u ? SB_FUZZ_NULL_PARAMS : 0u) |
+                        ((i % 16u) << SB_FUZZ_MISALIGN_SHIFT));
+    h.split = (uint8_t)(i % 8u);
+    h.aux = (uint16_t)(i * 7u);
+    h.shift = shifts[i % 8u];
+    uint8_t buf[SB_FUZZ_HEADER_SIZE + 4 * MAX_RAW];
+    size_t len = sb_fuzz_encode(&h, raw, count, buf, sizeof buf);
+    for (size_t t = 0; t < NTARGETS; t++) {
+        char dir[2048], file[200];
+        snprintf(dir, sizeof dir, "%s/%s/seeds", outdir, targets[t]);
+        snprintf(file, sizeof file, "gen-%s", name);
+        if (!len || !write_file(dir, file, buf, len))
+            return 0;
+    }
+    written++;
+    return 1;
+}
+
+/* A rowgen row as a seed: a sink token becomes the header's token (so harnesses know its index), a
+ * learned or softmax_1 sink the header's sink; rows longer than raw_max are stored as their first
+ * raw_max floats, which the decoder cycles. */
+static int emit_row(const char *name, const sb_row_spec *spec, uint64_t seed, size_t raw_max)
+{
+    static float x[SB_FUZZ_LONG_MAX_N];
+    sb_softmax_params p;
+    sb_row_spec s = *spec;
+    s.n = spec->n < raw_max ? spec->n : raw_max;
+    size_t token = sb_row_generate(&s, seed, x, &p);
+    sb_fuzz_header h;
+    memset(&h, 0, sizeof h);
+    h.length = sb_fuzz_length_code(spec->n);
+    if (p.sink == SB_SINK_LOGIT) {
+        h.sink_mode = spec->place == SB_PLACE_SOFTMAX1 && p.sink_logit == 0.0f ? SB_FUZZ_SINK_SOFTMAX1
+                                                                                : SB_FUZZ_SINK_LEARNED;
+        h.sink_logit = p.sink_logit;
+    } else if (token != SIZE_MAX) {
+        h.sink_mode = SB_FUZZ_SINK_TOKEN;
+        h.sink_pos = (uint16_t)(spec->place == SB_PLACE_LAST ? spec->n - 1
+                                : spec->place == SB_PLACE_MIDDLE ? spec->n / 2 : 0);
+        h.sink_logit = x[token];
+        if (s.n > 1 && s.n < spec->n)   /* keep cycled copies of the row free of extra sinks */
+            x[token] = x[(token + 1) % s.n];
+    }
+    return emit(name, h, x, s.n);
+}
+
+static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+    char path[2304];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    sb_atomic_file a;
+    if (!sb_mkdir_p(dir) || !sb_atomic_open(&a, path)) {
+        fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+        return 0;
+    }
+    fwrite(buf, 1, len, a.f);
+    if (!sb_atomic_commit(&a)) {
+        fprintf(stderr, "fuzz_seedgen: cannot write %s\n", path);
+        return 0;
+    }
+    return 1;
+}
+
+/* Rows on which exactly one relation of softmax_invariants fails for one of fuzz/selftest's kernels:
+ * x = 0, 1, 2, 3 with the relation's knob set. */
+static int selftest_inputs(const char *dir)
+{
+    static const float x[] = {0.0f, 1.0f, 2.0f, 3.0f};
+    struct { const char *name; uint8_t split, sink_mode; float sink, shift; } cases[] = {
+        {"order", 0, SB_FUZZ_SINK_NONE, 0.0f, 0.0f},
+        {"sum", 0, SB_FUZZ_SINK_NONE, 0.0f, 0.0f},
+        {"shift", 0, SB_FUZZ_SINK_NONE, 0.0f, 1000.0f},
+        {"split-merge", 1, SB_FUZZ_SINK_NONE, 0.0f, 0.0f},
+        {"sink-token", 0, SB_FUZZ_SINK_LEARNED, 2.0f, 0.0f},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb_fuzz_header h;
+        memset(&h, 0, sizeof h);
+        h.length = 4;
+        h.split = cases[i].split;
+        h.sink_mode = cases[i].sink_mode;
+        h.sink_logit = cases[i].sink;
+        h.shift = cases[i].shift;
+        uint8_t buf[SB_FUZZ_HEADER_SIZE + sizeof x];
+        size_t len = sb_fuzz_encode(&h, x, 4, buf, sizeof buf);
+        ok &= write_file(dir, cases[i].name, buf, len);
+    }
+    return ok ? 0 : 3;
+}
+
+/* o written as an outputs.bin seed, less its last `cut` bytes. */
+static int emit_outputs(const char *name, const sb_outputs *o, size_t cut)
+{
+    char dir[2048], *buf = NULL;
+    size_t len = 0;
+    snprintf(dir, sizeof dir, "%s/outputs_file/seeds", outdir);
+    FILE *f = open_memstream(&buf, &len);
+    int ok = f && sb_outputs_write(f, o);
+    if (f)
+        fclose(f);
+    ok = ok && len > cut && write_file(dir, name, (const uint8_t *)buf, len - cut);
+    free(buf);
+    if (!ok)
+        fprintf(stderr, "fuzz_seedgen: cannot write outputs seed %s\n", name);
+    return ok;
+}
+
+static int outputs_seeds(void)
+{
+    int ok = 1;
+    sb_outputs o;
+    if (!sb_outputs_collect(&o, SEED_BASE, 0))
+        return 0;
+    uint32_t all = o.kernels;
+    o.kernels = all ? 1 : 0;   /* the first registered kernel only: the seed stays as kernels are added */
+    ok &= emit_outputs("gen-collected", &o, 0);
+    o.kernels = all;
+    sb_outputs_free(&o);
+
+    uint32_t row_n[2] = {1, 2};
+    float y[4] = {1.0f, 0.25f, 0.75f, 0.5f};   /* the 4th is written only by gen-bad-sum */
+    sb_outputs_kernel k = {"softmax_example", "scalar", "three_pass", y};
+    sb_outputs small = {SEED_BASE, 2, row_n, 3, 1, &k};
+    ok &= emit_outputs("gen-small", &small, 0);
+    ok &= emit_outputs("gen-small-truncated", &small, 4);
+    small.kernels = 0;
+    ok &= emit_outputs("gen-no-kernels", &small, 0);
+    small.kernels = 1;
+    small.total_floats = 4;   /* rows sum to 3: must be rejected (the file is also a float short) */
+    ok &= emit_outputs("gen-bad-sum", &small, 0);
+    return ok;
+}
+
+/* JSON documents for the json_parse harness (the benchmark reports of bench/tests/data are copied
+ * beside them by scripts/fuzz-seeds.sh). */
+static int json_seeds(void)
+{
+    static const struct { const char *name, *text; } docs[] = {
+        {"gen-values.json", "{\"a\": [1, -2.5e3, true, false, null, \"x\\ty\\u00e9\\ud83d\\ude00\"],\n"
+                            " \"b\": {\"c\": NaN, \"d\": Infinity, \"e\": -Infinity}, \"a\": 7, \"z\": 0.5E-1}"},
+        {"gen-nested.json", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{\"k\": [0]}]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"},
+        {"gen-nul-string.json", "\"a\\u0000b\""},
+        {"gen-overflow.json", "[1e999, -1e999, 4.9e-324, 2.2250738585072014e-308, -0]"},
+        {"gen-bench.json", "{\"context\": {\"host_name\": \"h\", \"num_cpus\": 2},\n \"benchmarks\": [\n"
+                           "  {\"name\": \"softmax/ref/64\", \"run_name\": \"softmax/ref/64\", \"run_type\": \"iteration\",\n"
+                           "   \"repetitions\": 2, \"repetition_index\": 0, \"iterations\": 100, \"real_time\": 1.5e2,\n"
+                           "   \"cpu_time\": 1.4e2, \"time_unit\": \"ns\", \"label\": \"role=kernel isa=avx2\"},\n"
+                           "  {\"name\": \"softmax/ref/64\", \"run_name\": \"softmax/ref/64\", \"run_type\": \"iteration\",\n"
+                           "   \"repetitions\": 2, \"repetition_index\": 1, \"iterations\": 100, \"real_time\": 0.16,\n"
+                           "   \"cpu_time\": 0.15, \"time_unit\": \"us\"},\n"
+                           "  {\"name\": \"softmax/peer/64\", \"run_name\": \"softmax/peer/64\", \"run_type\": \"iteration\",\n"
+                           "   \"error_occurred\": true, \"error_message\": \"peer missing\"}]}"},
+    };
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/json_parse/seeds", outdir);
+    int ok = 1;
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        ok &= write_file(dir, docs[i].name, (const uint8_t *)docs[i].text, strlen(docs[i].text));
+    return ok;
+}
+
+/* Stacks for the stack_jvp harness: every sink mode with norm and MLP on and off (the byte layout is
+ * documented in fuzz/stack_jvp.c; the other header bytes, tokens and tangent are random). */
+static int stack_seeds(void)
+{
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/stack_jvp/seeds", outdir);
+    sb_rng r;
+    sb_rng_seed(&r, SEED_BASE);
+    int ok = 1;
+    for (unsigned sink = 0; sink < 6; sink++)
+        for (unsigned flags = 0; flags < 4; flags += 3) {
+            uint8_t buf[32 + 4 * 16];
+            for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (uint8_t)sb_rng_next(&r);
+            buf[4] = (uint8_t)sink;
+            buf[5] = (uint8_t)flags;
+            float gap = sink == 4 ? 1.0f : 3.0f;   /* gated: a gate bias; otherwise a logit gap */
+            memcpy(buf + 12, &gap, 4);
+            for (size_t i = 0; i < 16; i++) {
+                float v = (float)sb_rng_normal(&r);
+                memcpy(buf + 32 + 4 * i, &v, 4);
+            }
+            char name[64];
+            snprintf(name, sizeof name, "gen-sink%u-%s", sink, flags ? "norm-mlp" : "plain");
+            ok &= write_file(dir, name, buf, sizeof buf);
+        }
+    return ok;
+}
+
+/* A rowgen row of spec->n floats and a zeroed header of that length, for the seeds below to adjust. */
+static void generate(sb_row_spec spec, uint64_t seed, float *x, sb_softmax_params *p, sb_fuzz_header *h)
+{
+    sb_row_generate(&spec, seed, x, p);
+    memset(h, 0, sizeof *h);
+    h->length = sb_fuzz_length_code(spec.n);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--selftest") == 0)
+        return selftest_inputs(argv[2]);
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: fuzz_seedgen OUTDIR              (writes OUTDIR/<target>/seeds/gen-*)\n"
+                        "       fuzz_seedgen --selftest OUTDIR   (writes the self-test inputs)\n");
+        return 2;
+    }
+    outdir = argv[1];
+    int ok = 1;
+    char name[160];
+    uint64_t seed = SEED_BASE;
+
+    /* Sink places x tails: the sink-dominated grid. */
+    static const double gaps[] = {0.0, 10.5, 15.2, 30.0, 90.0, 110.0};
+    static const size_t lengths[] = {1, 2, 7, 16, 31, 64, 100, 256};
+    unsigned g = 0;
+    for (int place = 0; place < SB_PLACE_COUNT; place++)
+        for (int tail = 0; tail < SB_TAIL_COUNT; tail++, g++) {
+            sb_row_spec spec = {lengths[g % 8], gaps[g % 6], (sb_tail)tail, 0, (sb_sink_place)place,
+                                SB_EDGE_NONE, (g % 5 == 3) ? -50.0 : 0.0};
+            snprintf(name, sizeof name, "grid-%s-%s-gap%g-n%zu", sb_place_name(spec.place), sb_tail_name(spec.tail),
+                     spec.gap, spec.n);
+            ok &= emit_row(name, &spec, seed++, MAX_RAW);
+        }
+
+    /* Every edge class of the contract. */
+    for (int edge = 0; edge < SB_EDGE_COUNT; edge++) {
+        sb_row_spec spec = {33, 12.9, SB_TAIL_GAUSSIAN, 0, (sb_sink_place)(edge % SB_PLACE_COUNT), (sb_edge)edge, 0};
+        snprintf(name, sizeof name, "edge-%s-%s-n33", sb_edge_name(spec.edge), sb_place_name(spec.place));
+        ok &= emit_row(name, &spec, seed++, MAX_RAW);
+    }
+
+    /* Long rows at the usual block edges, stored as 128 cycled floats. */
+    static const size_t long_n[] = {4095, 4096, 4097};
+    static const sb_sink_place long_place[] = {SB_PLACE_FIRST, SB_PLACE_LAST, SB_PLACE_LEARNED};
+    for (int i = 0; i < 3; i++) {
+        sb_row_spec spec = {long_n[i], 15.2, SB_TAIL_GAUSSIAN, 0, long_place[i], SB_EDGE_NONE, 0};
+        snprintf(name, sizeof name, "long-%s-n%zu", sb_place_name(spec.place), spec.n);
+        ok &= emit_row(name, &spec, seed++, 128);
+    }
+
+    /* Every mask pattern, with -inf and with -FLT_MAX, under a learned sink. */
+    for (unsigned mask = 1; mask < SB_FUZZ_MASK_COUNT; mask++)
+        for (unsigned big = 0; big < 2; big++) {
+            float x[64];
+            sb_softmax_params p;
+            sb_fuzz_header h;
+            generate((sb_row_spec){64, 12.9, SB_TAIL_GAUSSIAN, 0, SB_PLACE_LEARNED, SB_EDGE_NONE, 0}, seed++, x, &p, &h);
+            h.sink_mode = SB_FUZZ_SINK_LEARNED;
+            h.sink_logit = p.sink_logit;
+            h.mask = (uint8_t)(mask | (big ? SB_FUZZ_MASK_FLT_MAX : 0));
+            h.mask_param = (uint8_t)(37 * mask + 11);
+            snprintf(name, sizeof name, "mask-%s%s", sb_fuzz_mask_name(mask), big ? "-fltmax" : "");
+            ok &= emit(name, h, x, 64);
+        }
+
+    /* Sink gaps relative to the largest logit: past exp's subnormal and zero thresholds, and huge. */
+    static const float rel[] = {10.5f, 87.5f, 104.5f, 1e4f, INFINITY, -20.0f};
+    for (int i = 0; i < 6; i++) {
+        float x[48];
+        sb_softmax_params p;
+        sb_fuzz_header h;
+        generate((sb_row_spec){48, 0.0, i % 2 ? SB_TAIL_EQUAL : SB_TAIL_UNIFORM, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0},
+                 seed++, x, &p, &h);
+        h.flags = SB_FUZZ_SINK_RELATIVE;
+        h.sink_mode = i % 2 ? SB_FUZZ_SINK_TOKEN : SB_FUZZ_SINK_LEARNED;
+        h.sink_pos = (uint16_t)(i * 9);
+        h.sink_logit = rel[i];
+        snprintf(name, sizeof name, "relative-%s-gap%g", sb_fuzz_sink_mode_name(h.sink_mode), (double)rel[i]);
+        ok &= emit(name, h, x, 48);
+    }
+
+    /* Scaled and offset rows: logits near +-1e30 and tiny spreads. */
+    static const float scale[] = {1.0f, 1e-30f, 1e30f, -1.0f}, offset[] = {-1e30f, 0.0f, 0.0f, 88.7f};
+    for (int i = 0; i < 4; i++) {
+        float x[32];
+        sb_softmax_params p;
+        sb_fuzz_header h;
+        generate((sb_row_spec){32, 0.0, SB_TAIL_GAUSSIAN, 0, SB_PLACE_NONE, SB_EDGE_NONE, 0}, seed++, x, &p, &h);
+        h.flags = SB_FUZZ_TRANSFORM;
+        h.scale = scale[i];
+        h.offset = offset[i];
+        snprintf(name, sizeof name, "transform-scale%g-offset%g", (double)scale[i], (double)offset[i]);
+        ok &= emit(name, h, x, 32);
+    }
+
+    /* The thresholds themselves, in one row, without and with a learned sink at FLT_MAX. */
+    static const float marks[] = {FLT_MAX, -FLT_MAX, 0x1p-149f, -0x1p-149f, FLT_MIN, 88.72284f, -87.33655f,
+                                  -103.97208f, -104.0f, 0.0f, -0.0f, 1.0f};
+    for (int i = 0; i < 2; i++) {
+        sb_fuzz_header h;
+        memset(&h, 0, sizeof h);
+        h.length = 12;
+        h.sink_mode = i ? SB_FUZZ_SINK_LEARNED : SB_FUZZ_SINK_NONE;
+        h.sink_logit = FLT_MAX;
+        ok &= emit(i ? "thresholds-sink-fltmax" : "thresholds", h, marks, 12);
+    }
+
+    ok &= outputs_seeds();
+    ok &= json_seeds();
+    ok &= stack_seeds();
+    printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin and JSON seeds, in %s\n", written, NTARGETS,
+           outdir);
+    return ok ? 0 : 3;
+}
