@@ -30,10 +30,11 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_ERROR = 3 };
 
-/* The benchmark families, in the order they run. Attention joins here. */
+/* The benchmark families, in the order they run. */
 static int (*const families[])(const sb_bench_config *) = {
     sb_bench_add_bandwidth,
     sb_bench_add_softmax,
+    sb_bench_add_attention,
 };
 
 static void usage(FILE *f)
