@@ -51,7 +51,7 @@ static const sb_bench_preset quick = {
 static const sb_bench_preset full = {
     "full", "39 softmax shapes (16 .. 64 M x gaps 0/15/90, 32-row batches), 21 attention cases, 5 repetitions of >= 0.1 s",
     full_cases, sizeof full_cases / sizeof full_cases[0], 0.1, 5,
-    full_attention, sizeof full_attention / sizeof full_attention[0], 1.0};
+    full_attention, sizeof full_attention / sizeof full_attention[0], 3.0};
 
 const sb_bench_preset *const sb_bench_presets[] = {&quick, &full, NULL};
 
