@@ -73,7 +73,7 @@ grep -q "^attention ratios" "$dir/smoke-compare.txt" && grep -q "bf16 time / f32
 echo "ok: compare reads the report"
 # The driver's own errors: usage 2, runtime 3, each with a message.
 "$bench" --help | grep -q "presets:" || fail "--help lacks the presets"
-for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--out"; do
+for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--attention-cap 0" "--out"; do
   "$bench" $bad > "$dir/err.txt" 2>&1; rc=$?
   [ "$rc" -eq 2 ] && [ -s "$dir/err.txt" ] || fail "'$bad' exited $rc (want 2 with a message)"
 done
