@@ -484,13 +484,7 @@ int sb_bench_add_attention(const sb_bench_config *cfg)
     /* Kernels this CPU cannot time: one skipped entry each, at the first case. */
     for (size_t i = 0; i < nk; i++) {
         const sb_attention_kernel *k = sb_attention_kernel_at(i);
-        const char *why = NULL;
-        if (k->flags & SB_KERNEL_EMULATED)
-            why = "emulated by SIMDe on this CPU: checked for correctness, never timed";
-        else if (!k->supported())
-            why = strcmp(k->isa, "avx512") == 0 ? "this CPU lacks AVX-512 (F, BW, DQ, VL)"
-                  : strcmp(k->isa, "avx2") == 0 ? "this CPU lacks AVX2 + FMA + F16C"
-                                                : "this CPU cannot run the kernel's ISA";
+        const char *why = sb_bench_untimed_reason(k->flags, k->supported, k->isa);
         if (why && !add(k, role_of(k), first, why))
             return 0;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bench_suite.h"
+#include "sinkbench/softmax.h" /* SB_KERNEL_EMULATED */
 
 #define K 1024u
 #define M (1024u * 1024u)
@@ -71,4 +72,15 @@ int sb_bench_case_wanted(const sb_bench_config *cfg, const sb_bench_case *c)
 int sb_bench_attention_case_wanted(const sb_bench_config *cfg, const sb_bench_attention_case *c)
 {
     return cfg->max_n == 0 || c->n <= cfg->max_n;
+}
+
+const char *sb_bench_untimed_reason(unsigned flags, int (*supported)(void), const char *isa)
+{
+    if (flags & SB_KERNEL_EMULATED)
+        return "emulated by SIMDe on this CPU: checked for correctness, never timed";
+    if (supported())
+        return NULL;
+    return strcmp(isa, "avx512") == 0 ? "this CPU lacks AVX-512 (F, BW, DQ, VL)"
+           : strcmp(isa, "avx2") == 0 ? "this CPU lacks AVX2 + FMA + F16C"
+                                      : "this CPU cannot run the kernel's ISA";
 }

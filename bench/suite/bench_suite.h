@@ -57,6 +57,10 @@ const sb_bench_preset *sb_bench_preset_find(const char *name);
 /* The presets, NULL-terminated, for --help. */
 extern const sb_bench_preset *const sb_bench_presets[];
 
+/* Why a kernel (softmax or attention) is not timed on this CPU: a SIMDe emulation, or an ISA the CPU
+ * lacks; NULL when it is timed. Google Benchmark reports it as the skipped entry's error_message. */
+const char *sb_bench_untimed_reason(unsigned flags, int (*supported)(void), const char *isa);
+
 /* The families. Each returns 0 when it could not register (out of memory). */
 int sb_bench_add_bandwidth(const sb_bench_config *cfg);
 int sb_bench_add_softmax(const sb_bench_config *cfg);
