@@ -76,33 +76,23 @@ static void speed(report_in *r, size_t n, const sb_compare_options *o)
     printf("```\n\n");
 }
 
-static const sb_jv *check_kernel(const report_in *r, const char *name)
+/* The entry for kernel `name` in the report's check.json array `key` ("kernels", "attention_kernels"). */
+static const sb_jv *check_entry(const report_in *r, const char *key, const char *name)
 {
-    const sb_jv *ks = sb_jv_get(r->check, "kernels");
+    const sb_jv *ks = sb_jv_get(r->check, key);
     for (size_t i = 0; i < sb_jv_count(ks); i++)
         if (strcmp(sb_jv_string(sb_jv_get(sb_jv_at(ks, i), "name"), ""), name) == 0)
             return sb_jv_at(ks, i);
     return NULL;
 }
 
-static const sb_jv *check_attention_kernel(const report_in *r, const char *name)
+/* The union of the kernel names in the reports' check.json array `key`, in first-seen order. */
+static size_t kernel_names(const report_in *r, size_t n, const char *key, const char **names, size_t max)
 {
-    const sb_jv *ks = sb_jv_get(r->check, "attention_kernels");
-    for (size_t i = 0; i < sb_jv_count(ks); i++)
-        if (strcmp(sb_jv_string(sb_jv_get(sb_jv_at(ks, i), "name"), ""), name) == 0)
-            return sb_jv_at(ks, i);
-    return NULL;
-}
-
-/* Attention kernels: the largest error in units of 2^-24 R max|v| over the attention suite (reports
- * made before the attention suite existed have none: the table is left out). */
-static void attention_accuracy(report_in *r, size_t n)
-{
-    const char *names[256];
     size_t nn = 0;
     for (size_t i = 0; i < n; i++) {
-        const sb_jv *ks = sb_jv_get(r[i].check, "attention_kernels");
-        for (size_t k = 0; k < sb_jv_count(ks) && nn < 256; k++) {
+        const sb_jv *ks = sb_jv_get(r[i].check, key);
+        for (size_t k = 0; k < sb_jv_count(ks) && nn < max; k++) {
             const char *name = sb_jv_string(sb_jv_get(sb_jv_at(ks, k), "name"), NULL);
             size_t j = 0;
             while (name && j < nn && strcmp(names[j], name) != 0)
@@ -111,6 +101,15 @@ static void attention_accuracy(report_in *r, size_t n)
                 names[nn++] = name;
         }
     }
+    return nn;
+}
+
+/* Attention kernels: the largest error in units of 2^-24 R max|v| over the attention suite (reports
+ * made before the attention suite existed have none: the table is left out). */
+static void attention_accuracy(report_in *r, size_t n)
+{
+    const char *names[256];
+    size_t nn = kernel_names(r, n, "attention_kernels", names, 256);
     if (nn == 0)
         return;
     printf("Attention kernels against the binary64 attention reference: the largest error over the attention "
@@ -125,7 +124,7 @@ static void attention_accuracy(report_in *r, size_t n)
     for (size_t k = 0; k < nn; k++) {
         printf("| `%s` |", names[k]);
         for (size_t i = 0; i < n; i++) {
-            const sb_jv *e = check_attention_kernel(&r[i], names[k]);
+            const sb_jv *e = check_entry(&r[i], "attention_kernels", names[k]);
             if (!e) {
                 printf(" — |");
                 continue;
@@ -151,30 +150,18 @@ static void accuracy(report_in *r, size_t n)
     for (size_t i = 0; i < n; i++)
         printf("---:|");
     printf("\n");
-    /* the union of kernel names, in first-seen order */
     const char *names[1024];
-    size_t nn = 0;
-    for (size_t i = 0; i < n; i++) {
-        const sb_jv *ks = sb_jv_get(r[i].check, "kernels");
-        for (size_t k = 0; k < sb_jv_count(ks) && nn < 1024; k++) {
-            const char *name = sb_jv_string(sb_jv_get(sb_jv_at(ks, k), "name"), NULL);
-            size_t j = 0;
-            while (name && j < nn && strcmp(names[j], name) != 0)
-                j++;
-            if (name && j == nn)
-                names[nn++] = name;
-        }
-    }
+    size_t nn = kernel_names(r, n, "kernels", names, 1024);
     for (size_t k = 0; k < nn; k++) {
         double bound = NAN;
         for (size_t i = 0; i < n && isnan(bound); i++)
-            bound = sb_jv_number(sb_jv_get(check_kernel(&r[i], names[k]), "ulp_bound"), NAN);
+            bound = sb_jv_number(sb_jv_get(check_entry(&r[i], "kernels", names[k]), "ulp_bound"), NAN);
         if (bound >= 0)
             printf("| `%s` | %g |", names[k], bound);
         else
             printf("| `%s` | study |", names[k]);
         for (size_t i = 0; i < n; i++) {
-            const sb_jv *e = check_kernel(&r[i], names[k]);
+            const sb_jv *e = check_entry(&r[i], "kernels", names[k]);
             if (!e) {
                 printf(" — |");
                 continue;

@@ -79,6 +79,30 @@ static inline double sb_expsum_total_(const sb_expsum_ *a)
     return sb_vacc64_sum(a->sum) + sb_vacc64_sum(a->err);
 }
 
+/* The running-reference step of online and chunked, for a block whose maximum is bm: raises the
+ * reference *m to bm when bm is larger, rescaling what the sum holds. Returns 0 for the rows the
+ * vector path leaves to the reference (a +inf maximum, a NaN the maximum returned, or a maximum
+ * beyond SB_EXP_MAX_SHIFT), 1 otherwise. */
+static inline int sb_raise_reference_(float bm, float *m, sb_expsum_ *acc, sb_vexp_row *sh)
+{
+    if (bm <= *m)
+        return 1;
+    if (!(bm < INFINITY) || !(fabsf(bm) <= SB_EXP_MAX_SHIFT))
+        return 0;
+    if (*m > -INFINITY)
+        sb_expsum_scale_(acc, exp((double)*m - (double)bm));
+    *m = bm;
+    *sh = sb_vexp_row_make(bm, 1.0);
+    return 1;
+}
+
+/* S * 2^64: the terms' sum with the sink's term (logit s, -inf for none) added once, here. NaN when
+ * x held a NaN. */
+static inline double sb_total_with_sink_(const sb_expsum_ *acc, float s, float m)
+{
+    return sb_expsum_total_(acc) + exp((double)s - (double)m) * 0x1p64;
+}
+
 /* One vector: E = RN(exp(x - m) * c) * 2^64 (an exact product, always normal). *err_acc gains the
  * rounding error of that E (exact, by Fast2Sum), scaled the same way. NaN in x gives NaN in E. */
 static inline sb_vf sb_exp_term_(sb_vf x, const sb_vexp_row *row, int direct, sb_vf *err_acc)

@@ -63,14 +63,9 @@ sb_status SB_ISA_SYMBOL(sb_softmax_chunked)(const float *x, float *y, size_t n, 
     for (size_t b = 0; b < n; b += chunk, c++) {
         size_t len = n - b < chunk ? n - b : chunk;
         float bm = sb_row_max_(x + b, len);
-        if (!(bm <= m)) { /* a larger maximum, or a NaN the maximum returned */
-            if (!(bm < INFINITY) || !(fabsf(bm) <= SB_EXP_MAX_SHIFT))
-                return sb_simd_softmax_cold(x, y, n, p); /* x is intact: y does not overlap it */
-            if (m > -INFINITY)
-                sb_expsum_scale_(&acc, exp((double)m - (double)bm));
-            m = bm;
-            sh = sb_vexp_row_make(m, 1.0);
-        }
+        if (!sb_raise_reference_(bm, &m, &acc, &sh))
+            return sb_simd_softmax_cold(x, y, n, p); /* x is intact: y does not overlap it, or no chunk
+                                                        has been written (in place, see above) */
         ref[c] = m;
         if (m > -INFINITY) {
             /* the exp pass is compute-bound: meanwhile, fetch the next chunk into L2 for its maximum */
@@ -90,7 +85,7 @@ sb_status SB_ISA_SYMBOL(sb_softmax_chunked)(const float *x, float *y, size_t n, 
     }
     if (m == -INFINITY) /* no finite logit (or only NaNs the maximum skipped) */
         return sb_simd_softmax_cold(x, y, n, p);
-    double sum = sb_expsum_total_(&acc) + exp((double)s - (double)m) * 0x1p64;
+    double sum = sb_total_with_sink_(&acc, s, m);
     if (isnan(sum)) { /* a NaN in x */
         sb_fill_f32(y, n, NAN);
         return SB_OK;

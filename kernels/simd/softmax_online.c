@@ -26,14 +26,8 @@ sb_status SB_ISA_SYMBOL(sb_softmax_online)(const float *x, float *y, size_t n, c
     for (size_t b = 0; b < n; b += SB_ONLINE_BLOCK) {
         size_t len = n - b < SB_ONLINE_BLOCK ? n - b : SB_ONLINE_BLOCK;
         float bm = sb_row_max_(x + b, len);
-        if (!(bm <= m)) { /* a larger maximum, or a NaN the maximum returned */
-            if (!(bm < INFINITY) || !(fabsf(bm) <= SB_EXP_MAX_SHIFT))
-                return sb_simd_softmax_cold(x, y, n, p); /* nothing written yet */
-            if (m > -INFINITY)
-                sb_expsum_scale_(&acc, exp((double)m - (double)bm));
-            m = bm;
-            sh = sb_vexp_row_make(m, 1.0);
-        }
+        if (!sb_raise_reference_(bm, &m, &acc, &sh))
+            return sb_simd_softmax_cold(x, y, n, p); /* nothing written yet */
         if (m > -INFINITY)
             sb_expsum_run_(x + b, NULL, len, &sh, &acc);
         else if (sb_simd_has_nan(x + b, len)) /* no finite logit yet: the sum cannot see a NaN here */
@@ -41,7 +35,7 @@ sb_status SB_ISA_SYMBOL(sb_softmax_online)(const float *x, float *y, size_t n, c
     }
     if (m == -INFINITY) /* no finite logit (or only NaNs the maximum skipped) */
         return sb_simd_softmax_cold(x, y, n, p);
-    double sum = sb_expsum_total_(&acc) + exp((double)s - (double)m) * 0x1p64;
+    double sum = sb_total_with_sink_(&acc, s, m);
     if (isnan(sum)) { /* a NaN in x */
         sb_fill_f32(y, n, NAN);
         return SB_OK;

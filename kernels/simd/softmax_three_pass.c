@@ -22,7 +22,7 @@ sb_status SB_ISA_SYMBOL(sb_softmax_three_pass)(const float *x, float *y, size_t 
     sb_expsum_init_(&acc);
     sb_expsum_run_(x, y, n, &sh, &acc);
     /* the sink is added once, here; its term and the sum are both scaled by 2^64 */
-    double sum = sb_expsum_total_(&acc) + exp((double)s - (double)m) * 0x1p64;
+    double sum = sb_total_with_sink_(&acc, s, m);
     if (isnan(sum)) { /* a NaN in x (the maximum may have skipped it); x may be overwritten by now */
         sb_fill_f32(y, n, NAN);
         return SB_OK;
