@@ -60,7 +60,7 @@ static ta_spec spec_of(const sb_fuzz_attn_header *h, int split_merge)
     if (n * per_key > SB_FUZZ_ATTN_MAX_WORK)
         n = SB_FUZZ_ATTN_MAX_WORK / per_key;
     ta_spec s = ta_default(H, hkv, d, n, nq);
-    s.kv = (sb_kv_type)(h->layout % 3u);
+    s.kv = (sb_kv_type)((h->layout & 3u) % 3u); /* 3: f32 */
     s.pad = h->layout >> 2 & 3u;
     s.misalign = h->layout >> 4 & 7u;
     s.token_major_kv = h->layout >> 7;

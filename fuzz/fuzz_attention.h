@@ -38,7 +38,7 @@ typedef struct sb_fuzz_attn_header {
     uint8_t head_dim;    /*  3: below 200: d = 1 + b % 40; else 8, 16, 24, 32, 48, 64, 72, 96, 128, 256, ... */
     uint16_t keys;       /*  4: n = v % 301 (then cut to SB_FUZZ_ATTN_MAX_WORK) */
     uint8_t queries;     /*  6: below 128: decode (1 query); else prefill with 2 + b % 19 queries */
-    uint8_t layout;      /*  7: KV type b % 3 (0 f32, 1 f16, 2 bf16) | pad (b >> 2 & 3 elements per stride) |
+    uint8_t layout;      /*  7: KV type (b & 3) % 3 (0 f32, 1 f16, 2 bf16) | pad (b >> 2 & 3 elements per stride) |
                           *     misalignment (b >> 4 & 7 elements) | bit 7 token-major KV ([n][H_kv][d]) */
     uint8_t sink;        /*  8: b % 3: none, learned logits, softmax_1 */
     uint8_t mask_inf;    /*  9: probability b / 255 that a mask entry is -inf (padding); 255: fully masked */
