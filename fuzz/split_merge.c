@@ -35,7 +35,7 @@ static sb_attention_desc rel_unsplit;
 static sb_attention_bound summed_bound(const sb_attention_desc *d, double score_size)
 {
     sb_attention_bound a = rel_kernel->error_bound(&rel_unsplit, score_size), b = rel_kernel->error_bound(d, score_size);
-    sb_attention_bound s = {a.rel + b.rel, a.floor_mass + b.floor_mass, a.floor + b.floor};
+    sb_attention_bound s = {a.rel + b.rel, a.floor_mass + b.floor_mass, a.floor + b.floor, a.floor_abs + b.floor_abs};
     return s;
 }
 

@@ -11,7 +11,7 @@ sb_attention_bound sb_attention_bound_reference(const sb_attention_desc *d, doub
 {
     (void)d;
     (void)score_size;
-    sb_attention_bound b = {1.0, 0.0, 0.0}; /* one rounding of a value within 2^-44 of the exact one */
+    sb_attention_bound b = {1.0, 0.0, 0.0, 0.0}; /* one rounding of a value within 2^-44 of the exact one */
     return b;
 }
 
@@ -30,9 +30,10 @@ sb_attention_bound sb_attention_bound_textbook(const sb_attention_desc *d, doubl
             if (isfinite(d->sink_logits[h]) && fabs((double)d->sink_logits[h]) > sink)
                 sink = fabs((double)d->sink_logits[h]);
     /* sequential binary32 sums of n terms; s - m rounded (|s - m| <= 2 score_size + |sink|); expf,
-     * the products, the division. Weights below 2^-126 are subnormal: 2^-149 each, over l >= 1. */
+     * the products, the division. Weights below 2^-126 are subnormal: 2^-149 each, over l >= 1.
+     * Products w v that underflow (tiny v) err by 2^-150 each, absolutely, over l >= 1. */
     sb_attention_bound b = {2.0 * n + score_term(d, score_size) + 2.0 * (2.0 * score_size + sink) + 6.0, 0.0,
-                            (n + 1.0) * 0x1p-149};
+                            (n + 1.0) * 0x1p-149, (n + 1.0) * 0x1p-150};
     return b;
 }
 
@@ -45,7 +46,10 @@ sb_attention_bound sb_attention_bound_flash(const sb_attention_desc *d, double s
     /* exp of an exact difference (1), lazy rescales (2, weighted by the mass they touch), unfused
      * products (1), on both sides; the binary64 merge and the final rounding (1); slack for
      * second-order terms. Subnormal weights: 2^-149 each, relative to a chunk whose largest weight
-     * is >= e^-T, i.e. at most n 2^-149 e^8 R max|v| < n 2^-137 R max|v|. */
-    sb_attention_bound b = {2.0 * L + score_term(d, score_size) + 16.0, (n + 1.0) * 0x1p-137, 0.0};
+     * is >= e^-T, i.e. at most n 2^-149 e^8 R max|v| < n 2^-137 R max|v|. Products w v that underflow
+     * (tiny v; weights are <= e^-8 after a lazy rescale) err by 2^-150 each, absolutely, over a chunk
+     * sum >= e^-8: n 2^-150 e^8 < n 2^-138 (found by fuzz/attention_diff: v near FLT_MIN). */
+    sb_attention_bound b = {2.0 * L + score_term(d, score_size) + 16.0, (n + 1.0) * 0x1p-137, 0.0,
+                            (n + 1.0) * 0x1p-138};
     return b;
 }
