@@ -22,6 +22,26 @@ static double score_term(const sb_attention_desc *d, double score_size)
     return 2.0 * ((double)d->head_dim + 3.0) * score_size;
 }
 
+/* The terms above are first order: a relative error e of the weights is really a factor in
+ * [e^-e, e^e], i.e. e^e - 1 <= e (1 + e) for e <= 1. Past e = 2^-6 (huge scores: 2 (d+3) u A, the
+ * score term, alone reaches it for A around 2^17 / d) the linear analysis says nothing useful: a
+ * score off by more than 1 can move the whole mass to another key, and the reference's R can underflow
+ * to 0 while the kernel's is 1. Then only the trivial bound holds: both outputs are weighted means of
+ * the visible v, |o_hat - o| <= 2 max|v| (plus the rounding of the sums). Found by fuzz/attention_diff
+ * (textbook kernel, scores near 6e19 from a mask entry). */
+static sb_attention_bound second_order(sb_attention_bound b, double n)
+{
+    double e = b.rel * 0x1p-24;
+    if (e > 0x1p-6) {
+        b.rel = 0.0;
+        b.floor_mass = 0.0;
+        b.floor += 2.0 + (n + 8.0) * 0x1p-23;
+    } else {
+        b.rel *= 1.0 + e;
+    }
+    return b;
+}
+
 sb_attention_bound sb_attention_bound_textbook(const sb_attention_desc *d, double score_size)
 {
     double n = (double)d->n_keys, sink = 0.0;
@@ -34,7 +54,7 @@ sb_attention_bound sb_attention_bound_textbook(const sb_attention_desc *d, doubl
      * Products w v that underflow (tiny v) err by 2^-150 each, absolutely, over l >= 1. */
     sb_attention_bound b = {2.0 * n + score_term(d, score_size) + 2.0 * (2.0 * score_size + sink) + 6.0, 0.0,
                             (n + 1.0) * 0x1p-149, (n + 1.0) * 0x1p-150};
-    return b;
+    return second_order(b, n);
 }
 
 sb_attention_bound sb_attention_bound_flash(const sb_attention_desc *d, double score_size)
@@ -51,5 +71,5 @@ sb_attention_bound sb_attention_bound_flash(const sb_attention_desc *d, double s
      * sum >= e^-8: n 2^-150 e^8 < n 2^-138 (found by fuzz/attention_diff: v near FLT_MIN). */
     sb_attention_bound b = {2.0 * L + score_term(d, score_size) + 16.0, (n + 1.0) * 0x1p-137, 0.0,
                             (n + 1.0) * 0x1p-138};
-    return b;
+    return second_order(b, n);
 }
