@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "attention/attention_suite.h"
 #include "oracle/suite.h"
 
 /* Exit codes, documented in docs/cli.md. */
@@ -30,7 +31,9 @@ int sb_cli_is_help(const char *arg);
 
 /* Shared by commands that write reports. */
 void sb_cli_info_json(FILE *f);
-void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, uint64_t seed, sb_suite_level level);
+/* at may be NULL (no attention results). */
+void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
+                       uint64_t seed, sb_suite_level level);
 
 extern const sb_command sb_cmd_info;
 extern const sb_command sb_cmd_check;

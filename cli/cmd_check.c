@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "attention/attention_suite.h"
 #include "oracle/suite.h"
 #include "sinkbench/sinkbench.h"
 
@@ -21,6 +22,11 @@ static void progress(size_t done, size_t total, void *ctx)
 
 static void print_text(const sb_suite_stats *st, size_t nk, uint64_t seed, sb_suite_level level)
 {
+    size_t ran = 0;
+    for (size_t k = 0; k < nk; k++)
+        ran += !st[k].skipped;
+    if (!ran) /* --kernel named an attention kernel */
+        return;
     printf("contract check (%s, seed %" PRIu64 "): every kernel against the MPFR oracle\n\n",
            level == SB_SUITE_FULL ? "full" : "quick", seed);
     printf("%-34s %6s %9s %9s %10s  %s\n", "kernel", "rows", "max ulp", "bound", "mean ulp", "verdict");
@@ -66,7 +72,68 @@ static void print_text(const sb_suite_stats *st, size_t nk, uint64_t seed, sb_su
     }
 }
 
-void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, uint64_t seed, sb_suite_level level)
+static void print_attention_text(const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
+{
+    size_t ran = 0;
+    for (size_t k = 0; k < na; k++)
+        ran += !st[k].skipped;
+    if (!ran) /* --kernel named a softmax kernel */
+        return;
+    printf("attention contract check (%zu seeded problems): every attention kernel against the binary64 "
+           "reference\nerror in units of 2^-24 * R * max|v| (R: the keys' share of the mass); tolerance "
+           "ratio <= 1 passes\n\n",
+           sb_attention_suite_case_count(level));
+    printf("%-34s %8s %7s %11s %11s  %s\n", "attention kernel", "problems", "rows", "max error", "max ratio",
+           "verdict");
+    for (size_t k = 0; k < na; k++) {
+        const sb_attention_suite_stats *s = &st[k];
+        if (s->skipped)
+            continue;
+        const char *verdict = !s->failures                ? "ok"
+                              : !s->kernel->error_bound ? "breaks (study kernel)"
+                                                        : "FAIL";
+        printf("%-34s %8zu %7zu %11.3g %11.3g  %s\n", s->kernel->name, s->problems, s->rows, s->max_c,
+               s->kernel->error_bound ? s->max_ratio : 0.0, verdict);
+    }
+    for (size_t k = 0; k < na; k++) {
+        const sb_attention_suite_stats *s = &st[k];
+        if (!s->skipped && s->failures)
+            printf("\n%s: %zu of %zu problems break the contract; first: problem %zu (%s), rule '%s'\n  %s\n",
+                   s->kernel->name, s->failures, s->problems, s->first_case, s->first_label,
+                   s->first.rule ? s->first.rule : "?", s->first.message);
+    }
+}
+
+static void attention_json(sb_json *j, const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
+{
+    sb_json_kv_uint(j, "attention_problems", sb_attention_suite_case_count(level));
+    sb_json_key(j, "attention_kernels");
+    sb_json_array_begin(j);
+    for (size_t k = 0; k < na && st; k++) {
+        const sb_attention_suite_stats *s = &st[k];
+        if (s->skipped)
+            continue;
+        sb_json_object_begin(j);
+        sb_json_kv_string(j, "name", s->kernel->name);
+        sb_json_kv_string(j, "isa", s->kernel->isa);
+        sb_json_kv_string(j, "algorithm", s->kernel->algorithm);
+        sb_json_kv_string(j, "bound", s->kernel->error_bound && s->kernel->bound_text ? s->kernel->bound_text : "study");
+        sb_json_kv_uint(j, "problems", s->problems);
+        sb_json_kv_uint(j, "rows", s->rows);
+        sb_json_kv_uint(j, "failing_problems", s->failures);
+        sb_json_kv_number(j, "max_error_units", s->max_c);
+        sb_json_kv_number(j, "max_tolerance_ratio", s->max_ratio);
+        if (s->failures) {
+            sb_json_kv_string(j, "first_failure_problem", s->first_label);
+            sb_json_kv_string(j, "first_failure", s->first.message);
+        }
+        sb_json_object_end(j);
+    }
+    sb_json_array_end(j);
+}
+
+void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
+                       uint64_t seed, sb_suite_level level)
 {
     sb_json j;
     sb_json_init(&j, f);
@@ -106,7 +173,8 @@ void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, uint64_t se
         sb_json_object_end(&j);
     }
     sb_json_array_end(&j);
-    sb_json_kv_bool(&j, "passed", !sb_suite_failed(st, nk));
+    attention_json(&j, at, na, level);
+    sb_json_kv_bool(&j, "passed", !sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na)));
     sb_json_object_end(&j);
 }
 
@@ -134,7 +202,7 @@ static int run_check(int argc, char **argv)
                     return SB_EXIT_USAGE;
                 o.seed = s;
             } else {
-                if (!sb_softmax_kernel_find(v))
+                if (!sb_softmax_kernel_find(v) && !sb_attention_kernel_find(v))
                     return sb_cli_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", v);
                 o.kernel = v;
             }
@@ -144,20 +212,29 @@ static int run_check(int argc, char **argv)
     }
     if (quiet || json || !isatty(fileno(stderr)))
         o.progress = NULL;
-    size_t nk = sb_softmax_kernel_count();
+    size_t nk = sb_softmax_kernel_count(), na = sb_attention_kernel_count();
     sb_suite_stats *st = calloc(nk, sizeof *st);
-    if (!st)
-        return sb_cli_error("check", "out of memory");
-    if (sb_suite_run(&o, st) != SB_OK) {
+    sb_attention_suite_stats *at = calloc(na ? na : 1, sizeof *at);
+    if (!st || !at) {
         free(st);
+        free(at);
+        return sb_cli_error("check", "out of memory");
+    }
+    if (sb_suite_run(&o, st) != SB_OK || sb_attention_suite_run(&o, at) != SB_OK) {
+        free(st);
+        free(at);
         return sb_cli_error("check", "out of memory while running the suite");
     }
-    if (json)
-        sb_cli_check_json(stdout, st, nk, o.seed, o.level);
-    else
+    if (json) {
+        sb_cli_check_json(stdout, st, nk, at, na, o.seed, o.level);
+    } else {
         print_text(st, nk, o.seed, o.level);
-    int failed = sb_suite_failed(st, nk);
+        fputs("\n", stdout);
+        print_attention_text(at, na, o.level);
+    }
+    int failed = sb_suite_failed(st, nk) || sb_attention_suite_failed(at, na);
     free(st);
+    free(at);
     return failed ? SB_EXIT_FAILED : SB_EXIT_OK;
 }
 
@@ -170,17 +247,22 @@ const sb_command sb_cmd_check = {
     "docs/numerics.md, misaligned and in-place calls) and compares each output with the correctly\n"
     "rounded result from the MPFR oracle. Prints, per kernel, the largest ulp error seen, its claimed\n"
     "bound and a verdict; a failure names the row (spec and seed) so it can be replayed.\n"
-    "Study kernels (bound 'study') are measured but never fail the check.\n\n"
+    "Then every attention kernel against the binary64 attention reference on a fixed list of seeded\n"
+    "problems (decode, split-KV, causal prefill; MHA/GQA/MQA; f32/f16/bf16 KV; masks, windows with sink\n"
+    "tokens, learned sinks and softmax_1 with gaps up to 120; NaN and infinities), against each kernel's\n"
+    "stated bound (docs/attention.md). Study kernels (bound 'study') are measured but never fail the check.\n\n"
     "options:\n"
     "  --quick        about 450 rows, a few seconds (default)\n"
-    "  --full         also every length 0..80 and rows of 4095, 4097, 64 K and 1 M\n"
+    "  --full         also every length 0..80, rows of 4095, 4097, 64 K and 1 M, and attention\n"
+    "                 problems with 32 K keys and 256 x 256 prefill\n"
     "  --seed N       suite seed (default 20261129); the same seed gives the same rows\n"
-    "  --kernel NAME  check one kernel only\n"
+    "  --kernel NAME  check one kernel only (softmax or attention)\n"
     "  --json         results as JSON on stdout\n"
     "  --quiet        no progress line on stderr\n\n"
     "exit status: 0 every contract kernel passed, 1 a contract kernel failed, 2 usage error\n\n"
     "examples:\n"
     "  sinkbench check\n"
-    "  sinkbench check --full --kernel softmax_scalar_f32\n",
+    "  sinkbench check --full --kernel softmax_scalar_f32\n"
+    "  sinkbench check --kernel attention_flash_avx2\n",
     run_check,
 };

@@ -2,7 +2,7 @@
  *
  *     sb_status sinkbench_plugin_register(void);
  *
- * which calls sb_softmax_register() (and, later, the attention registry) for each kernel it adds.
+ * which calls sb_softmax_register() and/or sb_attention_register() for each kernel it adds.
  * Registered kernels appear in `sinkbench info`, the contract checks, the stability study, the
  * benchmarks and the fuzzers exactly like built-in ones (flagged SB_KERNEL_PLUGIN). */
 #ifndef SINKBENCH_PLUGIN_H

@@ -148,8 +148,10 @@ sb_attn_rule sb_attn_row_f64_mass(const sb_attention_desc *d, size_t i, size_t h
 /* The same, rounded to binary32 into the output row. */
 void sb_attn_row_f64_store(const sb_attention_desc *d, size_t i, size_t h);
 
-/* Scale of a row for the error bound (attention.h, sb_attention_bound_fn): the largest |v| over the
- * visible keys and score_size. Both 0 for a row without visible keys. */
+/* Scale of a row for the error bound (attention.h, sb_attention_bound_fn): the largest finite |v|
+ * over the visible keys (an infinite or NaN v makes its own component non-finite, which the contract
+ * checks separately; without this, one +inf would make the tolerance of every other component
+ * infinite or NaN) and score_size. Both 0 for a row without visible keys. */
 void sb_attn_row_sizes(const sb_attention_desc *d, size_t i, size_t h, double *v_max, double *score_size);
 
 /* Checks d, then runs row(d, i, h) for every query and head in order: the reference kernels' body. */

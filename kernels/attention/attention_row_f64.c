@@ -138,7 +138,7 @@ void sb_attn_row_sizes(const sb_attention_desc *d, size_t i, size_t h, double *v
             for (size_t c = 0; c < hd; c++) {
                 a += fabs((double)q[c] * (double)sb_attn_kv_at(d->kv_type, krow, c));
                 double v = fabs((double)sb_attn_kv_at(d->kv_type, vrow, c));
-                vm = v > vm ? v : vm;
+                vm = v > vm && v < INFINITY ? v : vm; /* an infinite v only decides its own component */
             }
             a = fabs((double)d->scale) * a + fabs((double)mk);
             ss = a > ss ? a : ss;

@@ -1,4 +1,4 @@
-/* Example plugin: two kernels a user might bring.
+/* Example plugin: kernels a user might bring.
  *
  *  - softmax_example_twopass_scalar: a correct kernel (binary64 accumulation, exp of the exactly
  *    reduced argument in binary64) that claims 1 ulp and passes the contract.
@@ -7,6 +7,9 @@
  *    finds the max with an x86-style max (a NaN drops out of the max instead of poisoning the row) and
  *    subtracts the max in binary32. It claims 2 ulp; `sinkbench --plugin ... check` shows the user
  *    exactly which rule it breaks, on which row, with the seed to replay it.
+ *  - attention_example_sinkless_scalar: an attention kernel with the commonest sink bug: it forgets
+ *    the sink (learned logits or softmax_1), so every row's weights sum to 1 instead of 1 - p_sink.
+ *    It claims the reference's bound; `sinkbench --plugin ... check` names the problem and the row.
  *
  * Build (outside this tree): cc -shared -fPIC example_plugin.c $(pkg-config --cflags --libs sinkbench) -lm */
 #include <math.h>
@@ -65,6 +68,20 @@ static sb_status clamped(const float *x, float *y, size_t n, const sb_softmax_pa
     return SB_OK;
 }
 
+static const sb_attention_kernel *reference(void) { return sb_attention_kernel_find("attention_reference_f64"); }
+
+static sb_status sinkless(const sb_attention_desc *d)
+{
+    sb_attention_desc c = *d;
+    c.sink = SB_ATTENTION_SINK_NONE; /* the bug */
+    return reference()->fn(&c);
+}
+
+static sb_attention_bound sinkless_bound(const sb_attention_desc *d, double score_size)
+{
+    return reference()->error_bound(d, score_size);
+}
+
 sb_status sinkbench_plugin_register(void);
 sb_status sinkbench_plugin_register(void)
 {
@@ -77,5 +94,10 @@ sb_status sinkbench_plugin_register(void)
         if (st != SB_OK)
             return st;
     }
-    return SB_OK;
+    if (!reference())
+        return SB_EUNSUPPORTED;
+    static const sb_attention_kernel attention = {
+        "attention_example_sinkless_scalar", "scalar", "reference", always, sinkless, sinkless_bound,
+        "as attention_reference_f64", 0};
+    return sb_attention_register(&attention);
 }

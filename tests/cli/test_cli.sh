@@ -28,9 +28,12 @@ expect 2 "check bad seed" $E "$bin" check --seed abc; contains "not a non-negati
 expect 2 "check missing value" $E "$bin" check --kernel
 expect 2 "check unknown kernel" $E "$bin" check --kernel nope; contains "no kernel named 'nope'" "names the kernel"
 expect 0 "check (quick)" $E "$bin" check --quiet;  contains "softmax_reference_f64" "check reports the reference"
+contains "attention_reference_f64" "check covers the attention kernels"
+expect 0 "check one attention kernel" $E "$bin" check --quiet --kernel attention_scalar_f32
+contains "attention_scalar_f32 " "checks the attention kernel named"
 expect 0 "check --json" $E "$bin" check --json --kernel softmax_scalar_f32
 if [ -x /usr/bin/python3 ]; then
-  printf '%s' "$LAST" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["passed"] and d["kernels"][0]["name"]=="softmax_scalar_f32"' \
+  printf '%s' "$LAST" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["passed"] and d["kernels"][0]["name"]=="softmax_scalar_f32" and d["attention_kernels"]==[] and d["attention_problems"]>0' \
     && echo "ok: check --json parses" || { echo "FAIL: check --json"; fails=$((fails + 1)); }
 fi
 expect 3 "missing plugin" $E "$bin" --plugin /nonexistent.so info; contains "cannot load plugin" "explains the plugin failure"
@@ -46,6 +49,9 @@ if [ -n "${EXAMPLE_PLUGIN:-}" ]; then
   contains "must-be-zero" "reports the masked-entry rule"
   contains "nan-expected" "reports the NaN rule"
   contains "row seed" "gives the seed to replay"
+  expect 1 "check catches the example's sinkless attention kernel" $E "$bin" --plugin "$EXAMPLE_PLUGIN" check --quiet --kernel attention_example_sinkless_scalar
+  contains "rule 'error bound'" "names the broken attention rule"
+  contains "learned sink" "names the problem"
   expect 0 "the example's correct kernel passes" $E "$bin" --plugin "$EXAMPLE_PLUGIN" check --quiet --kernel softmax_example_twopass_scalar
 fi
 [ "$fails" -eq 0 ] && echo "test_cli: all passed" || echo "test_cli: $fails failures"
