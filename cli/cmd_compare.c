@@ -317,6 +317,10 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
         free(log_sum), free(log_n), free(significant);
         return;
     }
+    int name_width = 52; /* attention names are longer than softmax ones */
+    for (size_t b = 0; b < files[0].ns; b++)
+        if ((int)strlen(files[0].s[b].name) > name_width)
+            name_width = (int)strlen(files[0].s[b].name);
     if (j) {
         sb_json_key(j, "files");
         sb_json_array_begin(j);
@@ -332,7 +336,7 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
         printf("time: %s per iteration, median over repetitions (spread = (max - min) / median); X/A = median "
                "ratio (below 1: X is faster);\np = two-sided Mann-Whitney U over the repetitions, * when p < %g\n\n",
                o->metric, o->alpha);
-        printf("%-52s", "benchmark");
+        printf("%-*s", name_width, "benchmark");
         for (size_t i = 0; i < nf; i++)
             printf(" %12c %7s", (int)('A' + i), "spread");
         for (size_t i = 1; i < nf; i++)
@@ -348,7 +352,7 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
             sb_json_key(j, "files");
             sb_json_array_begin(j);
         } else {
-            printf("%-52s", base->name);
+            printf("%-*s", name_width, base->name);
         }
         for (size_t i = 0; i < nf; i++) {
             const series *s = i ? sb_bench_results_find(&files[i], base->name) : base;
@@ -508,9 +512,10 @@ static int run_compare(int argc, char **argv)
             sb_json_init(&j, stdout);
             sb_json_object_begin(&j);
         }
-        if (nf == 1)
+        if (nf == 1) {
             peer_tables(&files[0], &o, o.json ? &j : NULL);
-        else
+            sb_compare_attention(&files[0], &o, o.json ? &j : NULL);
+        } else
             sb_compare_ratio_table(files, nf, &o, o.json ? &j : NULL);
         if (o.json) {
             sb_json_object_end(&j);
@@ -533,7 +538,10 @@ const sb_command sb_cmd_compare = {
     "repetitions), spread ((max - min) / median), the ratio to sb_softmax_f32 ('t/ours'), its max ulp\n"
     "error on the same inputs and the fraction of the memory-bandwidth bound it reaches; and the read,\n"
     "copy and memcpy bandwidth measured at the same working sets. Skipped benchmarks are listed with\n"
-    "their reason.\n\n"
+    "their reason. Then the attention benchmarks per case (decode, prefill, threads), every kernel with\n"
+    "ms per call, spread, time over sb_attention's, KV GB/s and the fraction of the read-bandwidth bound\n"
+    "(decode), GFLOP/s and the fraction of the run's FMA peak, and its error over its bound; the f16/f32\n"
+    "and bf16/f32 time ratios, split-KV over unsplit, 2 threads over 1 (wall clock), the FMA peak per ISA.\n\n"
     "Two or more files (two CPUs, builds or ISAs; the first is the baseline A): per benchmark of A, the\n"
     "median and spread in every file, the ratio X/A (below 1: X is faster) and a two-sided Mann-Whitney\n"
     "U p-value over the repetitions (exact up to 50 runs in total; needs >= 2 repetitions on each side,\n"

@@ -395,6 +395,44 @@ static int step_bench(report *r)
 }
 
 /* The headline: at gap 15 (a sink-dominated row), for L1, L3 and DRAM sizes. */
+/* The attention cases of bench.json (decode: K/V bandwidth and roofline; prefill: GFLOP/s and the
+ * share of the FMA peak measured in the same run), with the error the contract checker measured on
+ * the timed inputs. */
+static void section_bench_attention(FILE *f, const char *path)
+{
+    sb_bench_results b;
+    char err[512];
+    memset(&b, 0, sizeof b);
+    if (!sb_bench_results_load(&b, path, "cpu_time", "attention/", err, sizeof err) || b.ns == 0) {
+        sb_bench_results_free(&b);
+        return;
+    }
+    fprintf(f, "**Attention** (H = 32, H_kv = 8, learned sinks; decode: roofline = K/V bytes over the read "
+               "bandwidth of the same working set; prefill: share of the FMA peak; error in units of 2^-24 R max|v|; "
+               "every case: `sinkbench compare bench.json`)\n\n"
+               "| case | ms | GB/s | roofline | GFLOP/s | FMA peak | max error |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < b.ns; i++) {
+        const sb_bench_series *s = &b.s[i];
+        if (!s->usable)
+            continue;
+        double gbps = sb_bench_series_counter(s, "GBps"), roof = sb_bench_series_counter(s, "roofline"),
+               gf = sb_bench_series_counter(s, "GFLOPs"), peak = sb_bench_series_counter(s, "fma_peak_frac");
+        char c_gb[32] = "", c_roof[32] = "", c_gf[32] = "", c_peak[32] = "";
+        if (gbps > 0)
+            snprintf(c_gb, sizeof c_gb, "%.1f", gbps);
+        if (roof > 0)
+            snprintf(c_roof, sizeof c_roof, "%.0f %%", 100.0 * roof);
+        if (gf > 0)
+            snprintf(c_gf, sizeof c_gf, "%.1f", gf);
+        if (peak > 0)
+            snprintf(c_peak, sizeof c_peak, "%.0f %%", 100.0 * peak);
+        fprintf(f, "| `%s` | %.3f | %s | %s | %s | %s | %.2g |\n", s->name + strlen("attention/"), s->median * 1e-6,
+                c_gb, c_roof, c_gf, c_peak, sb_bench_series_counter(s, "max_err_u"));
+    }
+    fprintf(f, "\n");
+    sb_bench_results_free(&b);
+}
+
 static void section_bench(report *r, FILE *f)
 {
     char path[4096], err[512];
@@ -438,6 +476,7 @@ static void section_bench(report *r, FILE *f)
         fprintf(f, "\n");
     }
     sb_bench_results_free(&b);
+    section_bench_attention(f, path);
 }
 
 /* ---- the suite ---------------------------------------------------------------------------------- */

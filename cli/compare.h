@@ -17,6 +17,10 @@ typedef struct sb_compare_options {
 /* Two or more benchmark files: per benchmark, medians, spread, ratio to the first, Mann-Whitney U. */
 void sb_compare_ratio_table(sb_bench_results *files, size_t nf, const sb_compare_options *o, sb_json *j);
 
+/* One benchmark file: the attention benchmarks side by side and their ratios (compare_attention.c);
+ * nothing when the file has none. */
+void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o, sb_json *j);
+
 /* Report folders: machines, speed, accuracy, bit-for-bit differences (Markdown on stdout).
  * Returns a CLI exit code. */
 int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_options *o);

@@ -85,6 +85,61 @@ static const sb_jv *check_kernel(const report_in *r, const char *name)
     return NULL;
 }
 
+static const sb_jv *check_attention_kernel(const report_in *r, const char *name)
+{
+    const sb_jv *ks = sb_jv_get(r->check, "attention_kernels");
+    for (size_t i = 0; i < sb_jv_count(ks); i++)
+        if (strcmp(sb_jv_string(sb_jv_get(sb_jv_at(ks, i), "name"), ""), name) == 0)
+            return sb_jv_at(ks, i);
+    return NULL;
+}
+
+/* Attention kernels: the largest error in units of 2^-24 R max|v| over the attention suite (reports
+ * made before the attention suite existed have none: the table is left out). */
+static void attention_accuracy(report_in *r, size_t n)
+{
+    const char *names[256];
+    size_t nn = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sb_jv *ks = sb_jv_get(r[i].check, "attention_kernels");
+        for (size_t k = 0; k < sb_jv_count(ks) && nn < 256; k++) {
+            const char *name = sb_jv_string(sb_jv_get(sb_jv_at(ks, k), "name"), NULL);
+            size_t j = 0;
+            while (name && j < nn && strcmp(names[j], name) != 0)
+                j++;
+            if (name && j == nn)
+                names[nn++] = name;
+        }
+    }
+    if (nn == 0)
+        return;
+    printf("Attention kernels against the binary64 attention reference: the largest error over the attention "
+           "suite in units of 2^-24 R max|v| (R: the keys' share of the mass); `FAIL` when a kernel broke its "
+           "bound.\n\n| attention kernel |");
+    for (size_t i = 0; i < n; i++)
+        printf(" %c |", (int)('A' + i));
+    printf("\n|---|");
+    for (size_t i = 0; i < n; i++)
+        printf("---:|");
+    printf("\n");
+    for (size_t k = 0; k < nn; k++) {
+        printf("| `%s` |", names[k]);
+        for (size_t i = 0; i < n; i++) {
+            const sb_jv *e = check_attention_kernel(&r[i], names[k]);
+            if (!e) {
+                printf(" — |");
+                continue;
+            }
+            int failing = sb_jv_number(sb_jv_get(e, "failing_problems"), 0) > 0;
+            int study = strcmp(sb_jv_string(sb_jv_get(e, "bound"), "study"), "study") == 0;
+            printf(" %.3g%s |", sb_jv_number(sb_jv_get(e, "max_error_units"), NAN),
+                   failing ? (study ? " breaks" : " FAIL") : "");
+        }
+        printf("\n");
+    }
+    printf("\n");
+}
+
 static void accuracy(report_in *r, size_t n)
 {
     printf("## Accuracy (contract check against the MPFR oracle)\n\nMax ulp over the check's rows; `FAIL` when "
@@ -136,6 +191,7 @@ static void accuracy(report_in *r, size_t n)
         printf("\n");
     }
     printf("\n");
+    attention_accuracy(r, n);
 }
 
 typedef struct diff {

@@ -1,7 +1,8 @@
 /* Measures what the dispatch plan in kernels/core/dispatch.c needs: for one ISA, the time per entry
- * of softmax_three_pass_<isa> and softmax_online_<isa> at row lengths 2^10 .. 2^max, and the first
- * length from which online is faster (the crossover). Not a test (speed is never asserted); the
- * numbers behind docs/dispatch.md come from it:
+ * of every contract kernel of that ISA with a bound of at most 2 ulp (three_pass, online, chunked,
+ * ...: taken from the registry) at row lengths 2^10 .. 2^max, the fastest at each length, and the
+ * plan that follows (the fastest kernel from each length on). Not a test (speed is never asserted);
+ * the numbers behind docs/dispatch.md come from it:
  *
  *   build/release/tests/measure_dispatch avx2 24
  *
@@ -19,7 +20,7 @@
 static double now(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* time lost to other jobs is not counted */
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
@@ -50,6 +51,8 @@ static double median_seconds(const sb_softmax_kernel *k, const float *x, float *
     return best;
 }
 
+#define MAX_KERNELS 8
+
 int main(int argc, char **argv)
 {
     const char *isa = argc > 1 ? argv[1] : sb_softmax_dispatch_isa();
@@ -58,15 +61,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: measure_dispatch [isa] [max_log2_n 10..28]\n");
         return 2;
     }
-    char a[64], b[64];
-    snprintf(a, sizeof a, "softmax_three_pass_%s", isa);
-    snprintf(b, sizeof b, "softmax_online_%s", isa);
-    const sb_softmax_kernel *three = sb_softmax_kernel_find(a), *online = sb_softmax_kernel_find(b);
-    if (!three || !online || !three->supported() || !online->supported()) {
-        fprintf(stderr, "measure_dispatch: %s or %s is not registered or not supported on this CPU\n", a, b);
+    const sb_softmax_kernel *k[MAX_KERNELS];
+    size_t nk = 0;
+    for (size_t i = 0; i < sb_softmax_kernel_count() && nk < MAX_KERNELS; i++) {
+        const sb_softmax_kernel *c = sb_softmax_kernel_at(i);
+        if (strcmp(c->isa, isa) == 0 && c->flags == 0 && c->ulp_bound >= 0 && c->ulp_bound <= 2 &&
+            strcmp(c->algorithm, "reference") != 0 && c->supported())
+            k[nk++] = c;
+    }
+    if (nk == 0) {
+        fprintf(stderr, "measure_dispatch: no contract kernel of ISA '%s' with a bound <= 2 ulp runs on this CPU\n", isa);
         return 3;
     }
-    size_t max_n = (size_t)1 << max_log2, crossover = 0;
+    size_t max_n = (size_t)1 << max_log2;
     float *x = aligned_alloc(64, max_n * sizeof *x), *y = aligned_alloc(64, max_n * sizeof *y);
     if (!x || !y) {
         fprintf(stderr, "measure_dispatch: out of memory\n");
@@ -76,20 +83,34 @@ int main(int argc, char **argv)
     sb_softmax_params p;
     sb_row_generate(&spec, 42, x, &p);
     memset(y, 0, max_n * sizeof *y);
-    printf("%-10s %18s %18s %8s\n", "n", "three_pass ns/entry", "online ns/entry", "online/3p");
-    for (size_t n = 1024; n <= max_n; n *= 2) {
-        double t3 = median_seconds(three, x, y, n), to = median_seconds(online, x, y, n);
-        printf("%-10zu %18.3f %18.3f %8.2f\n", n, t3 * 1e9 / (double)n, to * 1e9 / (double)n, to / t3);
+    printf("ns per entry (thread CPU time), x and y distinct\n%-10s", "n");
+    for (size_t j = 0; j < nk; j++)
+        printf(" %26s", k[j]->name);
+    printf("  fastest\n");
+    size_t fastest[64], rows = 0;
+    for (size_t n = 1024; n <= max_n && rows < 64; n *= 2, rows++) {
+        printf("%-10zu", n);
+        double best = 1e300;
+        for (size_t j = 0; j < nk; j++) {
+            double t = median_seconds(k[j], x, y, n);
+            printf(" %26.3f", t * 1e9 / (double)n);
+            if (t < best) {
+                best = t;
+                fastest[rows] = j;
+            }
+        }
+        printf("  %s\n", k[fastest[rows]]->name);
         fflush(stdout);
-        if (to < t3 && !crossover)
-            crossover = n;
-        if (to >= t3)
-            crossover = 0; /* the crossover is where online stays faster */
     }
-    if (crossover)
-        printf("online is faster from n = %zu on\n", crossover);
-    else
-        printf("three_pass is faster at every length measured\n");
+    /* runs of the same fastest kernel; noise can split a run: re-measure before changing the plan */
+    printf("plan for %s:", isa);
+    size_t start = 0;
+    for (size_t r = 1; r <= rows; r++)
+        if (r == rows || fastest[r] != fastest[r - 1]) {
+            printf(" n >= %zu: %s;", start == 0 ? (size_t)0 : (size_t)1024 << start, k[fastest[r - 1]]->name);
+            start = r;
+        }
+    printf("\n");
     free(x);
     free(y);
     return 0;

@@ -2,7 +2,7 @@
  * `sinkbench check`), plus rows of 16 M entries. A failure prints kernel, seed, n and the first
  * offending index.
  *   test_suite quick|full [kernel]   the contract suite
- *   test_suite huge [kernel]         16 M-entry rows */
+ *   test_suite huge [kernel,...]     16 M-entry rows */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +45,22 @@ static void run_suite(sb_suite_level level, const char *only)
     free(st);
 }
 
-/* 16 M-entry rows: the summation has to stay accurate over millions of terms. */
+/* Non-zero when name is one of the comma-separated names in list. */
+static int in_list(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t l = end ? (size_t)(end - p) : strlen(p);
+        if (l == len && strncmp(p, name, len) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* 16 M-entry rows: the summation has to stay accurate over millions of terms. only: a
+ * comma-separated list of kernels (NULL: every contract kernel). */
 static void run_huge(const char *only)
 {
     const size_t n = (size_t)1 << 24;
@@ -67,7 +82,7 @@ static void run_huge(const char *only)
         TK_CHECK(sb_oracle_softmax(x, n, &p, &o, 0) == SB_OK, "oracle");
         for (size_t k = 0; k < sb_softmax_kernel_count(); k++) {
             const sb_softmax_kernel *kk = sb_softmax_kernel_at(k);
-            if (!kk->supported() || kk->ulp_bound < 0 || (only && strcmp(only, kk->name) != 0))
+            if (!kk->supported() || kk->ulp_bound < 0 || (only && !in_list(only, kk->name)))
                 continue;
             sb_contract_result r;
             sb_run_options run = {s, 0};

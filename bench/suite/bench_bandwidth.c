@@ -148,6 +148,22 @@ static double probe(bw_ctx *c)
     return best;
 }
 
+int sb_bench_read_bandwidth_for(size_t n, size_t rows, double *read)
+{
+    bw_entry *e = entry_for(n, rows);
+    sb_bench_buffers *b = sb_bench_buffers_get(n, rows);
+    if (!e || !b)
+        return 0;
+    if (!e->read_solid) {
+        bw_ctx c = {BW_READ, b, NULL, NULL, 0};
+        const char *isa;
+        pick_loops(&c.read, &c.copy, &isa);
+        record(n, rows, BW_READ, probe(&c), 1.0);
+    }
+    *read = entry_for(n, rows)->read;
+    return 1;
+}
+
 int sb_bench_bandwidth_for(size_t n, size_t rows, sb_bench_bw *out)
 {
     bw_entry *e = entry_for(n, rows);
@@ -204,38 +220,56 @@ static void bw_bench(sbb_state *st, void *user)
     sbb_use(&c.checksum);
 }
 
-static bw_job *jobs;
-static size_t njobs;
+/* Jobs are allocated one by one: their addresses are handed to Google Benchmark. */
+static bw_job **jobs;
+static size_t njobs, jobs_cap;
 
-static void free_jobs(void) { free(jobs); }
+static void free_jobs(void)
+{
+    for (size_t i = 0; i < njobs; i++)
+        free(jobs[i]);
+    free(jobs);
+}
+
+int sb_bench_register_bandwidth(size_t n, size_t rows, int read_only)
+{
+    static const char *const arg_names[] = {"n", "rows"};
+    static const char *const bench_names[] = {"bandwidth/read", "bandwidth/copy", "bandwidth/memcpy"};
+    if (!jobs)
+        atexit(free_jobs);
+    for (int kind = BW_READ; kind <= (read_only ? BW_READ : BW_MEMCPY); kind++) {
+        int seen = 0;   /* one run per kind and shape (softmax gaps and attention cases share it) */
+        for (size_t i = 0; i < njobs && !seen; i++)
+            seen = jobs[i]->kind == (enum bw_kind)kind && jobs[i]->n == n && jobs[i]->rows == rows;
+        if (seen)
+            continue;
+        if (njobs == jobs_cap) {
+            size_t cap = jobs_cap ? 2 * jobs_cap : 64;
+            bw_job **t = realloc(jobs, cap * sizeof *t);
+            if (!t)
+                return 0;
+            jobs = t, jobs_cap = cap;
+        }
+        bw_job *j = malloc(sizeof *j);
+        if (!j)
+            return 0;
+        j->kind = (enum bw_kind)kind, j->n = n, j->rows = rows;
+        jobs[njobs++] = j;
+        sbb_benchmark *b = sbb_register(bench_names[kind], bw_bench, j);
+        if (!b)
+            return 0;
+        sbb_arg_names(b, arg_names, 2);
+        sbb_args(b, (const int64_t[]){(int64_t)n, (int64_t)rows}, 2);
+    }
+    return 1;
+}
 
 int sb_bench_add_bandwidth(const sb_bench_config *cfg)
 {
     const sb_bench_preset *p = cfg->preset;
-    jobs = calloc(3 * p->nsoftmax, sizeof *jobs);
-    if (!jobs)
-        return 0;
-    atexit(free_jobs);
-    static const char *const arg_names[] = {"n", "rows"};
-    static const char *const bench_names[] = {"bandwidth/read", "bandwidth/copy", "bandwidth/memcpy"};
-    for (size_t i = 0; i < p->nsoftmax; i++) {
-        const sb_bench_case *c = &p->softmax[i];
-        if (!sb_bench_case_wanted(cfg, c))
-            continue;
-        int seen = 0;   /* one set of bandwidth runs per shape (the gaps share it) */
-        for (size_t k = 0; k < i; k++)
-            seen |= p->softmax[k].n == c->n && p->softmax[k].rows == c->rows && sb_bench_case_wanted(cfg, &p->softmax[k]);
-        if (seen)
-            continue;
-        for (int kind = BW_READ; kind <= BW_MEMCPY; kind++) {
-            bw_job *j = &jobs[njobs++];
-            j->kind = (enum bw_kind)kind, j->n = c->n, j->rows = c->rows;
-            sbb_benchmark *b = sbb_register(bench_names[kind], bw_bench, j);
-            if (!b)
-                return 0;
-            sbb_arg_names(b, arg_names, 2);
-            sbb_args(b, (const int64_t[]){(int64_t)c->n, (int64_t)c->rows}, 2);
-        }
-    }
+    for (size_t i = 0; i < p->nsoftmax; i++)
+        if (sb_bench_case_wanted(cfg, &p->softmax[i]) &&
+            !sb_bench_register_bandwidth(p->softmax[i].n, p->softmax[i].rows, 0))
+            return 0;
     return 1;
 }

@@ -30,10 +30,11 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_ERROR = 3 };
 
-/* The benchmark families, in the order they run. Attention joins here. */
+/* The benchmark families, in the order they run. */
 static int (*const families[])(const sb_bench_config *) = {
     sb_bench_add_bandwidth,
     sb_bench_add_softmax,
+    sb_bench_add_attention,
 };
 
 static void usage(FILE *f)
@@ -41,8 +42,9 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: sinkbench-bench [--quick | --full] [--out FILE | --no-out] [--plugin LIB.so]... [--no-peers]\n"
             "                       [--filter REGEX] [--min-time S] [--repetitions N] [--max-n N] [--seed N]\n"
+            "                       [--attention-cap S]\n"
             "                       [--list] [-- --benchmark_OPTION...]\n\n"
-            "Runs the softmax benchmarks of every registered kernel this CPU supports, the peers (XNNPACK,\n"
+            "Runs the softmax and attention benchmarks of every registered kernel this CPU supports, the peers (XNNPACK,\n"
             "oneDNN, SLEEF, Highway: plugins built with the project, loaded by default), sb_softmax_f32 as a\n"
             "user calls it, and read/copy bandwidth at the same working sets for the roofline. Each result\n"
             "carries the kernel's max ulp error on the same inputs. Writes Google Benchmark's JSON (every\n"
@@ -61,7 +63,9 @@ static void usage(FILE *f)
             "  --filter REGEX   only benchmarks whose name matches (Google Benchmark's --benchmark_filter)\n"
             "  --min-time S     seconds per measurement (a plain number: Google Benchmark 1.7.1)\n"
             "  --repetitions N  measurements per benchmark (medians need >= 3, significance >= 4)\n"
-            "  --max-n N        leave out rows longer than N\n"
+            "  --max-n N        leave out rows (and attention contexts) longer than N\n"
+            "  --attention-cap S  skip attention kernels whose single call takes longer than S seconds\n"
+            "                   (default: the preset's, 0.25 quick, 3 full)\n"
             "  --seed N         seed of every input row (default 20261129)\n"
             "  --list           list the benchmarks and exit\n"
             "  -- ...           the rest goes to Google Benchmark unchanged (--benchmark_format=..., ...)\n\n"
@@ -174,7 +178,7 @@ static int report_complete(const char *path)
 
 int main(int argc, char **argv)
 {
-    sb_bench_config cfg = {sb_bench_presets[0], 20261129, 0};
+    sb_bench_config cfg = {sb_bench_presets[0], 20261129, 0, 0};
     const char *out = NULL, *filter = NULL;
     int no_out = 0, peers = 1, list = 0, repetitions = -1;
     double min_time = -1;
@@ -220,6 +224,14 @@ int main(int argc, char **argv)
             char *end = NULL;
             if (!v || !*v || *v == '-' || (cfg.seed = strtoull(v, &end, 0), *end)) {
                 fprintf(stderr, "sinkbench-bench: --seed needs a non-negative integer\n");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (strcmp(a, "--attention-cap") == 0) {
+            if (!parse_number(a, v, &cfg.attention_cap))
+                return EXIT_USAGE;
+            if (!(cfg.attention_cap > 0)) {
+                fprintf(stderr, "sinkbench-bench: --attention-cap must be above 0 seconds\n");
                 return EXIT_USAGE;
             }
             i++;

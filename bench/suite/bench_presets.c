@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bench_suite.h"
+#include "sinkbench/softmax.h" /* SB_KERNEL_EMULATED */
 
 #define K 1024u
 #define M (1024u * 1024u)
@@ -24,12 +25,34 @@ static const sb_bench_case full_cases[] = {
     FULL_ROW(16 * M), FULL_ROW(64 * M), {4 * K, 0, 32},   {4 * K, 15, 32},  {4 * K, 90, 32},
 };
 
+/* Attention (H = 32, H_kv = 8, learned sinks; bench_attention.c). quick: two decode steps at 4 K
+ * (f32 and bf16 KV, the pair behind the "bf16 is half the bytes" claim) and a small prefill, so the
+ * report stays short. full: decode by context length (1 K in L3, 4 K and 32 K from DRAM) and KV type,
+ * head dims 64 and 256 at 4 K, split-KV at 32 K with 4/16/64 chunks, causal prefill at 512 and 2 K,
+ * and decode at 32 K with 1 and 2 threads (wall-clock time). */
+#define DECODE(n, d, kv) {SB_BENCH_DECODE, n, d, kv, 1, 1}
+#define DECODE_KV(n, d) DECODE(n, d, 0), DECODE(n, d, 1), DECODE(n, d, 2)
+static const sb_bench_attention_case quick_attention[] = {
+    DECODE(4 * K, 128, 0), DECODE(4 * K, 128, 2), {SB_BENCH_PREFILL, 256, 128, 0, 1, 1},
+};
+static const sb_bench_attention_case full_attention[] = {
+    DECODE_KV(1 * K, 128),   DECODE_KV(4 * K, 128),   DECODE_KV(32 * K, 128),
+    DECODE(4 * K, 64, 0),    DECODE(4 * K, 64, 2),    DECODE(4 * K, 256, 0),   DECODE(4 * K, 256, 2),
+    {SB_BENCH_DECODE, 32 * K, 128, 0, 4, 1},  {SB_BENCH_DECODE, 32 * K, 128, 0, 16, 1},
+    {SB_BENCH_DECODE, 32 * K, 128, 0, 64, 1},
+    {SB_BENCH_PREFILL, 512, 128, 0, 1, 1},    {SB_BENCH_PREFILL, 512, 128, 2, 1, 1},
+    {SB_BENCH_PREFILL, 2 * K, 128, 0, 1, 1},
+    {SB_BENCH_THREADS, 32 * K, 128, 0, 1, 1}, {SB_BENCH_THREADS, 32 * K, 128, 0, 1, 2},
+};
+
 static const sb_bench_preset quick = {
-    "quick", "8 shapes, 3 repetitions of >= 0.02 s: under a minute of CPU (used by the report)",
-    quick_cases, sizeof quick_cases / sizeof quick_cases[0], 0.02, 3};
+    "quick", "8 softmax shapes, 3 attention cases, 3 repetitions of >= 0.02 s: about a minute of CPU (used by the report)",
+    quick_cases, sizeof quick_cases / sizeof quick_cases[0], 0.02, 3,
+    quick_attention, sizeof quick_attention / sizeof quick_attention[0], 0.25};
 static const sb_bench_preset full = {
-    "full", "39 shapes (16 .. 64 M x gaps 0/15/90, 32-row batches), 5 repetitions of >= 0.1 s",
-    full_cases, sizeof full_cases / sizeof full_cases[0], 0.1, 5};
+    "full", "39 softmax shapes (16 .. 64 M x gaps 0/15/90, 32-row batches), 21 attention cases, 5 repetitions of >= 0.1 s",
+    full_cases, sizeof full_cases / sizeof full_cases[0], 0.1, 5,
+    full_attention, sizeof full_attention / sizeof full_attention[0], 3.0};
 
 const sb_bench_preset *const sb_bench_presets[] = {&quick, &full, NULL};
 
@@ -44,4 +67,20 @@ const sb_bench_preset *sb_bench_preset_find(const char *name)
 int sb_bench_case_wanted(const sb_bench_config *cfg, const sb_bench_case *c)
 {
     return cfg->max_n == 0 || c->n <= cfg->max_n;
+}
+
+int sb_bench_attention_case_wanted(const sb_bench_config *cfg, const sb_bench_attention_case *c)
+{
+    return cfg->max_n == 0 || c->n <= cfg->max_n;
+}
+
+const char *sb_bench_untimed_reason(unsigned flags, int (*supported)(void), const char *isa)
+{
+    if (flags & SB_KERNEL_EMULATED)
+        return "emulated by SIMDe on this CPU: checked for correctness, never timed";
+    if (supported())
+        return NULL;
+    return strcmp(isa, "avx512") == 0 ? "this CPU lacks AVX-512 (F, BW, DQ, VL)"
+           : strcmp(isa, "avx2") == 0 ? "this CPU lacks AVX2 + FMA + F16C"
+                                      : "this CPU cannot run the kernel's ISA";
 }

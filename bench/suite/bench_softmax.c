@@ -274,13 +274,7 @@ int sb_bench_add_softmax(const sb_bench_config *cfg)
         return 1;
     for (size_t i = 0; i < nk; i++) {
         const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
-        const char *why = NULL;
-        if (k->flags & SB_KERNEL_EMULATED)
-            why = "emulated by SIMDe on this CPU: checked for correctness, never timed";
-        else if (!k->supported())
-            why = strcmp(k->isa, "avx512") == 0 ? "this CPU lacks AVX-512 (F, BW, DQ, VL)"
-                  : strcmp(k->isa, "avx2") == 0 ? "this CPU lacks AVX2 + FMA + F16C"
-                                                : "this CPU cannot run the kernel's ISA";
+        const char *why = sb_bench_untimed_reason(k->flags, k->supported, k->isa);
         if (!why)
             continue;
         sm_job *j = new_job(k, role_of(k), first, cfg->seed);

@@ -1,9 +1,9 @@
 /* What every benchmark family of the suite shares: the preset being run and the family table.
  *
- * A family (softmax, bandwidth, and later attention) is one source file with one function that
+ * A family (bandwidth, softmax, attention) is one source file with one function that
  * registers its benchmarks for the chosen preset; bench_main.c lists the families in the order they
- * run. Adding attention benchmarks is: write bench_attention.c with sb_bench_add_attention(), add its
- * cases to the presets (bench_presets.c) and one line to the table in bench_main.c. */
+ * run. A new family is: one source with its sb_bench_add_<family>(), its cases in the presets
+ * (bench_presets.c) and one line in the table of bench_main.c. */
 #ifndef SINKBENCH_BENCH_SUITE_H
 #define SINKBENCH_BENCH_SUITE_H
 
@@ -17,6 +17,19 @@ typedef struct sb_bench_case {
     size_t rows;
 } sb_bench_case;
 
+/* One attention case (bench_attention.c): H = 32 query heads over H_kv = 8 KV heads, learned sinks,
+ * a dense head-major KV cache. Decode is one query per head against n keys; prefill is n queries
+ * against n keys, causal; threads is decode timed in wall-clock time with n_threads threads. */
+enum sb_bench_attention_kind { SB_BENCH_DECODE, SB_BENCH_PREFILL, SB_BENCH_THREADS };
+typedef struct sb_bench_attention_case {
+    enum sb_bench_attention_kind kind;
+    size_t n;         /* context length (keys); prefill: also the number of queries */
+    size_t head_dim;
+    int kv;           /* sb_kv_type: 0 f32, 1 f16, 2 bf16 */
+    size_t splits;    /* split-KV chunks, 1 = unsplit */
+    size_t threads;
+} sb_bench_attention_case;
+
 typedef struct sb_bench_preset {
     const char *name;             /* "quick", "full" */
     const char *summary;
@@ -24,23 +37,33 @@ typedef struct sb_bench_preset {
     size_t nsoftmax;
     double min_time;              /* seconds, Google Benchmark's --benchmark_min_time */
     int repetitions;
+    const sb_bench_attention_case *attention; /* in the order they run */
+    size_t nattention;
+    double attention_call_cap;    /* seconds: a kernel whose single call takes longer is skipped */
 } sb_bench_preset;
 
 typedef struct sb_bench_config {
     const sb_bench_preset *preset;
     uint64_t seed;                /* every input row comes from kernels/oracle/rowgen with this seed */
     size_t max_n;                 /* cases with longer rows are left out (0: none) */
+    double attention_cap;         /* > 0: replaces the preset's attention_call_cap (seconds) */
 } sb_bench_config;
 
-/* Whether a case is in this run (the --max-n cap). */
+/* Whether a case is in this run (the --max-n cap: row length, or context length for attention). */
 int sb_bench_case_wanted(const sb_bench_config *cfg, const sb_bench_case *c);
+int sb_bench_attention_case_wanted(const sb_bench_config *cfg, const sb_bench_attention_case *c);
 
 const sb_bench_preset *sb_bench_preset_find(const char *name);
 /* The presets, NULL-terminated, for --help. */
 extern const sb_bench_preset *const sb_bench_presets[];
 
+/* Why a kernel (softmax or attention) is not timed on this CPU: a SIMDe emulation, or an ISA the CPU
+ * lacks; NULL when it is timed. Google Benchmark reports it as the skipped entry's error_message. */
+const char *sb_bench_untimed_reason(unsigned flags, int (*supported)(void), const char *isa);
+
 /* The families. Each returns 0 when it could not register (out of memory). */
 int sb_bench_add_bandwidth(const sb_bench_config *cfg);
 int sb_bench_add_softmax(const sb_bench_config *cfg);
+int sb_bench_add_attention(const sb_bench_config *cfg);
 
 #endif

@@ -6,6 +6,7 @@
 const sb_bench_traffic sb_bench_traffic_table[] = {
     {"three_pass", 1, 2, "max(x); y = exp(x - m) and sum; y *= 1/sum"},
     {"online", 1, 1, "running max and rescaled sum over x; y = exp(x - m) / sum"},
+    {"chunked", 0, 2, "per L2-sized chunk: max, y = exp(x - m_c) and sum (x read once from memory); y *= exp(m_c - m) / sum"},
     {"two_pass", 1, 1, "running max and rescaled sum over x; y = exp(x - m) / sum"},
     {"four_pass", 2, 2, "max(x); y = exp(x - m); sum(y); y *= 1/sum"},
     {"textbook", 1, 2, "max(x); y = expf(x - m) and sum; y /= sum"},

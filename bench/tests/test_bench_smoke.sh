@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every benchmark of a preset once with a tiny minimum time: the binary runs, writes a complete
-# report, every listed benchmark is in it, only CPU-support skips happen, every softmax result
-# carries its accuracy and roofline counters, and `sinkbench compare` reads the report back.
+# report, every listed benchmark is in it, only CPU-support skips (and attention kernels over the
+# preset's per-call cap) happen, every softmax and attention result carries its accuracy and roofline
+# counters, and `sinkbench compare` reads the report back, attention tables included.
 # usage: test_bench_smoke.sh <sinkbench-bench> <sinkbench> <scratch dir> <bench options...>
 set -u
 bench="$1"; cli="$2"; dir="$3"; shift 3
@@ -18,7 +19,7 @@ listed=$("$bench" "$@" --list | grep -c /)
 ran=$(grep -c '"run_name":' "$out")
 [ "$listed" -gt 0 ] && [ "$ran" -eq "$listed" ] || fail "$listed benchmarks listed, $ran in the report"
 echo "ok: all $listed benchmarks ran"
-bad=$(grep '"error_message":' "$out" | grep -v -e 'this CPU lacks' -e 'emulated by SIMDe')
+bad=$(grep '"error_message":' "$out" | grep -v -e 'this CPU lacks' -e 'emulated by SIMDe' -e 'too slow for this preset')
 [ -z "$bad" ] || fail "unexpected skips: $bad"
 if [ -x /usr/bin/python3 ]; then
   /usr/bin/python3 - "$out" <<'PY' || fail "report content"
@@ -39,14 +40,40 @@ refs = [b for b in soft if "/softmax_reference_f64/" in b["name"]]
 assert refs and all(b["max_ulp"] <= 1 for b in refs), "the f64 reference must be within 1 ulp"
 assert any(b["name"].startswith("bandwidth/copy/") and b["bytes_per_second"] > 0 for b in runs)
 print("ok: context, counters and reference accuracy")
+# attention: decode and prefill of sb_attention at least, with their counters; decode's roofline
+# uses a bandwidth/read run of the same working set in this report; prefill's the FMA peak
+att = [b for b in runs if b["name"].startswith("attention/")]
+kinds = {b["name"].split("/")[1] for b in att}
+assert {"decode", "prefill"} <= kinds, "attention decode and prefill missing: %s" % sorted(kinds)
+assert any(b["name"].startswith("attention/decode/sb_attention/") for b in att), "no sb_attention decode"
+reads = {b["name"] for b in runs if b["name"].startswith("bandwidth/read/")}
+for b in att:
+    for c in ("GFLOPs", "GFLOP_per_call", "fma_peak_frac", "fma_peak_GFLOPs", "B_per_key", "KV_MB",
+              "max_err_u", "err_of_bound", "checked_rows", "contract_ok"):
+        assert c in b, b["name"] + " lacks " + c
+    assert b["GFLOPs"] > 0 and b["fma_peak_frac"] > 0 and b["checked_rows"] > 0, b["name"]
+    assert "role=" in b["label"] and "kv=" in b["label"], b["name"]
+    if "role=kernel" in b["label"] or "role=dispatch" in b["label"]:
+        assert b["contract_ok"] == 1 and b["err_of_bound"] <= 1, b["name"] + " breaks its error bound"
+    if b["name"].split("/")[1] in ("decode", "threads"):
+        for c in ("roofline", "GBps", "bw_read_GBps"):
+            assert c in b and b[c] > 0, b["name"] + " lacks " + c
+        n = round(b["KV_MB"] * 1e6 / 8)   # floats of K (and of V): the bench buffers' x and y
+        assert "bandwidth/read/n:%d/rows:1" % n in reads, b["name"] + ": no bandwidth/read of its working set"
+    bpk = 2 * int(b["name"].split("/d:")[1].split("/")[0]) * (4 if "/kv:f32/" in b["name"] else 2)
+    assert b["B_per_key"] == bpk, b["name"] + " B_per_key"
+assert any(b["name"].startswith("fma_peak/") and b["GFLOPs"] > 0 for b in runs), "no fma_peak result"
+print("ok: %d attention results with their counters" % len(att))
 PY
 fi
 ${EMULATOR:-} "$cli" compare "$out" > "$dir/smoke-compare.txt" 2>&1 || fail "compare cannot read the report"
 grep -q "sb_softmax_f32" "$dir/smoke-compare.txt" || fail "compare's table lacks sb_softmax_f32"
+grep -q "^attention ratios" "$dir/smoke-compare.txt" && grep -q "bf16 time / f32 time" "$dir/smoke-compare.txt" \
+  && grep -q "^  sb_attention " "$dir/smoke-compare.txt" || fail "compare's attention tables are missing"
 echo "ok: compare reads the report"
 # The driver's own errors: usage 2, runtime 3, each with a message.
 "$bench" --help | grep -q "presets:" || fail "--help lacks the presets"
-for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--out"; do
+for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--attention-cap 0" "--out"; do
   "$bench" $bad > "$dir/err.txt" 2>&1; rc=$?
   [ "$rc" -eq 2 ] && [ -s "$dir/err.txt" ] || fail "'$bad' exited $rc (want 2 with a message)"
 done

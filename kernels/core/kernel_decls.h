@@ -11,7 +11,8 @@ sb_status sb_softmax_naive_f32(const float *x, float *y, size_t n, const sb_soft
 /* kernels/simd/: one source per algorithm, compiled per ISA (suffix = ISA). */
 #define SB_DECLARE_SIMD_SOFTMAX(isa)                                                                      \
     sb_status sb_softmax_three_pass_##isa(const float *x, float *y, size_t n, const sb_softmax_params *p); \
-    sb_status sb_softmax_online_##isa(const float *x, float *y, size_t n, const sb_softmax_params *p);
+    sb_status sb_softmax_online_##isa(const float *x, float *y, size_t n, const sb_softmax_params *p);     \
+    sb_status sb_softmax_chunked_##isa(const float *x, float *y, size_t n, const sb_softmax_params *p);
 SB_DECLARE_SIMD_SOFTMAX(scalar)
 SB_DECLARE_SIMD_SOFTMAX(sse2)
 SB_DECLARE_SIMD_SOFTMAX(avx2)

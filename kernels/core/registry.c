@@ -14,7 +14,8 @@ static const sb_softmax_kernel builtin[] = {
     /* kernels/simd/ (docs/kernels.md; bounds proved in docs/numerics.md) */
 #define SB_SIMD_SOFTMAX(isa, isa_name, supported, flags)                                                         \
     {"softmax_three_pass_" #isa, isa_name, "three_pass", supported, sb_softmax_three_pass_##isa, 2.0, flags}, \
-    {"softmax_online_" #isa, isa_name, "online", supported, sb_softmax_online_##isa, 1.0, flags},
+    {"softmax_online_" #isa, isa_name, "online", supported, sb_softmax_online_##isa, 1.0, flags},            \
+    {"softmax_chunked_" #isa, isa_name, "chunked", supported, sb_softmax_chunked_##isa, 2.0, flags},
     SB_SIMD_SOFTMAX(scalar, "scalar", sb_cpu_supports_scalar, 0)
 #if defined(SB_HAVE_ISA_SSE2)
     SB_SIMD_SOFTMAX(sse2, "sse2", sb_cpu_supports_sse2, 0)

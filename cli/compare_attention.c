@@ -1,0 +1,279 @@
+/* sinkbench compare, one file: the attention benchmarks (bench/suite/bench_attention.c) side by side.
+ * Per case (decode, prefill, threads x KV type, head dim, context, splits, threads): every kernel with
+ * its median time, spread, time over sb_attention's, KV GB/s and roofline fraction (decode), GFLOP/s
+ * and fraction of the run's FMA peak, and its error as a fraction of its bound. Then the ratios the
+ * issue asks about: f16 and bf16 time over f32, split-KV over unsplit, 2 threads over 1 (wall clock),
+ * and the FMA peak per ISA. Derived figures use the median time and the per-call counters. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+
+typedef sb_bench_series series;
+
+#define MAX_CASES 128
+
+/* "attention/<kind>/<kernel>/<shape>": kind, kernel and shape of a name; 0 for other benchmarks. */
+static int split_name(const char *name, char *kind, char *kernel, char *shape, size_t size)
+{
+    if (strncmp(name, "attention/", 10) != 0)
+        return 0;
+    const char *a = name + 10, *b = strchr(a, '/'), *c = b ? strchr(b + 1, '/') : NULL;
+    if (!b || !c)
+        return 0;
+    snprintf(kind, size, "%.*s", (int)(b - a), a);
+    snprintf(kernel, size, "%.*s", (int)(c - b - 1), b + 1);
+    snprintf(shape, size, "%s", c + 1);
+    return 1;
+}
+
+/* The series to use for a name: wall-clock series for the threads cases. */
+static const series *lookup(const sb_bench_results *f, const sb_bench_results *real, const char *name)
+{
+    const series *s = strncmp(name, "attention/threads/", 18) == 0 && real ? sb_bench_results_find(real, name)
+                                                                          : sb_bench_results_find(f, name);
+    return s && s->usable ? s : NULL;
+}
+
+static const series *find3(const sb_bench_results *f, const sb_bench_results *real, const char *kind,
+                           const char *kernel, const char *shape)
+{
+    char name[512];
+    int len = snprintf(name, sizeof name, "attention/%s/%s/%s", kind, kernel, shape);
+    return len > 0 && (size_t)len < sizeof name ? lookup(f, real, name) : NULL;
+}
+
+typedef struct derived {
+    double ms, gbps, roofline, gflops, fma_frac, err_of_bound;
+} derived;
+
+static derived derive(const series *s)
+{
+    derived d;
+    double sec = s->median * 1e-9;
+    double kv = sb_bench_series_counter(s, "KV_MB") * 1e6, bw = sb_bench_series_counter(s, "bw_read_GBps") * 1e9;
+    double gf = sb_bench_series_counter(s, "GFLOP_per_call"), peak = sb_bench_series_counter(s, "fma_peak_GFLOPs");
+    d.ms = s->median * 1e-6;
+    d.gbps = kv / sec * 1e-9;
+    d.roofline = bw > 0 ? kv / bw / sec : NAN; /* NAN (no bw counter) for prefill */
+    d.gflops = gf / sec;
+    d.fma_frac = peak > 0 ? d.gflops / peak : NAN;
+    d.err_of_bound = sb_bench_series_counter(s, "err_of_bound");
+    return d;
+}
+
+static void cell(char *out, size_t size, const char *fmt, double v)
+{
+    if (isnan(v))
+        snprintf(out, size, "-");
+    else
+        snprintf(out, size, fmt, v);
+}
+
+/* Where "key:" starts a component of a shape ("kv:f32/d:128/n:4096/splits:1"); NULL when absent. */
+static const char *find_key(const char *shape, const char *key, size_t *len)
+{
+    char pat[32];
+    *len = (size_t)snprintf(pat, sizeof pat, "%s:", key);
+    for (const char *p = strstr(shape, pat); p; p = strstr(p + 1, pat))
+        if (p == shape || p[-1] == '/')
+            return p;
+    return NULL;
+}
+
+/* The value of key in a shape ("4096" for "n"); 0 when absent. */
+static int key_value(const char *shape, const char *key, char *out, size_t size)
+{
+    size_t len;
+    const char *p = find_key(shape, key, &len);
+    if (!p)
+        return 0;
+    p += len;
+    const char *end = strchr(p, '/');
+    snprintf(out, size, "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p);
+    return 1;
+}
+
+/* The shape with key's value replaced ("kv:f32/..." -> "kv:bf16/..."); 0 when key is absent. */
+static int with(const char *shape, const char *key, const char *value, char *out, size_t size)
+{
+    size_t len;
+    const char *p = find_key(shape, key, &len);
+    if (!p)
+        return 0;
+    const char *end = strchr(p, '/');
+    int n = snprintf(out, size, "%.*s%s:%s%s", (int)(p - shape), shape, key, value, end ? end : "");
+    return n > 0 && (size_t)n < size;
+}
+
+static void ratio_line(sb_json *j, const char *what, const char *shape, const char *label, double r)
+{
+    if (isnan(r))
+        return;
+    if (j) {
+        sb_json_object_begin(j);
+        sb_json_kv_string(j, "ratio", what);
+        sb_json_kv_string(j, "shape", shape);
+        sb_json_kv_string(j, "of", label);
+        sb_json_kv_number(j, "value", r);
+        sb_json_object_end(j);
+    } else {
+        printf("  %-9s %-48s %-22s %6.3f\n", what, shape, label, r);
+    }
+}
+
+void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o, sb_json *j)
+{
+    static char kinds[MAX_CASES][128], shapes[MAX_CASES][128];
+    size_t ncases = 0;
+    int any = 0;
+    for (size_t i = 0; i < f->ns && ncases < MAX_CASES; i++) {
+        char kind[128], kernel[128], shape[128];
+        if (!split_name(f->s[i].name, kind, kernel, shape, sizeof shape))
+            continue;
+        any = 1;
+        int seen = 0;
+        for (size_t c = 0; c < ncases && !seen; c++)
+            seen = strcmp(kinds[c], kind) == 0 && strcmp(shapes[c], shape) == 0;
+        if (!seen) {
+            snprintf(kinds[ncases], sizeof kinds[0], "%s", kind);
+            snprintf(shapes[ncases++], sizeof shapes[0], "%s", shape);
+        }
+    }
+    if (!any)
+        return;
+    /* The threads cases are timed in wall-clock time: read that metric for them. */
+    sb_bench_results real;
+    char err[512];
+    int tried = strcmp(o->metric, "real_time") != 0;
+    int have_real = tried && sb_bench_results_load(&real, f->path, "real_time", "attention/threads/", err, sizeof err);
+    const sb_bench_results *rp = have_real ? &real : NULL;
+
+    if (j) {
+        sb_json_key(j, "attention");
+        sb_json_array_begin(j);
+    } else {
+        printf("\nattention (H = 32, H_kv = 8, learned sinks): ms per call (median; threads: wall clock), spread, "
+               "t/ours = time / sb_attention's,\nKV GB/s and roofline = KV bytes / read bandwidth of the same working "
+               "set (decode), GFLOP/s (4 d flops per query-key pair)\nand its fraction of the run's FMA peak, "
+               "error / the kernel's bound on the timed inputs\n");
+    }
+    for (size_t c = 0; c < ncases; c++) {
+        const series *members[64];
+        size_t nm = 0;
+        for (size_t i = 0; i < f->ns && nm < 64; i++) {
+            char kind[128], kernel[128], shape[128];
+            if (!split_name(f->s[i].name, kind, kernel, shape, sizeof shape) || strcmp(kind, kinds[c]) != 0 ||
+                strcmp(shape, shapes[c]) != 0)
+                continue;
+            const series *s = lookup(f, rp, f->s[i].name);
+            if (s)
+                members[nm++] = s;
+        }
+        for (size_t a = 1; a < nm; a++)
+            for (size_t b = a; b > 0 && members[b - 1]->median > members[b]->median; b--) {
+                const series *t = members[b];
+                members[b] = members[b - 1], members[b - 1] = t;
+            }
+        if (!nm)
+            continue;
+        const series *ours = find3(f, rp, kinds[c], "sb_attention", shapes[c]);
+        if (!j)
+            printf("\n%-8s %-38s %-8s %9s %7s %6s %7s %8s %8s %6s %8s\n", kinds[c], shapes[c], "role", "ms", "spread",
+                   "t/ours", "GB/s", "roofline", "GFLOP/s", "%FMA", "err/bnd");
+        for (size_t m = 0; m < nm; m++) {
+            const series *s = members[m];
+            char kind[128], kernel[128], shape[128], role[32];
+            split_name(s->name, kind, kernel, shape, sizeof shape);
+            sb_bench_series_label(s, "role", role, sizeof role);
+            derived d = derive(s);
+            double r = ours ? s->median / ours->median : NAN;
+            if (j) {
+                sb_json_object_begin(j);
+                sb_json_kv_string(j, "kind", kind);
+                sb_json_kv_string(j, "shape", shape);
+                sb_json_kv_string(j, "kernel", kernel);
+                sb_json_kv_string(j, "role", role);
+                sb_json_kv_number(j, "ms", d.ms);
+                sb_json_kv_number(j, "spread", s->spread);
+                sb_json_kv_uint(j, "repetitions", s->nt);
+                sb_json_kv_number(j, "ratio_to_ours", r);
+                sb_json_kv_number(j, "GBps", d.gbps);
+                sb_json_kv_number(j, "roofline", d.roofline);
+                sb_json_kv_number(j, "GFLOPs", d.gflops);
+                sb_json_kv_number(j, "fma_peak_frac", d.fma_frac);
+                sb_json_kv_number(j, "err_of_bound", d.err_of_bound);
+                sb_json_object_end(j);
+                continue;
+            }
+            char ms[32], sp[32], rr[32], gb[32], rf[32], gfl[32], fm[32], eb[32];
+            cell(ms, sizeof ms, d.ms < 10 ? "%.3f" : "%.1f", d.ms);
+            cell(sp, sizeof sp, "%.1f%%", 100.0 * s->spread);
+            cell(rr, sizeof rr, "%.2f", r);
+            cell(gb, sizeof gb, "%.1f", isnan(d.roofline) ? NAN : d.gbps);
+            cell(rf, sizeof rf, "%.1f%%", 100.0 * d.roofline);
+            cell(gfl, sizeof gfl, "%.1f", d.gflops);
+            cell(fm, sizeof fm, "%.0f%%", 100.0 * d.fma_frac);
+            cell(eb, sizeof eb, "%.3f", d.err_of_bound);
+            printf("  %-45s %-8s %9s %7s %6s %7s %8s %8s %6s %8s\n", kernel, role, ms, sp, rr, gb, rf, gfl, fm, eb);
+        }
+    }
+    if (j) {
+        sb_json_array_end(j);
+        sb_json_key(j, "attention_ratios");
+        sb_json_array_begin(j);
+    } else {
+        printf("\nattention ratios (sb_attention, median times; below 1: faster)\n");
+    }
+    /* Per case of sb_attention whose KV type is f32, or splits or threads 1: every case that differs
+     * from it in that one key alone, as a time ratio. */
+    static const struct {
+        const char *key, *base, *what, *fmt;
+    } axes[] = {
+        {"kv", "f32", "kv type", "%s time / f32 time"},
+        {"splits", "1", "split-KV", "%s splits / unsplit"},
+        {"threads", "1", "threads", "%s threads / 1 (wall)"},
+    };
+    for (size_t c = 0; c < ncases; c++) {
+        const series *base = find3(f, rp, kinds[c], "sb_attention", shapes[c]);
+        if (!base)
+            continue;
+        for (size_t a = 0; a < sizeof axes / sizeof axes[0]; a++) {
+            char v[64], other[128];
+            if (!key_value(shapes[c], axes[a].key, v, sizeof v) || strcmp(v, axes[a].base) != 0)
+                continue;
+            for (size_t k = 0; k < ncases; k++) {
+                if (k == c || strcmp(kinds[k], kinds[c]) != 0 || !key_value(shapes[k], axes[a].key, v, sizeof v) ||
+                    !with(shapes[c], axes[a].key, v, other, sizeof other) || strcmp(other, shapes[k]) != 0)
+                    continue;
+                const series *s = find3(f, rp, kinds[k], "sb_attention", shapes[k]);
+                char label[96];
+                snprintf(label, sizeof label, axes[a].fmt, v);
+                ratio_line(j, axes[a].what, shapes[c], label, s ? s->median / base->median : NAN);
+            }
+        }
+    }
+    if (j) {
+        sb_json_array_end(j);
+        sb_json_key(j, "fma_peak_GFLOPs");
+        sb_json_object_begin(j);
+    } else {
+        printf("\nFMA peak, one core (fma_peak/<isa>: 12 register-only multiply-add chains; GFLOP/s, median)\n");
+    }
+    for (size_t i = 0; i < f->ns; i++) {
+        const series *s = &f->s[i];
+        if (strncmp(s->name, "fma_peak/", 9) != 0 || !s->usable)
+            continue;
+        double g = sb_bench_series_counter(s, "flops_per_iteration") / s->median;
+        if (j)
+            sb_json_kv_number(j, s->name + 9, g);
+        else
+            printf("  %-10s %8.1f\n", s->name + 9, g);
+    }
+    if (j)
+        sb_json_object_end(j);
+    if (tried)
+        sb_bench_results_free(&real);
+}
