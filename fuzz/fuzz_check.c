@@ -1,18 +1,20 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz_check.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sinkbench/attention.h"
 #include "sinkbench/plugin.h"
 
 const char *sb_fuzz_input_name;
 static const char *target_name = "fuzz";
 
 #define MAX_TRACKED 1024
-static unsigned char ran[MAX_TRACKED];
+static unsigned char ran[MAX_TRACKED], ran_attention[MAX_TRACKED];
 static const char *only_names;   /* SINKBENCH_FUZZ_KERNELS: comma-separated kernel names, or NULL */
 
 static int wanted(const char *name)
@@ -53,6 +55,8 @@ void sb_fuzz_init(const char *target)
             abort();
         }
     }
+    for (size_t i = 0; i < sb_attention_kernel_count(); i++)
+        matched += wanted(sb_attention_kernel_at(i)->name) != 0;
     if (!matched) {
         fprintf(stderr, "%s: SINKBENCH_FUZZ_KERNELS=%s names no registered kernel\n", target, only_names);
         exit(3);
@@ -76,6 +80,73 @@ size_t sb_fuzz_kernels(const sb_fuzz_row *row, int contract_only, const sb_softm
 }
 
 int sb_fuzz_kernel_ran(size_t registry_index) { return registry_index < MAX_TRACKED && ran[registry_index]; }
+
+/* An invalid descriptor must give SB_EINVAL and leave the output alone (attention.h). */
+static void check_attention_refusals(const char *target, const sb_attention_kernel *k)
+{
+    float q[8] = {0}, kv[8] = {0}, out[8], sentinel;
+    uint32_t bits = 0x7fbadbadu;
+    memcpy(&sentinel, &bits, sizeof sentinel);
+    static const char *const cases[] = {"H not a multiple of H_kv", "NULL q", "non-finite scale", "head_dim 0",
+                                        "overlapping output rows"};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sb_attention_desc d;
+        sb_attention_desc_init(&d, 2, 1, 2, 2, 1);
+        d.q = q;
+        d.k = kv;
+        d.v = kv;
+        d.out = out;
+        switch (c) {
+        case 0: d.n_heads = 3; d.n_kv_heads = 2; break;
+        case 1: d.q = NULL; break;
+        case 2: d.scale = NAN; break;
+        case 3: d.head_dim = 0; break;
+        default: d.out_stride_head = 1; break;
+        }
+        for (size_t i = 0; i < 8; i++)
+            out[i] = sentinel;
+        sb_status st = k->fn(&d);
+        int untouched = 1;
+        for (size_t i = 0; i < 8; i++)
+            untouched &= memcmp(&out[i], &sentinel, sizeof sentinel) == 0;
+        if (st != SB_EINVAL || !untouched) {
+            fprintf(stderr, "%s: VIOLATION kernel=%s rule=invalid-descriptor index=none\n  %s: returned %s%s\n"
+                    "  (API rules, checked at start-up)\n", target, k->name, cases[c], sb_status_str(st),
+                    untouched ? "" : " and wrote the output");
+            abort();
+        }
+    }
+}
+
+void sb_fuzz_attention_init(const char *target)
+{
+    sb_fuzz_init(target);
+    for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
+        const sb_attention_kernel *k = sb_attention_kernel_at(i);
+        if (k->supported() && wanted(k->name))
+            check_attention_refusals(target, k);
+    }
+}
+
+size_t sb_fuzz_attention_kernels(unsigned selector, const sb_attention_kernel **out, size_t cap)
+{
+    size_t count = sb_attention_kernel_count(), got = 0;
+    size_t only = selector ? (size_t)(selector - 1) % count : SIZE_MAX;
+    for (size_t i = 0; i < count && got < cap; i++) {
+        const sb_attention_kernel *k = sb_attention_kernel_at(i);
+        if ((only != SIZE_MAX && i != only) || !k->supported() || !wanted(k->name))
+            continue;
+        if (i < MAX_TRACKED)
+            ran_attention[i] = 1;
+        out[got++] = k;
+    }
+    return got;
+}
+
+int sb_fuzz_attention_kernel_ran(size_t registry_index)
+{
+    return registry_index < MAX_TRACKED && ran_attention[registry_index];
+}
 
 int sb_fuzz_relation(const sb_softmax_kernel *k, const char *relation, double bound, const float *x, size_t n,
                      const sb_softmax_params *p, const float *got, const float *ref, sb_contract_result *r)

@@ -9,6 +9,7 @@
 
 #include "fuzz_input.h"
 #include "oracle/contract.h"
+#include "sinkbench/attention.h"
 
 /* The libFuzzer interface, implemented by each harness (AFL++'s driver and replay_main.c call it too). */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -34,6 +35,16 @@ size_t sb_fuzz_kernels(const sb_fuzz_row *row, int contract_only, const sb_softm
 
 /* Registry indices of kernels that ran at least once (for the replay summary). */
 int sb_fuzz_kernel_ran(size_t registry_index);
+
+/* The attention harnesses' start-up: sb_fuzz_init, then every supported attention kernel must refuse
+ * invalid descriptors (SB_EINVAL, output untouched); aborts with rule=invalid-descriptor otherwise. */
+void sb_fuzz_attention_init(const char *target);
+
+/* The attention kernels one case runs, in registry order: every supported one for selector 0, else
+ * attention registry index (selector - 1) % count if supported; only SINKBENCH_FUZZ_KERNELS names,
+ * if set. Returns the count (at most cap). */
+size_t sb_fuzz_attention_kernels(unsigned selector, const sb_attention_kernel **out, size_t cap);
+int sb_fuzz_attention_kernel_ran(size_t registry_index);
 
 /* Judges got against ref as if ref were the oracle's answer, through sb_contract_compare, under the
  * label "<kernel>[<relation>]" and the given ulp bound. The row class comes from sb_oracle_classify,

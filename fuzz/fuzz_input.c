@@ -147,17 +147,17 @@ uint16_t sb_fuzz_length_code(size_t n)
     return (uint16_t)(n <= SB_FUZZ_SHORT_MAX_N ? n : SB_FUZZ_LONG_CODE + (n - SB_FUZZ_SHORT_MAX_N - 1));
 }
 
-static void put_le(uint8_t **p, uint32_t v, size_t bytes)
+void sb_fuzz_put_le(uint8_t **p, uint32_t v, size_t bytes)
 {
     for (size_t i = 0; i < bytes; i++)
         *(*p)++ = (uint8_t)(v >> (8 * i));
 }
 
-static void put_f32(uint8_t **p, float f)
+void sb_fuzz_put_f32(uint8_t **p, float f)
 {
     uint32_t u;
     memcpy(&u, &f, sizeof u);
-    put_le(p, u, 4);
+    sb_fuzz_put_le(p, u, 4);
 }
 
 size_t sb_fuzz_encode(const sb_fuzz_header *h, const float *raw, size_t count, uint8_t *out, size_t cap)
@@ -165,21 +165,21 @@ size_t sb_fuzz_encode(const sb_fuzz_header *h, const float *raw, size_t count, u
     if (cap < SB_FUZZ_HEADER_SIZE + 4 * count)
         return 0;
     uint8_t *p = out;
-    put_le(&p, h->kernel, 1);
-    put_le(&p, h->flags, 1);
-    put_le(&p, h->length, 2);
-    put_le(&p, h->sink_mode, 1);
-    put_le(&p, h->mask, 1);
-    put_le(&p, h->mask_param, 1);
-    put_le(&p, h->split, 1);
-    put_le(&p, h->sink_pos, 2);
-    put_le(&p, h->aux, 2);
-    put_f32(&p, h->sink_logit);
-    put_f32(&p, h->scale);
-    put_f32(&p, h->offset);
-    put_f32(&p, h->shift);
+    sb_fuzz_put_le(&p, h->kernel, 1);
+    sb_fuzz_put_le(&p, h->flags, 1);
+    sb_fuzz_put_le(&p, h->length, 2);
+    sb_fuzz_put_le(&p, h->sink_mode, 1);
+    sb_fuzz_put_le(&p, h->mask, 1);
+    sb_fuzz_put_le(&p, h->mask_param, 1);
+    sb_fuzz_put_le(&p, h->split, 1);
+    sb_fuzz_put_le(&p, h->sink_pos, 2);
+    sb_fuzz_put_le(&p, h->aux, 2);
+    sb_fuzz_put_f32(&p, h->sink_logit);
+    sb_fuzz_put_f32(&p, h->scale);
+    sb_fuzz_put_f32(&p, h->offset);
+    sb_fuzz_put_f32(&p, h->shift);
     for (size_t i = 0; i < count; i++)
-        put_f32(&p, raw[i]);
+        sb_fuzz_put_f32(&p, raw[i]);
     return (size_t)(p - out);
 }
 

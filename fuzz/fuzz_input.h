@@ -93,6 +93,10 @@ float sb_fuzz_take_f32(sb_fuzz_reader *r);
  * Returns how many floats the reader held. */
 size_t sb_fuzz_take_floats(sb_fuzz_reader *r, float *dst, size_t n);
 
+/* The writers matching the readers (little-endian), for encoders: advance *p. */
+void sb_fuzz_put_le(uint8_t **p, uint32_t v, size_t bytes);
+void sb_fuzz_put_f32(uint8_t **p, float f);
+
 void sb_fuzz_decode_header(sb_fuzz_reader *r, sb_fuzz_header *h);
 
 /* Decodes data into x (capacity SB_FUZZ_LONG_MAX_N floats) and row. */

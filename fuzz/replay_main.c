@@ -136,6 +136,11 @@ int main(int argc, char **argv)
             printf("%s %s", first_kernel ? "; kernels checked:" : "", sb_softmax_kernel_at(i)->name);
             first_kernel = 0;
         }
+    for (size_t i = 0, first_kernel = 1; i < sb_attention_kernel_count(); i++)
+        if (sb_fuzz_attention_kernel_ran(i)) {
+            printf("%s %s", first_kernel ? "; attention kernels checked:" : "", sb_attention_kernel_at(i)->name);
+            first_kernel = 0;
+        }
     printf("\n");
     if (repeat > 1)
         printf("harness alone: %zu runs in %.3f s of CPU time: %.2f us per input, %.0f inputs/s\n", replayed * repeat,

@@ -3,7 +3,8 @@
  * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
  * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>; and outputs.bin files for
  * the outputs_file harness (one collected from the first registered kernel, small hand-made ones,
- * broken ones); JSON documents for the json_parse harness; stacks for stack_jvp. Deterministic (fixed seeds), so the committed corpus can be regenerated bit for bit:
+ * broken ones); JSON documents for the json_parse harness; stacks for stack_jvp; attention problems for
+ * attention_diff and split_merge (fuzz/fuzz_attention.h). Deterministic (fixed seeds), so the committed corpus can be regenerated bit for bit:
  * scripts/fuzz-seeds.sh.
  *   fuzz_seedgen OUTDIR                 the seeds
  *   fuzz_seedgen --selftest OUTDIR      the self-test inputs (fuzz/selftest/inputs): one small row per
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "fuzz_attention.h"
 #include "fuzz_input.h"
 #include "oracle/rng.h"
 #include "oracle/rowgen.h"
@@ -227,6 +229,152 @@ static int stack_seeds(void)
     return ok;
 }
 
+/* Attention problems for attention_diff and split_merge (the same files in both; fuzz/fuzz_attention.h):
+ * MHA, GQA, MQA; head dims from 1 to 256; n = 0 .. 300 around the 64-key blocks; f32, f16, bf16 KV with
+ * padding, misalignment and token-major layouts; learned sinks with gaps 0 .. 120 and non-finite
+ * logits, softmax_1, sink tokens (+inf included); padding, fully masked, +inf, broadcast and additive
+ * masks; causal prefill (more queries than keys too), windows with sink tokens; split counts with
+ * empty and fully masked chunks; threads; explicit scales; NaN, infinities, FLT_MAX and subnormals
+ * patched into q, k, v, the mask and the sinks. */
+typedef struct attn_seed {
+    const char *name;
+    size_t H, Hkv, d, n, nq;
+    unsigned kv, pad, mis, token_major, flags, sink, mask_inf, window, sink_tokens, splits, threads;
+    float q_scale, sink_logit, token_gap, scale;
+    /* up to 3 patches: part (0 none, 1 q, 2 k, 3 v, 4 mask, 5 sinks), element within the part, value */
+    struct { unsigned part; size_t at; float value; } patch[3];
+} attn_seed;
+
+static uint8_t head_dim_code(size_t d)
+{
+    static const size_t big[] = {8, 16, 24, 32, 48, 64, 72, 96, 128, 256, 7, 9, 63, 65, 100, 17};
+    if (d >= 1 && d <= 40)
+        return (uint8_t)(d - 1);
+    for (uint8_t i = 0; i < 16; i++)
+        if (big[i] == d)
+            return (uint8_t)(200 + i);
+    return 0;
+}
+
+static int attention_seeds(void)
+{
+    const float inf = INFINITY, nan = NAN;
+    const unsigned C = SB_FUZZ_ATTN_CAUSAL, M = SB_FUZZ_ATTN_MASK, L = SB_FUZZ_ATTN_TOKEN_LAST,
+                   B = SB_FUZZ_ATTN_MASK_BROADCAST, X = SB_FUZZ_ATTN_SCALE, A = SB_FUZZ_ATTN_SINK_ABSOLUTE,
+                   P = SB_FUZZ_ATTN_PLUS_INF_MASK;
+    static attn_seed seeds[64];
+    size_t ns = 0;
+#define SEED(...) (seeds[ns++] = (attn_seed){__VA_ARGS__})
+    /*    name                        H  Hkv d    n   nq kv pad mis tm flags sink minf win stok split thr q_scale sink_logit token_gap scale patches */
+    SEED("mha-f32-d64-n100",          4, 4, 64, 100, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1.0f, 3.0f, 0, 0, {{0}});
+    SEED("gqa-f16-d13-n65-pad",       8, 2, 13, 65, 1, 1, 1, 3, 0, 0, 1, 0, 0, 0, 3, 1, 1.0f, 10.5f, 0, 0, {{0}});
+    SEED("mqa-bf16-d24-n129-tokmajor", 6, 1, 24, 129, 1, 2, 2, 5, 1, 0, 2, 0, 0, 0, 0, 0, 1.0f, 0, 0, 0, {{0}});
+    SEED("d1-n1",                     1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1.0f, 0, 0, 0, {{0}});
+    SEED("d3-n0-empty-cache",         3, 1, 3, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4, 2, 1.0f, 2.0f, 0, 0, {{0}});
+    SEED("d128-n64-bf16",             2, 2, 128, 64, 1, 2, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1.0f, 15.2f, 0, 0, {{0}});
+    SEED("d256-n63-f16",              1, 1, 256, 63, 1, 1, 3, 7, 0, 0, 0, 0, 0, 0, 2, 3, 1.0f, 0, 0, 0, {{0}});
+    SEED("d72-n65-gqa",               4, 2, 72, 65, 1, 0, 1, 0, 1, 0, 2, 0, 0, 0, 1, 0, 1.0f, 0, 0, 0, {{0}});
+    SEED("d9-n300-mqa",               3, 1, 9, 300, 1, 0, 0, 2, 0, 0, 1, 0, 0, 0, 4, 0, 1.0f, 30.0f, 0, 0, {{0}});
+    /* sink-dominated rows: learned gaps, softmax_1, non-finite logits */
+    SEED("sink-gap0",                 4, 2, 16, 200, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, {{0}});
+    SEED("sink-gap30-f16",            4, 2, 16, 200, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 5, 1, 1.0f, 30.0f, 0, 0, {{0}});
+    SEED("sink-gap60-bf16",           4, 1, 32, 150, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 9, 2, 1.0f, 60.0f, 0, 0, {{0}});
+    SEED("sink-gap120",               2, 1, 40, 257, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 15, 3, 1.0f, 120.0f, 0, 0, {{0}});
+    SEED("sink-softmax1-small-scores", 4, 4, 8, 100, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0.01f, 0, 0, 0, {{0}});
+    SEED("sink-logit-nan",            2, 1, 8, 50, 1, 0, 0, 0, 0, A, 1, 0, 0, 0, 2, 0, 1.0f, nan, 0, 0, {{0}});
+    SEED("sink-logit-plus-inf",       2, 1, 8, 50, 1, 0, 0, 0, 0, A, 1, 0, 0, 0, 2, 1, 1.0f, inf, 0, 0, {{0}});
+    SEED("sink-logit-minus-inf",      2, 1, 8, 50, 1, 1, 0, 0, 0, A, 1, 0, 0, 0, 2, 0, 1.0f, -inf, 0, 0, {{0}});
+    SEED("sink-logit-fltmax",         2, 2, 8, 50, 1, 2, 0, 0, 0, A, 1, 0, 0, 0, 7, 0, 1.0f, FLT_MAX, 0, 0, {{0}});
+    SEED("sink-logit-minus-fltmax",   2, 2, 8, 50, 1, 0, 0, 0, 0, A, 1, 0, 0, 0, 7, 0, 1.0f, -FLT_MAX, 0, 0, {{0}});
+    SEED("sink-one-head-nan",         4, 2, 8, 30, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 1.0f, 5.0f, 0, 0, {{5, 2, nan}});
+    /* sink tokens lifted by the mask */
+    SEED("token-first-gap20",         4, 2, 16, 128, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1.0f, 0, 20.0f, 0, {{0}});
+    SEED("token-last-gap90-softmax1", 4, 2, 16, 128, 1, 1, 0, 0, 0, L, 2, 0, 0, 0, 4, 1, 1.0f, 0, 90.0f, 0, {{0}});
+    SEED("token-plus-inf",            2, 1, 8, 70, 1, 0, 0, 0, 0, M, 1, 0, 0, 0, 3, 0, 1.0f, 2.0f, inf, 0, {{0}});
+    /* masks */
+    SEED("mask-padding",              4, 2, 16, 100, 1, 0, 1, 2, 0, M, 1, 80, 0, 0, 5, 0, 1.0f, 3.0f, 0, 0, {{0}});
+    SEED("mask-fully-masked",         4, 2, 16, 100, 1, 1, 0, 0, 0, 0, 0, 255, 0, 0, 5, 2, 1.0f, 0, 0, 0, {{0}});
+    SEED("mask-fully-masked-sink",    4, 2, 16, 100, 1, 2, 0, 0, 0, 0, 1, 255, 0, 0, 5, 0, 1.0f, 3.0f, 0, 0, {{0}});
+    SEED("mask-plus-inf",             2, 2, 8, 40, 3, 0, 0, 0, 0, M | P, 1, 60, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{0}});
+    SEED("mask-broadcast-prefill",    2, 1, 8, 40, 6, 0, 2, 1, 0, M | B | C, 2, 40, 0, 0, 3, 1, 1.0f, 0, 0, 0, {{0}});
+    SEED("mask-fltmax",               2, 1, 8, 40, 1, 0, 0, 0, 0, M, 0, 0, 0, 0, 0, 0, 1.0f, 0, 0, 0,
+         {{4, 3, -FLT_MAX}, {4, 7, FLT_MAX}, {4, 9, -FLT_MAX}});
+    /* causal prefill, windows and sink tokens */
+    SEED("prefill-causal-17",         2, 1, 16, 17, 17, 0, 0, 0, 0, C, 1, 0, 0, 0, 0, 0, 1.0f, 2.0f, 0, 0, {{0}});
+    SEED("prefill-more-queries-than-keys", 2, 2, 8, 5, 20, 1, 1, 0, 0, C, 0, 0, 0, 0, 3, 1, 1.0f, 0, 0, 0, {{0}});
+    SEED("prefill-window7-tokens3",   2, 1, 16, 100, 8, 2, 0, 3, 1, C, 1, 0, 7, 3, 5, 3, 1.0f, 4.0f, 0, 0, {{0}});
+    SEED("decode-window16-tokens4",   1, 1, 8, 300, 1, 0, 0, 0, 0, 0, 2, 0, 16, 4, 15, 0, 1.0f, 0, 0, 0, {{0}});
+    SEED("cross-attention-no-causal", 4, 4, 12, 50, 10, 0, 1, 0, 0, M, 0, 10, 0, 0, 0, 0, 1.0f, 0, 0, 0, {{0}});
+    /* splits: more chunks than keys (empty chunks), windows leaving whole chunks masked */
+    SEED("splits-64-n5",              4, 2, 8, 5, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 63, 1, 1.0f, 2.0f, 0, 0, {{0}});
+    SEED("splits-16-window10",        2, 1, 16, 300, 1, 1, 0, 0, 0, 0, 1, 0, 10, 2, 15, 3, 1.0f, 1.0f, 0, 0, {{0}});
+    SEED("splits-7-padding-mask",     4, 2, 16, 150, 1, 2, 0, 0, 0, M, 2, 200, 0, 0, 6, 2, 1.0f, 0, 0, 0, {{0}});
+    SEED("splits-32-prefill",         2, 1, 8, 64, 12, 0, 0, 0, 0, C, 1, 0, 0, 0, 31, 3, 1.0f, 8.0f, 0, 0, {{0}});
+    /* scales */
+    SEED("scale-zero",                2, 1, 8, 40, 1, 0, 0, 0, 0, X, 1, 0, 0, 0, 2, 0, 1.0f, 0, 0, 0.0f, {{0}});
+    SEED("scale-negative",            2, 1, 8, 40, 1, 0, 0, 0, 0, X, 0, 0, 0, 0, 2, 0, 1.0f, 0, 0, -1.0f, {{0}});
+    SEED("q-scale-50-spread",         4, 2, 16, 100, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 50.0f, 0, 0, 0, {{0}});
+    SEED("q-scale-1e20-overflow",     2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1e20f, 0, 0, 0, {{0}});
+    SEED("scale-huge-score-2p27",     2, 1, 8, 40, 1, 0, 0, 0, 0, X, 1, 0, 0, 0, 2, 0, 1.0f, 0, 0, 0x1p27f, {{0}});
+    /* special values patched in (q at 0, k/v/mask/sinks by part) */
+    SEED("nan-in-q",                  2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{1, 3, nan}});
+    SEED("inf-in-k",                  2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{2, 20, inf}});
+    SEED("minus-inf-in-k-f16",        2, 1, 8, 40, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1.0f, 0, 0, 0, {{2, 9, -inf}});
+    SEED("nan-in-v-bf16",             2, 1, 8, 40, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{3, 17, nan}});
+    SEED("nan-in-v-of-masked-key",    2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 8, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{3, 2, nan}});
+    SEED("fltmax-v",                  2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0,
+         {{3, 5, FLT_MAX}, {3, 13, -FLT_MAX}});
+    SEED("fltmax-v-f16-overflows",    2, 1, 8, 40, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{3, 5, FLT_MAX}});
+    SEED("subnormal-v-and-q",         2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0,
+         {{3, 6, 0x1p-149f}, {3, 7, -0x1p-140f}, {1, 0, 0x1p-130f}});
+    SEED("nan-mask-entry",            2, 1, 8, 40, 1, 0, 0, 0, 0, M, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0, {{4, 11, nan}});
+    SEED("huge-k-q",                  2, 1, 8, 40, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1.0f, 1.0f, 0, 0,
+         {{2, 0, 1e19f}, {1, 0, 1e19f}});
+#undef SEED
+    int ok = 1;
+    for (size_t i = 0; i < ns; i++) {
+        const attn_seed *a = &seeds[i];
+        sb_fuzz_attn_header h;
+        memset(&h, 0, sizeof h);
+        h.flags = (uint8_t)a->flags;
+        h.heads = (uint8_t)((a->Hkv - 1) + 4 * (a->H / a->Hkv - 1));
+        h.head_dim = head_dim_code(a->d);
+        h.keys = (uint16_t)a->n;
+        h.queries = (uint8_t)(a->nq == 1 ? 0 : 128 + (a->nq - 2));
+        h.layout = (uint8_t)(a->kv | a->pad << 2 | a->mis << 4 | a->token_major << 7);
+        h.sink = (uint8_t)a->sink;
+        h.mask_inf = (uint8_t)a->mask_inf;
+        h.window = (uint8_t)a->window;
+        h.sink_tokens = (uint8_t)a->sink_tokens;
+        h.splits = (uint8_t)a->splits;
+        h.threads = (uint8_t)a->threads;
+        h.seed = (uint16_t)(SEED_BASE + i);
+        h.q_scale = a->q_scale;
+        h.sink_logit = a->sink_logit;
+        h.token_gap = a->token_gap;
+        h.scale = a->scale;
+        /* element offsets of the parts, as fuzz_attention.c numbers them */
+        size_t nqe = a->nq * a->H * a->d, nke = a->Hkv * a->n * a->d;
+        int mask = (a->flags & M) || a->mask_inf || a->token_gap > 0;
+        size_t base[6] = {0, 0, nqe, nqe + nke, nqe + 2 * nke, nqe + 2 * nke + (mask ? a->nq * a->n : 0)};
+        sb_fuzz_attn_patch patches[3];
+        size_t np = 0;
+        for (size_t k = 0; k < 3 && a->patch[k].part; k++)
+            patches[np++] = (sb_fuzz_attn_patch){(uint16_t)(base[a->patch[k].part] + a->patch[k].at), a->patch[k].value};
+        uint8_t buf[SB_FUZZ_ATTN_HEADER_SIZE + 3 * SB_FUZZ_ATTN_PATCH_SIZE];
+        size_t len = sb_fuzz_attn_encode(&h, patches, np, buf, sizeof buf);
+        char name[96];
+        snprintf(name, sizeof name, "gen-%s", a->name);
+        static const char *const attn_targets[] = {"attention_diff", "split_merge"};
+        for (size_t t = 0; t < 2; t++) {
+            char dir[2048];
+            snprintf(dir, sizeof dir, "%s/%s/seeds", outdir, attn_targets[t]);
+            ok &= len && write_file(dir, name, buf, len);
+        }
+    }
+    return ok;
+}
+
 /* A rowgen row of spec->n floats and a zeroed header of that length, for the seeds below to adjust. */
 static void generate(sb_row_spec spec, uint64_t seed, float *x, sb_softmax_params *p, sb_fuzz_header *h)
 {
@@ -338,6 +486,7 @@ int main(int argc, char **argv)
     ok &= outputs_seeds();
     ok &= json_seeds();
     ok &= stack_seeds();
+    ok &= attention_seeds();
     printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin and JSON seeds, in %s\n", written, NTARGETS,
            outdir);
     return ok ? 0 : 3;

@@ -6,7 +6,12 @@
  *   shift_bias  outputs 2^-10 too large when a logit exceeds 100     -> "shift"
  *   chunk_bias  outputs 2^-10 too large when called without params   -> "split-merge"
  *   scaled      outputs always 2^-20 too large (8 ulp, bound 1)      -> "sum"
- * Each delegates to softmax_reference_f64 and then breaks its rule. */
+ * Each delegates to softmax_reference_f64 and then breaks its rule. The attention bugs (for
+ * attention_diff and split_merge) delegate to attention_flash_scalar:
+ *   attn_sink_per_split  the sink added once per split instead of once in the merge (its logit raised
+ *                        by ln S)                                   -> error-bound
+ *   attn_thread_bits     the first output 1 ulp off when run on more than one thread -> threads-differ
+ *   attn_write_past      writes the float just past the last output row             -> guard */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +85,60 @@ static sb_status scaled(const float *x, float *y, size_t n, const sb_softmax_par
 
 static int always(void) { return 1; }
 
+static const sb_attention_kernel *flash_scalar(void) { return sb_attention_kernel_find("attention_flash_scalar"); }
+
+static sb_status attn_sink_per_split(const sb_attention_desc *d)
+{
+    if (d->n_splits <= 1 || d->sink == SB_ATTENTION_SINK_NONE || sb_attention_check(d) != SB_OK)
+        return flash_scalar()->fn(d);
+    float *logits = malloc(d->n_heads * sizeof *logits);
+    if (!logits)
+        return SB_ENOMEM;
+    for (size_t h = 0; h < d->n_heads; h++)   /* S e^sigma = e^(sigma + ln S) */
+        logits[h] = (d->sink == SB_ATTENTION_SINK_LOGITS ? d->sink_logits[h] : 0.0f) + logf((float)d->n_splits);
+    sb_attention_desc twice = *d;
+    twice.sink = SB_ATTENTION_SINK_LOGITS;
+    twice.sink_logits = logits;
+    sb_status st = flash_scalar()->fn(&twice);
+    free(logits);
+    return st;
+}
+
+static sb_status attn_thread_bits(const sb_attention_desc *d)
+{
+    sb_status st = flash_scalar()->fn(d);
+    if (st == SB_OK && d->n_threads > 1 && d->n_queries > 0 && isfinite(d->out[0]) && d->out[0] != 0.0f)
+        d->out[0] = nextafterf(d->out[0], INFINITY);
+    return st;
+}
+
+static sb_status attn_write_past(const sb_attention_desc *d)
+{
+    sb_status st = flash_scalar()->fn(d);
+    if (st == SB_OK && d->n_queries > 0)
+        d->out[(d->n_queries - 1) * d->out_stride_token + (d->n_heads - 1) * d->out_stride_head + d->head_dim] = 0.0f;
+    return st;
+}
+
+static sb_status register_attention_bug(const char *bug)
+{
+    static const struct { const char *name; sb_attention_fn fn; } bugs[] = {
+        {"plugin_bug_attn_sink_per_split", attn_sink_per_split},
+        {"plugin_bug_attn_thread_bits", attn_thread_bits},
+        {"plugin_bug_attn_write_past", attn_write_past},
+    };
+    const sb_attention_kernel *base = flash_scalar();
+    for (size_t i = 0; base && i < sizeof bugs / sizeof bugs[0]; i++)
+        if (strcmp(bugs[i].name + strlen("plugin_bug_"), bug) == 0) {
+            sb_attention_kernel k = *base;
+            k.name = bugs[i].name;
+            k.fn = bugs[i].fn;
+            k.flags = 0;
+            return sb_attention_register(&k);
+        }
+    return SB_EINVAL;
+}
+
 sb_status sinkbench_plugin_register(void);
 sb_status sinkbench_plugin_register(void)
 {
@@ -91,6 +150,8 @@ sb_status sinkbench_plugin_register(void)
         {"plugin_bug_scaled", "scalar", "reference", always, scaled, 1.0, 0},
     };
     const char *bug = getenv("SINKBENCH_SELFTEST_BUG");
+    if (bug && strncmp(bug, "attn_", 5) == 0)
+        return register_attention_bug(bug);
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (strcmp(kernels[i].name + strlen("plugin_bug_"), bug && *bug ? bug : "sink_twice") == 0)
             return sb_softmax_register(&kernels[i]);

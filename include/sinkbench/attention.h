@@ -133,17 +133,20 @@ sb_status sb_attention(const sb_attention_desc *d);
 typedef sb_status (*sb_attention_fn)(const sb_attention_desc *d);
 
 /* A kernel's claimed error bound for a call. For every output component of a row,
- *     |o - o_exact| <= (rel * 2^-24 + floor_mass) * R * max|v| + floor * max|v| + 2^-149
+ *     |o - o_exact| <= (rel * 2^-24 + floor_mass) * R * max|v| + floor * max|v| + floor_abs + 2^-149
  * where max|v| is taken over the row's visible keys, R = sum_j p_j is the row's residual mass (the
  * mass the keys get, 1 - p_sink; 1 without a sink), and the bound function gets score_size = max
  * over the visible keys of |scale| * sum_c |q_c k_jc| + |mask_j| (binary32 dot products err relative
  * to it). Since R <= 1 this implies |o - o_exact| <= c * 2^-24 * max|v| with c = rel + ...; the R
  * factor makes the bound meaningful on sink-dominated rows, whose outputs are tiny. floor_mass and
- * floor cover subnormal intermediate values. docs/numerics.md derives each kernel's terms. */
+ * floor cover subnormal intermediate values; floor_abs covers products w v that underflow (tiny or
+ * subnormal v: an absolute 2^-150 each, not proportional to max|v|). docs/numerics.md derives each
+ * kernel's terms. */
 typedef struct sb_attention_bound {
     double rel;        /* relative to R * max|v|, in units of 2^-24 */
     double floor_mass; /* absolute, times R * max|v| */
     double floor;      /* absolute, times max|v| */
+    double floor_abs;  /* absolute */
 } sb_attention_bound;
 typedef sb_attention_bound (*sb_attention_bound_fn)(const sb_attention_desc *d, double score_size);
 

@@ -69,7 +69,7 @@ double sb_attention_tolerance(const sb_attention_kernel *k, const sb_attention_d
     if (!k->error_bound)
         return INFINITY;
     sb_attention_bound b = k->error_bound(d, score_size);
-    return (b.rel * 0x1p-24 + b.floor_mass) * residual * v_max + b.floor * v_max + 0x1p-149;
+    return (b.rel * 0x1p-24 + b.floor_mass) * residual * v_max + b.floor * v_max + b.floor_abs + 0x1p-149;
 }
 
 int sb_attention_contract_compare(const sb_attention_kernel *k, const sb_attention_desc *d,

@@ -1,7 +1,7 @@
 /* The textbook kernel as most code writes it, in binary32 throughout: per row, the scores as
  * sequential dot products, the exact maximum (sink included), then expf(s - m), and the sums of the
  * weights and of the weighted values accumulated key by key. No workspace: the scores are computed
- * twice instead of stored. Rows whose scores are not all finite go to the binary64 row evaluation,
+ * twice instead of stored. Rows whose scores or outputs are not all finite go to the binary64 row evaluation,
  * which decides the contract's edge cases for every kernel. Ignores n_splits and n_threads.
  *
  * Its sums run over all n keys sequentially, so its bound grows like 2n (docs/numerics.md). */
@@ -61,9 +61,15 @@ static int row_f32(const sb_attention_desc *d, size_t i, size_t h)
             for (size_t c = 0; c < hd; c++)
                 out[c] += w * sb_attn_kv_at(d->kv_type, vrow, c);
         }
-    for (size_t c = 0; c < hd; c++)
+    int finite = 1;
+    for (size_t c = 0; c < hd; c++) {
         out[c] /= l;
-    return 1;
+        finite &= isfinite(out[c]) != 0;
+    }
+    /* The binary32 sums of w v can overflow (values near FLT_MAX) where the exact mean is finite:
+     * such rows, like those with a non-finite v, go to the binary64 evaluation (found by
+     * fuzz/attention_diff). */
+    return finite;
 }
 
 static void row(const sb_attention_desc *d, size_t i, size_t h)

@@ -110,7 +110,9 @@ static inline sb_vf sb_vf_load_f16(const uint16_t *p)
 }
 static inline sb_vf sb_vf_load_bf16(const uint16_t *p)
 {
-    return simde_vreinterpretq_f32_u32(simde_vshll_n_u16(simde_vld1_u16(p), 16));
+    /* widen, then shift: SIMDe's vshll_n_u16 refuses a shift of 16 under clang (diagnose_if: n in
+     * [1, 15]), which broke every clang build (AFL++, libFuzzer, ClusterFuzzLite) */
+    return simde_vreinterpretq_f32_u32(simde_vshlq_n_u32(simde_vmovl_u16(simde_vld1_u16(p)), 16));
 }
 static inline void sb_vf_hsum4(sb_vf a, sb_vf b, sb_vf c, sb_vf d, float out[4])
 {
