@@ -6,23 +6,10 @@
 set -u
 bin="$1"; data="$2"; tmp="$3"
 E="${EMULATOR:-}"
-fails=0
-expect() { # expect <exit code> <description> <command...>
-  want="$1"; what="$2"; shift 2
-  out=$("$@" 2>&1); got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: $what: exit $got, want $want"; echo "$out" | head -30; fails=$((fails + 1))
-  else
-    echo "ok: $what"
-  fi
-  LAST="$out"
-}
+. "$(dirname "$0")/../../tests/cli/expect.sh" # expect, contains, fails
 line_has() { # line_has <line pattern> <text> <description>: a line matching the pattern contains the text
   l=$(printf '%s\n' "$LAST" | grep -F -- "$1" | head -1)
   case "$l" in *"$2"*) echo "ok: $3";; *) echo "FAIL: $3: line '$l' lacks '$2'"; fails=$((fails + 1));; esac
-}
-contains() {
-  case "$LAST" in *"$1"*) echo "ok: $2";; *) echo "FAIL: $2: output lacks '$1'"; printf '%s\n' "$LAST" | head -30; fails=$((fails + 1));; esac
 }
 OURS="softmax/sb_softmax_f32/n:4096/gap:15/rows:1"
 PEER="softmax/peer_x/n:4096/gap:15/rows:1"

@@ -6,6 +6,8 @@
 
 #include "attention/attention_internal.h"
 #include "attention/attention_kernels.h"
+#include "core/isa_list.h"
+#include "core/kernel_table.h"
 #include "sinkbench/cpu.h"
 
 #define FLASH_BOUND "(2(64 + ceil(ceil(n/S)/64) + 2) + 2(d+3)A + 16) u R max|v| + (n+1) 2^-137 R max|v|"
@@ -19,68 +21,28 @@ static const sb_attention_kernel builtin[] = {
     /* attention_flash.c, one copy per ISA built (cmake/SinkbenchIsa.cmake) */
 #define FLASH(isa, isa_name, supported, flags) \
     {"attention_flash_" #isa, isa_name, "flash", supported, sb_attention_flash_##isa, sb_attention_bound_flash, FLASH_BOUND, flags},
-    FLASH(scalar, "scalar", sb_cpu_supports_scalar, 0)
-#if defined(SB_HAVE_ISA_SSE2)
-    FLASH(sse2, "sse2", sb_cpu_supports_sse2, 0)
-#endif
-#if defined(SB_HAVE_ISA_AVX2)
-    FLASH(avx2, "avx2", sb_cpu_supports_avx2, 0)
-#endif
-#if defined(SB_HAVE_ISA_AVX512)
-    FLASH(avx512, "avx512", sb_cpu_supports_avx512, 0)
-#endif
-#if defined(SB_HAVE_ISA_AVX512_EMULATED)
-    FLASH(avx512_emulated, "avx512", sb_cpu_supports_avx2, SB_KERNEL_EMULATED)
-#endif
-#if defined(SB_HAVE_ISA_NEON) && defined(__aarch64__)
-    FLASH(neon, "neon", sb_cpu_supports_neon, 0)
-#elif defined(SB_HAVE_ISA_NEON)
-    FLASH(neon, "neon", sb_cpu_supports_scalar, SB_KERNEL_EMULATED)
-#endif
+    SB_FOR_EACH_ISA(FLASH)
 #undef FLASH
 };
 
-#define BUILTIN_COUNT (sizeof builtin / sizeof builtin[0])
-#define MAX_REGISTERED 256
+static sb_attention_kernel registered[256];
+static sb_kernel_table table = {builtin, sizeof builtin / sizeof builtin[0], registered, 0,
+                                sizeof registered / sizeof registered[0], sizeof(sb_attention_kernel)};
 
-static sb_attention_kernel registered[MAX_REGISTERED];
-static size_t registered_count;
-
-size_t sb_attention_kernel_count(void) { return BUILTIN_COUNT + registered_count; }
-
-const sb_attention_kernel *sb_attention_kernel_at(size_t i)
-{
-    if (i < BUILTIN_COUNT)
-        return &builtin[i];
-    i -= BUILTIN_COUNT;
-    return i < registered_count ? &registered[i] : NULL;
-}
-
-const sb_attention_kernel *sb_attention_kernel_find(const char *name)
-{
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
-        const sb_attention_kernel *k = sb_attention_kernel_at(i);
-        if (strcmp(k->name, name) == 0)
-            return k;
-    }
-    return NULL;
-}
+size_t sb_attention_kernel_count(void) { return sb_kernel_table_count(&table); }
+const sb_attention_kernel *sb_attention_kernel_at(size_t i) { return sb_kernel_table_at(&table, i); }
+const sb_attention_kernel *sb_attention_kernel_find(const char *name) { return sb_kernel_table_find(&table, name); }
 
 sb_status sb_attention_register(const sb_attention_kernel *k)
 {
     if (!k || !k->name || !k->name[0] || !k->isa || !k->algorithm || !k->supported || !k->fn ||
         !k->bound_text)
         return SB_EINVAL;
-    if (sb_attention_kernel_find(k->name))
-        return SB_EINVAL;
-    if (registered_count == MAX_REGISTERED)
-        return SB_ENOMEM;
-    registered[registered_count] = *k;
-    registered[registered_count].flags |= SB_KERNEL_PLUGIN;
-    registered_count++;
-    return SB_OK;
+    void *added;
+    sb_status st = sb_kernel_table_add(&table, k, &added);
+    if (st == SB_OK)
+        ((sb_attention_kernel *)added)->flags |= SB_KERNEL_PLUGIN;
+    return st;
 }
 
 /* Dispatch: the flash kernel of the best ISA the CPU runs natively, or the one SINKBENCH_ISA names. */
@@ -94,7 +56,7 @@ static void resolve(void)
     for (size_t i = 0; i < sizeof isa_order / sizeof isa_order[0]; i++) {
         if (want && *want && strcmp(want, isa_order[i]) != 0)
             continue;
-        for (size_t k = 0; k < BUILTIN_COUNT; k++) {
+        for (size_t k = 0; k < table.builtin_count; k++) { /* built-in kernels only */
             const sb_attention_kernel *c = &builtin[k];
             if (strcmp(c->algorithm, "flash") == 0 && strcmp(c->isa, isa_order[i]) == 0 && c->supported() &&
                 !(c->flags & SB_KERNEL_EMULATED)) {
