@@ -13,12 +13,16 @@
  * A visible score that is not finite, or a reference beyond the exp's range (|m| > 2^27), flags the
  * row: the driver recomputes it in binary64 (docs/numerics.md decides NaN and +inf rows there).
  *
- * Streaming: block b's scores and block b-1's weighted sum of V run in one loop over key pairs, so
- * the K and the V streams are both read sequentially and concurrently (decode is memory-bound), and
- * the next block's rows are prefetched meanwhile. Micro-kernels: scores for up to 4 rows x 2 keys
- * per pass over d (8 accumulators; each k vector feeds 4 rows, each q vector 2 keys), reduced four
- * at a time; w v for up to 4 rows and 2 keys per pass over d, into the block's partial sums (L1).
- * KV are converted on load (attention_vec.h). */
+ * Two ways through the keys, with the same arithmetic and the same bound:
+ *   - tiles of one query without a mask row (decode; every key of the ranges is visible to every
+ *     row): stream_keys, three keys at a time, each group's K rows and V rows first read in address
+ *     order (decode is memory-bound, and the hardware prefetchers follow only such reads); scores
+ *     for 4 rows x 3 keys per pass over d, weights for the group in vectors, then the group's w v
+ *     into the block's partial sums, software-pipelined by one group;
+ *   - every other tile (prefill, masks): blocks of SB_ATTN_BLOCK keys, block b's scores and block
+ *     b-1's weighted sum of V in one loop over key pairs, the next block's rows prefetched meanwhile;
+ *     scores for up to 4 rows x 2 keys per pass over d, w v for up to 4 rows and 2 keys per pass.
+ * docs/kernels.md gives the measurements behind both. KV are converted on load (attention_vec.h). */
 #include <math.h>
 #include <string.h>
 
@@ -29,7 +33,7 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS, W = SB_VW };
+enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS, W = SB_VW, KG_MAX = 3 };
 
 /* One block of keys: its rows' addresses, and per tile row its scores, then weights, and dead keys. */
 typedef struct block_buf {
@@ -47,6 +51,10 @@ typedef struct tile_state {
     const float *mask[ROWS];
     sb_attn_vis vis[ROWS];
     float m[ROWS], l[ROWS];
+    /* one-query path: per lane i * R + r of a group's packed scores (key i, row r): m_r, -m_r,
+     * sb_exp_x_floor(m_r), and 1 for a flagged row (else 0); room for a vector past the end */
+    float lane_m[KG_MAX * ROWS + 16], lane_neg_m[KG_MAX * ROWS + 16], lane_floor[KG_MAX * ROWS + 16],
+        lane_flag[KG_MAX * ROWS + 16], lane_l[KG_MAX * ROWS + 16]; /* lane_l: the block's part of l, per lane */
     int flag[ROWS];
     float *acc[ROWS];
     block_buf buf[2];
@@ -316,6 +324,12 @@ static void tmp_flush(tile_state *ts)
 {
     const size_t hd = ts->hd;
     for (size_t r = 0; r < ts->R; r++) {
+        float bl = ts->lane_l[r];
+        for (size_t i = 1; i < KG_MAX; i++)
+            bl += ts->lane_l[i * ts->R + r];
+        ts->l[r] += bl;
+        for (size_t i = 0; i < KG_MAX; i++)
+            ts->lane_l[i * ts->R + r] = 0.0f;
         float *a = ts->acc[r], *t = ts->tmp + r * hd;
         size_t c = 0;
         for (; c + W <= hd; c += W) {
@@ -412,6 +426,274 @@ static void stream_f32(tile_state *ts, const size_t *lo, const size_t *hi, int n
 static void stream_f16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream(SB_KV_F16, ts, lo, hi, nr); }
 static void stream_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream(SB_KV_BF16, ts, lo, hi, nr); }
 
+/* ---- one query per tile (decode): keys one at a time ------------------------------------------------ */
+
+/* Decode is memory-bound, and the hardware prefetchers keep up with it only when every stream is read
+ * in order: measured on Zen 3, a K row read whole before the next (not three rows interleaved as in
+ * dot3) and groups of a few keys (a block of 64 between a key's score and its weighted sum let the
+ * loads and the arithmetic take turns: 2x slower than memory). So this path takes KG keys at a time:
+ * their scores row by row, their weights, and their weighted sum, into the block's partial sums. It
+ * runs for tiles of one query without a mask row, where every key of the ranges is visible to every
+ * row (docs/kernels.md). */
+enum { KG = KG_MAX };
+
+/* Reads one byte of every 64-byte line of a row, in order: demand loads in address order, which the
+ * hardware prefetchers follow (dot_tile's and pv_group's loads interleave the group's rows). */
+INLINE unsigned touch_row(unsigned t, const void *row, size_t bytes)
+{
+    for (size_t o = 0; o < bytes; o += 64)
+        t ^= ((const unsigned char *)row)[o];
+    return t;
+}
+static void scale_row(float *row, size_t hd, float a)
+{
+    size_t c = 0;
+    for (; c + W <= hd; c += W)
+        sb_vf_storeu(row + c, sb_vf_mul(sb_vf_loadu(row + c), sb_vf_set1(a)));
+    for (; c < hd; c++)
+        row[c] *= a;
+}
+
+/* Rows r0 .. r0 + NR - 1 (NR <= 4) dotted with the NK (<= 3) key rows k[i]: out[i R + r0 + r]. A 4 x 3
+ * register tile: 12 accumulators, the keys' vectors, and one q vector held in a register (SB_VF_PIN:
+ * folded into the FMAs as memory operands, q would be loaded three times, and the loads rather than
+ * the FMAs would bound the loop). The caller has touched the key rows in order (touch_row). */
+INLINE void dot_tile(const int kv, const int NR, const int NK, const tile_state *ts, size_t r0, const void *const *k,
+                     float *out)
+{
+    const size_t hd = ts->hd, R = ts->R;
+    const float *q[4];
+    sb_vf a[3][4];
+    for (int r = 0; r < 4; r++) {
+        for (int i = 0; i < 3; i++)
+            a[i][r] = sb_vf_zero();
+        q[r] = r < NR ? ts->q[r0 + r] : NULL;
+    }
+    size_t c = 0;
+    for (; c + W <= hd; c += W) {
+        sb_vf x[3];
+        for (int i = 0; i < NK; i++)
+            x[i] = load_kv(kv, k[i], c);
+        for (int r = 0; r < NR; r++) {
+            sb_vf qv = sb_vf_loadu(q[r] + c);
+            SB_VF_PIN(qv);
+            for (int i = 0; i < NK; i++)
+                a[i][r] = sb_vf_fma(qv, x[i], a[i][r]);
+        }
+    }
+    float t[3][4];
+    for (int i = 0; i < NK; i++)
+        sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], t[i]);
+    for (; c < hd; c++)
+        for (int i = 0; i < NK; i++) {
+            float y = load_kv1(kv, k[i], c);
+            for (int r = 0; r < NR; r++)
+                t[i][r] += q[r][c] * y;
+        }
+    for (int i = 0; i < NK; i++)
+        for (int r = 0; r < NR; r++)
+            out[(size_t)i * R + r0 + (size_t)r] = t[i][r];
+}
+
+INLINE void dot_rows(const int kv, const int NK, const tile_state *ts, const void *const *k, float *out)
+{
+    size_t r0 = 0;
+    for (; r0 + 4 <= ts->R; r0 += 4)
+        dot_tile(kv, 4, NK, ts, r0, k, out);
+    switch (ts->R - r0) {
+    case 3: dot_tile(kv, 3, NK, ts, r0, k, out); break;
+    case 2: dot_tile(kv, 2, NK, ts, r0, k, out); break;
+    case 1: dot_tile(kv, 1, NK, ts, r0, k, out); break;
+    default: break;
+    }
+}
+
+INLINE void dot_group(const int kv, const tile_state *ts, const void *const *k, size_t nk, float *out)
+{
+    switch (nk) {
+    case 3: dot_rows(kv, 3, ts, k, out); break;
+    case 2: dot_rows(kv, 2, ts, k, out); break;
+    default: dot_rows(kv, 1, ts, k, out); break;
+    }
+}
+
+/* Raises row r's reference to m_new (> m), rescaling l, its block part, acc and the block's partial
+ * sums by exp(m - m_new). 0 when m_new is beyond the exp's exact-difference range (the row is then
+ * flagged by the caller). */
+static int raise_reference(tile_state *ts, size_t r, float m_new, const sb_vexp_table *tab)
+{
+    if (!(fabsf(m_new) <= SB_EXP_MAX_SHIFT))
+        return 0;
+    if (ts->m[r] > -INFINITY) {
+        float a = sb_vf_reduce_max(
+            sb_vexp_diff(sb_vf_set1(ts->m[r]), sb_vf_set1(-m_new), sb_vf_set1(sb_exp_x_floor(m_new)), tab));
+        ts->l[r] *= a;
+        for (size_t i = 0; i < KG; i++)
+            ts->lane_l[i * ts->R + r] *= a;
+        scale_row(ts->acc[r], ts->hd, a);
+        scale_row(ts->tmp + r * ts->hd, ts->hd, a);
+    }
+    ts->m[r] = m_new;
+    float fl = sb_exp_x_floor(m_new);
+    for (size_t i = 0; i < KG; i++) {
+        ts->lane_m[i * ts->R + r] = m_new;
+        ts->lane_neg_m[i * ts->R + r] = -m_new;
+        ts->lane_floor[i * ts->R + r] = fl;
+    }
+    return 1;
+}
+
+/* The packed scores sw[i R + r] of nk keys -> weights exp(scale s - m_r), with the lazy rescale and
+ * the flags of the block path (online_row); a flagged row gets weights 0 (it is recomputed in
+ * binary64). The rows are checked in vectors; the scalar pass runs only when a row needs a larger
+ * reference or has a score that is not finite (and for the first group). */
+static void weights_group(tile_state *ts, float *sw, size_t nk, const sb_vexp_table *tab)
+{
+    const size_t R = ts->R, cnt = nk * R;
+    const sb_vf scale = sb_vf_set1(ts->d->scale), zero = sb_vf_zero();
+    sb_vf check = zero;
+    for (size_t o = 0; o < cnt; o += W) {
+        sb_vf v = sb_vf_mul(sb_vf_loadu(sw + o), scale);
+        sb_vf_storeu(sw + o, v);
+        /* NaN where the lane needs the scalar pass: not finite, or above the row's reference */
+        sb_vf u = sb_vf_select(sb_vf_lt(sb_vf_loadu(ts->lane_m + o), v), sb_vf_set1(NAN), sb_vf_sub(v, v));
+        u = sb_vf_select(sb_vf_lt(zero, sb_vf_loadu(ts->lane_flag + o)), zero, u); /* flagged: decided */
+        if (cnt - o < W)
+            u = sb_vf_select(sb_vm_first(cnt - o), u, zero);
+        check = sb_vf_add(check, u);
+    }
+    if (isnan(sb_vf_reduce_add(check))) {
+        for (size_t r = 0; r < R; r++) {
+            if (ts->flag[r])
+                continue;
+            float bm = -INFINITY;
+            int finite = 1;
+            for (size_t i = 0; i < nk; i++) {
+                float v = sw[i * R + r];
+                finite &= v - v == 0.0f;
+                bm = v > bm ? v : bm;
+            }
+            if (!finite || (bm > ts->m[r] && !raise_reference(ts, r, bm + SB_ATTN_RESCALE_T, tab))) {
+                ts->flag[r] = 1; /* the binary64 evaluation decides this row */
+                for (size_t i = 0; i < KG; i++)
+                    ts->lane_flag[i * R + r] = 1.0f;
+            }
+        }
+    }
+    for (size_t o = 0; o < cnt; o += W) {
+        sb_vf v = sb_vf_select(sb_vf_lt(zero, sb_vf_loadu(ts->lane_flag + o)), sb_vf_set1(-INFINITY), sb_vf_loadu(sw + o));
+        v = sb_vexp_diff(v, sb_vf_loadu(ts->lane_neg_m + o), sb_vf_loadu(ts->lane_floor + o), tab);
+        sb_vf_storeu(sw + o, v);
+        if (cnt - o < W)
+            v = sb_vf_select(sb_vm_first(cnt - o), v, zero);
+        sb_vf_storeu(ts->lane_l + o, sb_vf_add(sb_vf_loadu(ts->lane_l + o), v));
+    }
+}
+
+/* tmp_r += sum_i w_i[r] v_i for rows r0 .. r0 + NR - 1 and NK keys: the weights in registers, the
+ * keys' V rows read together column by column, tmp updated once per column vector. */
+INLINE void pv_group(const int kv, const int NR, const int NK, tile_state *ts, size_t r0, const void *const *vr,
+                     const float *w)
+{
+    const size_t hd = ts->hd;
+    sb_vf wb[4][KG];
+    for (int r = 0; r < NR; r++)
+        for (int i = 0; i < NK; i++)
+            wb[r][i] = sb_vf_set1(w[i * ts->R + r0 + r]);
+    size_t c = 0;
+    for (; c + W <= hd; c += W) {
+        sb_vf x[KG];
+        for (int i = 0; i < NK; i++)
+            x[i] = load_kv(kv, vr[i], c);
+        for (int r = 0; r < NR; r++) {
+            float *t = ts->tmp + (r0 + r) * hd + c;
+            sb_vf a = sb_vf_loadu(t);
+            for (int i = 0; i < NK; i++)
+                a = sb_vf_fma(wb[r][i], x[i], a);
+            sb_vf_storeu(t, a);
+        }
+    }
+    for (; c < hd; c++)
+        for (int r = 0; r < NR; r++) {
+            float a = ts->tmp[(r0 + r) * hd + c];
+            for (int i = 0; i < NK; i++)
+                a += w[i * ts->R + r0 + r] * load_kv1(kv, vr[i], c);
+            ts->tmp[(r0 + r) * hd + c] = a;
+        }
+}
+
+INLINE void pv_group_rows(const int kv, const int NK, tile_state *ts, const void *const *vr, const float *w)
+{
+    size_t r0 = 0;
+    for (; r0 + 4 <= ts->R; r0 += 4)
+        pv_group(kv, 4, NK, ts, r0, vr, w);
+    switch (ts->R - r0) {
+    case 3: pv_group(kv, 3, NK, ts, r0, vr, w); break;
+    case 2: pv_group(kv, 2, NK, ts, r0, vr, w); break;
+    case 1: pv_group(kv, 1, NK, ts, r0, vr, w); break;
+    default: break;
+    }
+}
+
+INLINE void pv_group_any(const int kv, tile_state *ts, const void *const *vr, const float *w, size_t nk)
+{
+    switch (nk) {
+    case 3: pv_group_rows(kv, 3, ts, vr, w); break;
+    case 2: pv_group_rows(kv, 2, ts, vr, w); break;
+    default: pv_group_rows(kv, 1, ts, vr, w); break;
+    }
+}
+
+/* Software-pipelined by one group: group g's scores, then group g-1's weighted sum (its weights are
+ * ready by then: the exp's latency is hidden behind g's dot products), then g's weights. A rescale
+ * in g's weights then finds g-1's sum already in tmp. */
+INLINE void stream_keys(const int kv, tile_state *ts, const size_t *lo, const size_t *hi, int nr)
+{
+    sb_vexp_table tab = sb_vexp_table_load(&sb_exp_table_unit);
+    float sw[2][KG * ROWS + 16];
+    const void *vr[2][KG];
+    size_t nk[2] = {0, 0}, in_block = 0;
+    int cur = 0;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < KG * ROWS + 16; i++)
+            sw[s][i] = 0.0f; /* lanes past a group's end are computed, never used */
+    unsigned touch = 0;
+    for (int k = 0; k <= nr; k++)
+        for (size_t j = k < nr ? lo[k] : 0; k == nr || j < hi[k]; j += KG) {
+            size_t n = k == nr ? 0 : hi[k] - j < KG ? hi[k] - j : KG;
+            const void *kr[KG];
+            for (size_t i = 0; i < n; i++) {
+                kr[i] = sb_attn_k_row(ts->d, ts->g, j + i);
+                vr[cur][i] = sb_attn_v_row(ts->d, ts->g, j + i);
+                touch = touch_row(touch, kr[i], ts->row_bytes);
+            }
+            for (size_t i = 0; i < n; i++)
+                touch = touch_row(touch, vr[cur][i], ts->row_bytes);
+            if (n)
+                dot_group(kv, ts, kr, n, sw[cur]);
+            int prev = cur ^ 1;
+            if (nk[prev]) {
+                pv_group_any(kv, ts, vr[prev], sw[prev], nk[prev]);
+                in_block += nk[prev];
+                if (in_block + KG > B) { /* the partial sums' depth stays below B, as in the block path */
+                    tmp_flush(ts);
+                    in_block = 0;
+                }
+            }
+            nk[cur] = n;
+            if (n == 0)
+                break;
+            weights_group(ts, sw[cur], n, &tab);
+            cur = prev;
+        }
+    tmp_flush(ts);
+    SB_KEEP(touch);
+}
+
+static void keys_f32(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream_keys(SB_KV_F32, ts, lo, hi, nr); }
+static void keys_f16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream_keys(SB_KV_F16, ts, lo, hi, nr); }
+static void keys_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream_keys(SB_KV_BF16, ts, lo, hi, nr); }
+
 static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, float *part)
 {
     const sb_attention_desc *d = p->d;
@@ -423,6 +705,13 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
     ts->g = t->g;
     ts->row_bytes = d->head_dim * sb_kv_size(d->kv_type);
     memset(ts->tmp, 0, ts->R * ts->hd * sizeof(float));
+    for (size_t i = 0; i < KG_MAX * ROWS + 16; i++) { /* lanes past the rows are computed, never used */
+        ts->lane_m[i] = -INFINITY;
+        ts->lane_neg_m[i] = 0.0f;
+        ts->lane_floor[i] = sb_exp_x_floor(0.0f);
+        ts->lane_flag[i] = 0.0f;
+        ts->lane_l[i] = 0.0f;
+    }
     for (size_t r = 0; r < ts->R; r++) {
         size_t i = t->i0 + r / t->nh, h = t->h0 + r % t->nh;
         ts->q[r] = sb_attn_q_row(d, i, h);
@@ -447,12 +736,13 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
             hi[m++] = b;
         }
     }
+    int one_query = t->nq == 1 && !ts->mask[0]; /* every key of the ranges is visible to every row */
     if (d->kv_type == SB_KV_F16)
-        stream_f16(ts, lo, hi, m);
+        (one_query ? keys_f16 : stream_f16)(ts, lo, hi, m);
     else if (d->kv_type == SB_KV_BF16)
-        stream_bf16(ts, lo, hi, m);
+        (one_query ? keys_bf16 : stream_bf16)(ts, lo, hi, m);
     else
-        stream_f32(ts, lo, hi, m);
+        (one_query ? keys_f32 : stream_f32)(ts, lo, hi, m);
 
     for (size_t r = 0; r < ts->R; r++) {
         float *pr = part + r * p->part_stride;

@@ -5,6 +5,11 @@
  *   sb_vf_load_f16(p)      SB_VW binary16 values from p (any alignment), exactly as binary32
  *   sb_vf_load_bf16(p)     SB_VW bfloat16 values from p, exactly as binary32 (a 16-bit shift)
  *   sb_vf_hsum4(a, b, c, d, out)   out[0..3] = the lane sums of a, b, c, d (binary32, pairwise)
+ *   SB_VF_PIN(v)           makes the compiler hold v in a register here (an empty asm statement), so that
+ *                          a vector used by several FMAs is loaded once instead of being folded into
+ *                          each of them as a memory operand; no code, and a no-op for SIMDe emulations
+ *   SB_KEEP(v)             makes the compiler compute v (an empty asm statement reading it): for loads
+ *                          that only serve to bring lines into the cache in order
  *
  * f16: F16C's vcvtph2ps on AVX2 and AVX-512 (the ISA flags include -mf16c); SIMDe's portable
  * conversion on SSE2; NEON's vcvt_f32_f16 (native on aarch64). bf16 needs no special instruction
@@ -16,6 +21,21 @@
 #include <string.h>
 
 #include "simd/vec.h"
+
+#if defined(__GNUC__) && (defined(SB_ISA_SSE2) || defined(SB_ISA_AVX2)) && defined(__x86_64__)
+#define SB_VF_PIN(v) __asm__("" : "+x"(v))
+#elif defined(__GNUC__) && defined(SB_ISA_AVX512) && defined(__x86_64__)
+#define SB_VF_PIN(v) __asm__("" : "+v"(v))
+#elif defined(__GNUC__) && defined(SB_ISA_NEON) && defined(__aarch64__)
+#define SB_VF_PIN(v) __asm__("" : "+w"(v))
+#else
+#define SB_VF_PIN(v) ((void)0)
+#endif
+#if defined(__GNUC__)
+#define SB_KEEP(v) __asm__ volatile("" : : "r"(v))
+#else
+#define SB_KEEP(v) ((void)(v))
+#endif
 
 #if defined(SB_ISA_SCALAR)
 
