@@ -562,7 +562,7 @@ static void weights_group(tile_state *ts, float *sw, size_t nk, const sb_vexp_ta
             u = sb_vf_select(sb_vm_first(cnt - o), u, zero);
         check = sb_vf_add(check, u);
     }
-    if (isnan(sb_vf_reduce_add(check))) {
+    if (sb_vm_any(sb_vf_lt(zero, sb_vf_select(sb_vf_eq(check, check), zero, sb_vf_set1(1.0f))))) {
         for (size_t r = 0; r < R; r++) {
             if (ts->flag[r])
                 continue;
