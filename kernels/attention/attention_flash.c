@@ -481,6 +481,11 @@ INLINE void dot_tile(const int kv, const int NR, const int NK, const tile_state 
                 a[i][r] = sb_vf_fma(qv, x[i], a[i][r]);
         }
     }
+    if (NR == 4 && c == hd) { /* the common case: four sums straight into place */
+        for (int i = 0; i < NK; i++)
+            sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], out + (size_t)i * R + r0);
+        return;
+    }
     float t[3][4];
     for (int i = 0; i < NK; i++)
         sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], t[i]);
