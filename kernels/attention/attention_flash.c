@@ -20,8 +20,9 @@
  *     for 4 rows x 3 keys per pass over d, weights for the group in vectors, then the group's w v
  *     into the block's partial sums, software-pipelined by one group;
  *   - every other tile (prefill, masks): blocks of SB_ATTN_BLOCK keys, block b's scores and block
- *     b-1's weighted sum of V in one loop over key pairs, the next block's rows prefetched meanwhile;
- *     scores for up to 4 rows x 2 keys per pass over d, w v for up to 4 rows and 2 keys per pass.
+ *     b-1's weighted sum of V in one loop over key triples, the next block's rows prefetched
+ *     meanwhile; scores for up to 4 rows x 3 keys per pass over d (dot3), w v for up to 4 rows and 3
+ *     column vectors per pass over the block's keys (pv_cols).
  * docs/kernels.md gives the measurements behind both. KV are converted on load (attention_vec.h). */
 #include <math.h>
 #include <string.h>
@@ -59,6 +60,9 @@ typedef struct tile_state {
     float *acc[ROWS];
     block_buf buf[2];
     float tmp[ROWS * SB_ATTENTION_MAX_HEAD_DIM]; /* a block's partial sums of w v, row by row */
+    size_t ncol;                                 /* column groups of the dense weighted sum */
+    unsigned short col_start[SB_ATTENTION_MAX_HEAD_DIM / 2 + 1];
+    unsigned char col_vecs[SB_ATTENTION_MAX_HEAD_DIM / 2 + 1];
 } tile_state;
 
 INLINE sb_vf load_kv(const int kv, const void *row, size_t c)
@@ -87,53 +91,58 @@ static inline void prefetch_row(const void *row, size_t bytes)
 
 /* ---- scores ------------------------------------------------------------------------------------- */
 
-/* Row r0 + r's raw dot products with keys jj and jj + 1 (k1 may repeat k0 for an odd tail). */
-INLINE void dot2(const int kv, const int NR, tile_state *ts, size_t r0, block_buf *b, size_t jj, int pair)
+/* Rows r0 .. r0 + NR - 1 dotted with keys jj .. jj + nk - 1 (nk <= 3; missing keys repeat key jj).
+ * A 4 x 3 register tile: 12 accumulators, the 3 keys' vectors, and one q vector held in a register
+ * (SB_VF_PIN: folded into the FMAs as memory operands, q would be loaded three times, and the loads
+ * rather than the FMAs would bound the loop). */
+INLINE void dot3(const int kv, const int NR, tile_state *ts, size_t r0, block_buf *b, size_t jj, size_t nk)
 {
     const size_t hd = ts->hd;
-    const void *k0 = b->kr[jj], *k1 = b->kr[jj + (size_t)pair];
+    const void *k0 = b->kr[jj], *k1 = b->kr[jj + (nk > 1)], *k2 = b->kr[jj + (nk > 2 ? 2 : 0)];
     const float *q[4];
-    sb_vf a0[4], a1[4];
+    sb_vf a0[4], a1[4], a2[4];
     for (int r = 0; r < 4; r++) {
-        a0[r] = a1[r] = sb_vf_zero();
+        a0[r] = a1[r] = a2[r] = sb_vf_zero();
         q[r] = r < NR ? ts->q[r0 + r] : NULL;
     }
     size_t c = 0;
     for (; c + W <= hd; c += W) {
-        sb_vf x0 = load_kv(kv, k0, c), x1 = load_kv(kv, k1, c);
+        sb_vf x0 = load_kv(kv, k0, c), x1 = load_kv(kv, k1, c), x2 = load_kv(kv, k2, c);
         for (int r = 0; r < NR; r++) {
             sb_vf qv = sb_vf_loadu(q[r] + c);
+            SB_VF_PIN(qv);
             a0[r] = sb_vf_fma(qv, x0, a0[r]);
             a1[r] = sb_vf_fma(qv, x1, a1[r]);
+            a2[r] = sb_vf_fma(qv, x2, a2[r]);
         }
     }
-    float t0[4], t1[4];
-    sb_vf_hsum4(a0[0], a0[1], a0[2], a0[3], t0);
-    sb_vf_hsum4(a1[0], a1[1], a1[2], a1[3], t1);
+    float t[3][4];
+    sb_vf_hsum4(a0[0], a0[1], a0[2], a0[3], t[0]);
+    sb_vf_hsum4(a1[0], a1[1], a1[2], a1[3], t[1]);
+    sb_vf_hsum4(a2[0], a2[1], a2[2], a2[3], t[2]);
     for (; c < hd; c++) {
-        float y0 = load_kv1(kv, k0, c), y1 = load_kv1(kv, k1, c);
+        float y0 = load_kv1(kv, k0, c), y1 = load_kv1(kv, k1, c), y2 = load_kv1(kv, k2, c);
         for (int r = 0; r < NR; r++) {
-            t0[r] += q[r][c] * y0;
-            t1[r] += q[r][c] * y1;
+            t[0][r] += q[r][c] * y0;
+            t[1][r] += q[r][c] * y1;
+            t[2][r] += q[r][c] * y2;
         }
     }
-    for (int r = 0; r < NR; r++) {
-        b->w[r0 + r][jj] = t0[r];
-        if (pair)
-            b->w[r0 + r][jj + 1] = t1[r];
-    }
+    for (int r = 0; r < NR; r++)
+        for (size_t k = 0; k < nk; k++)
+            b->w[r0 + r][jj + k] = t[k][r];
 }
 
-/* Every row group's dot products with keys jj (and jj + 1). */
-INLINE void dots(const int kv, tile_state *ts, block_buf *b, size_t jj, int pair)
+/* Every row group's dot products with keys jj .. jj + nk - 1. */
+INLINE void dots(const int kv, tile_state *ts, block_buf *b, size_t jj, size_t nk)
 {
     size_t r0 = 0;
     for (; r0 + 4 <= ts->R; r0 += 4)
-        dot2(kv, 4, ts, r0, b, jj, pair);
+        dot3(kv, 4, ts, r0, b, jj, nk);
     switch (ts->R - r0) {
-    case 3: dot2(kv, 3, ts, r0, b, jj, pair); break;
-    case 2: dot2(kv, 2, ts, r0, b, jj, pair); break;
-    case 1: dot2(kv, 1, ts, r0, b, jj, pair); break;
+    case 3: dot3(kv, 3, ts, r0, b, jj, nk); break;
+    case 2: dot3(kv, 2, ts, r0, b, jj, nk); break;
+    case 1: dot3(kv, 1, ts, r0, b, jj, nk); break;
     default: break;
     }
 }
@@ -246,25 +255,29 @@ static void online_row(tile_state *ts, block_buf *b, size_t r)
 
 /* ---- weighted sum of V ---------------------------------------------------------------------------- */
 
-/* acc_r[c .. c + 2W) += sum_jj w[r][jj] v_jj[c .. c + 2W) for rows r0 .. r0 + NR - 1: the block's
- * sum is formed in registers, then joins the running sum once. */
-INLINE void pv_cols(const int kv, const int NR, tile_state *ts, size_t r0, const block_buf *b, size_t c)
+/* acc_r[c .. c + NC W) += sum_jj w[r][jj] v_jj[c .. c + NC W) for rows r0 .. r0 + NR - 1 (NC <= 3
+ * vectors: with 4 rows a 4 x 3 tile of accumulators, the NC v vectors and one broadcast weight fill
+ * the 16 registers of AVX2): the block's sum is formed in registers, then joins the running sum once. */
+INLINE void pv_cols(const int kv, const int NR, const int NC, tile_state *ts, size_t r0, const block_buf *b, size_t c)
 {
-    sb_vf t0[4], t1[4];
+    sb_vf t[4][3];
     for (int r = 0; r < NR; r++)
-        t0[r] = t1[r] = sb_vf_zero();
+        for (int k = 0; k < NC; k++)
+            t[r][k] = sb_vf_zero();
     for (size_t jj = 0; jj < b->jb; jj++) {
-        sb_vf x0 = load_kv(kv, b->vr[jj], c), x1 = load_kv(kv, b->vr[jj], c + W);
+        sb_vf x[3];
+        for (int k = 0; k < NC; k++)
+            x[k] = load_kv(kv, b->vr[jj], c + (size_t)k * W);
         for (int r = 0; r < NR; r++) {
             sb_vf wb = sb_vf_set1(b->w[r0 + r][jj]);
-            t0[r] = sb_vf_fma(wb, x0, t0[r]);
-            t1[r] = sb_vf_fma(wb, x1, t1[r]);
+            for (int k = 0; k < NC; k++)
+                t[r][k] = sb_vf_fma(wb, x[k], t[r][k]);
         }
     }
     for (int r = 0; r < NR; r++) {
         float *a = ts->acc[r0 + r] + c;
-        sb_vf_storeu(a, sb_vf_add(sb_vf_loadu(a), t0[r]));
-        sb_vf_storeu(a + W, sb_vf_add(sb_vf_loadu(a + W), t1[r]));
+        for (int k = 0; k < NC; k++)
+            sb_vf_storeu(a + k * W, sb_vf_add(sb_vf_loadu(a + k * W), t[r][k]));
     }
 }
 
@@ -289,13 +302,38 @@ INLINE void pv_tail(const int kv, tile_state *ts, const block_buf *b, size_t c0)
     }
 }
 
-INLINE void pv_unit(const int kv, tile_state *ts, const block_buf *b, size_t r0, size_t c)
+/* Column groups of the dense weighted sum: groups of 3 vectors, then 2 (never a lone 1 when it can
+ * be avoided: 4 chains of FMAs cannot hide their latency), written to ts->col_* by col_groups(). */
+static size_t col_groups(tile_state *ts)
+{
+    size_t nv = ts->hd / W, n = 0, c = 0;
+    while (nv > 0) {
+        size_t g = nv >= 5 || nv == 3 ? 3 : nv >= 2 ? 2 : 1;
+        ts->col_start[n] = c;
+        ts->col_vecs[n++] = (unsigned char)g;
+        c += g * W;
+        nv -= g;
+    }
+    return n;
+}
+
+INLINE void pv_rows(const int kv, const int NC, tile_state *ts, const block_buf *b, size_t r0, size_t c)
 {
     switch (ts->R - r0 < 4 ? ts->R - r0 : 4) {
-    case 4: pv_cols(kv, 4, ts, r0, b, c); break;
-    case 3: pv_cols(kv, 3, ts, r0, b, c); break;
-    case 2: pv_cols(kv, 2, ts, r0, b, c); break;
-    default: pv_cols(kv, 1, ts, r0, b, c); break;
+    case 4: pv_cols(kv, 4, NC, ts, r0, b, c); break;
+    case 3: pv_cols(kv, 3, NC, ts, r0, b, c); break;
+    case 2: pv_cols(kv, 2, NC, ts, r0, b, c); break;
+    default: pv_cols(kv, 1, NC, ts, r0, b, c); break;
+    }
+}
+
+INLINE void pv_unit(const int kv, tile_state *ts, const block_buf *b, size_t r0, size_t group)
+{
+    size_t c = ts->col_start[group];
+    switch (ts->col_vecs[group]) {
+    case 3: pv_rows(kv, 3, ts, b, r0, c); break;
+    case 2: pv_rows(kv, 2, ts, b, r0, c); break;
+    default: pv_rows(kv, 1, ts, b, r0, c); break;
     }
 }
 
@@ -352,28 +390,25 @@ static void tmp_flush(tile_state *ts)
 INLINE void step(const int kv, tile_state *ts, block_buf *cur, block_buf *prev, const void *const *next_k,
                  const void *const *next_v, size_t n_next)
 {
-    const size_t hd = ts->hd, ncur = cur ? cur->jb : 0;
-    size_t dense = prev && !prev->any_dead, groups = (ts->R + 3) / 4, cols = hd / (2 * W);
-    size_t units = dense ? groups * cols : 0, pairs = (ncur + 1) / 2;
-    size_t per_unit = units ? (pairs + units - 1) / units : pairs, jj = 0;
+    const size_t ncur = cur ? cur->jb : 0;
+    size_t dense = prev && !prev->any_dead, groups = (ts->R + 3) / 4, cols = ts->ncol;
+    size_t units = dense ? groups * cols : 0, triples = (ncur + 2) / 3;
+    size_t per_unit = units ? (triples + units - 1) / units : triples, jj = 0;
     for (size_t u = 0; u <= units; u++) {
         if (u < units)
-            pv_unit(kv, ts, prev, (u / cols) * 4, (u % cols) * 2 * W);
-        for (size_t e = jj + 2 * per_unit; jj < e && jj < ncur; jj += 2) {
-            if (jj < n_next) {
-                prefetch_row(next_k[jj], ts->row_bytes);
-                prefetch_row(next_v[jj], ts->row_bytes);
+            pv_unit(kv, ts, prev, (u / cols) * 4, u % cols);
+        for (size_t e = jj + 3 * per_unit; jj < e && jj < ncur; jj += 3) {
+            size_t nk = ncur - jj < 3 ? ncur - jj : 3;
+            for (size_t k = jj; k < jj + 3 && k < n_next; k++) {
+                prefetch_row(next_k[k], ts->row_bytes);
+                prefetch_row(next_v[k], ts->row_bytes);
             }
-            if (jj + 1 < n_next) {
-                prefetch_row(next_k[jj + 1], ts->row_bytes);
-                prefetch_row(next_v[jj + 1], ts->row_bytes);
-            }
-            dots(kv, ts, cur, jj, jj + 1 < ncur);
+            dots(kv, ts, cur, jj, nk);
         }
     }
     if (prev) {
         if (dense) {
-            pv_tail(kv, ts, prev, cols * 2 * W);
+            pv_tail(kv, ts, prev, ts->hd / W * W);
         } else {
             pv_sparse(kv, ts, prev);
             tmp_flush(ts);
@@ -709,6 +744,7 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
     ts->hd = d->head_dim;
     ts->g = t->g;
     ts->row_bytes = d->head_dim * sb_kv_size(d->kv_type);
+    ts->ncol = col_groups(ts);
     memset(ts->tmp, 0, ts->R * ts->hd * sizeof(float));
     for (size_t i = 0; i < KG_MAX * ROWS + 16; i++) { /* lanes past the rows are computed, never used */
         ts->lane_m[i] = -INFINITY;
