@@ -21,7 +21,7 @@
  *     into the block's partial sums, software-pipelined by one group;
  *   - every other tile (prefill, masks): blocks of SB_ATTN_BLOCK keys, block b's scores and block
  *     b-1's weighted sum of V in one loop over key triples, the next block's rows prefetched
- *     meanwhile; scores for up to 4 rows x 3 keys per pass over d (dot3), w v for up to 4 rows and 3
+ *     meanwhile; scores for up to 4 rows x 3 keys per pass over d (dot_tile), w v for up to 4 rows and 3
  *     column vectors per pass over the block's keys (pv_cols).
  * docs/kernels.md gives the measurements behind both. KV are converted on load (attention_vec.h). */
 #include <math.h>
@@ -91,59 +91,75 @@ static inline void prefetch_row(const void *row, size_t bytes)
 
 /* ---- scores ------------------------------------------------------------------------------------- */
 
-/* Rows r0 .. r0 + NR - 1 dotted with keys jj .. jj + nk - 1 (nk <= 3; missing keys repeat key jj).
- * A 4 x 3 register tile: 12 accumulators, the 3 keys' vectors, and one q vector held in a register
- * (SB_VF_PIN: folded into the FMAs as memory operands, q would be loaded three times, and the loads
- * rather than the FMAs would bound the loop). */
-INLINE void dot3(const int kv, const int NR, tile_state *ts, size_t r0, block_buf *b, size_t jj, size_t nk)
+/* Rows r0 .. r0 + NR - 1 (NR <= 4) dotted with the NK (<= 3) key rows k[i]: out[i sk + (r0 + r) sr]
+ * (the block path's w[row][key], the one-query path's packed lanes). A 4 x 3 register tile: 12
+ * accumulators, the keys' vectors, and one q vector held in a register (SB_VF_PIN: folded into the
+ * FMAs as memory operands, q would be loaded three times, and the loads rather than the FMAs would
+ * bound the loop). */
+INLINE void dot_tile(const int kv, const int NR, const int NK, const tile_state *ts, size_t r0, const void *const *k,
+                     float *out, size_t sk, size_t sr)
 {
     const size_t hd = ts->hd;
-    const void *k0 = b->kr[jj], *k1 = b->kr[jj + (nk > 1)], *k2 = b->kr[jj + (nk > 2 ? 2 : 0)];
     const float *q[4];
-    sb_vf a0[4], a1[4], a2[4];
+    sb_vf a[3][4];
     for (int r = 0; r < 4; r++) {
-        a0[r] = a1[r] = a2[r] = sb_vf_zero();
+        for (int i = 0; i < 3; i++)
+            a[i][r] = sb_vf_zero();
         q[r] = r < NR ? ts->q[r0 + r] : NULL;
     }
     size_t c = 0;
     for (; c + W <= hd; c += W) {
-        sb_vf x0 = load_kv(kv, k0, c), x1 = load_kv(kv, k1, c), x2 = load_kv(kv, k2, c);
+        sb_vf x[3];
+        for (int i = 0; i < NK; i++)
+            x[i] = load_kv(kv, k[i], c);
         for (int r = 0; r < NR; r++) {
             sb_vf qv = sb_vf_loadu(q[r] + c);
             SB_VF_PIN(qv);
-            a0[r] = sb_vf_fma(qv, x0, a0[r]);
-            a1[r] = sb_vf_fma(qv, x1, a1[r]);
-            a2[r] = sb_vf_fma(qv, x2, a2[r]);
+            for (int i = 0; i < NK; i++)
+                a[i][r] = sb_vf_fma(qv, x[i], a[i][r]);
         }
+    }
+    if (NR == 4 && c == hd && sr == 1) { /* the common one-query case: four sums straight into place */
+        for (int i = 0; i < NK; i++)
+            sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], out + (size_t)i * sk + r0);
+        return;
     }
     float t[3][4];
-    sb_vf_hsum4(a0[0], a0[1], a0[2], a0[3], t[0]);
-    sb_vf_hsum4(a1[0], a1[1], a1[2], a1[3], t[1]);
-    sb_vf_hsum4(a2[0], a2[1], a2[2], a2[3], t[2]);
-    for (; c < hd; c++) {
-        float y0 = load_kv1(kv, k0, c), y1 = load_kv1(kv, k1, c), y2 = load_kv1(kv, k2, c);
-        for (int r = 0; r < NR; r++) {
-            t[0][r] += q[r][c] * y0;
-            t[1][r] += q[r][c] * y1;
-            t[2][r] += q[r][c] * y2;
+    for (int i = 0; i < NK; i++)
+        sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], t[i]);
+    for (; c < hd; c++)
+        for (int i = 0; i < NK; i++) {
+            float y = load_kv1(kv, k[i], c);
+            for (int r = 0; r < NR; r++)
+                t[i][r] += q[r][c] * y;
         }
-    }
-    for (int r = 0; r < NR; r++)
-        for (size_t k = 0; k < nk; k++)
-            b->w[r0 + r][jj + k] = t[k][r];
+    for (int i = 0; i < NK; i++)
+        for (int r = 0; r < NR; r++)
+            out[(size_t)i * sk + (r0 + (size_t)r) * sr] = t[i][r];
 }
 
-/* Every row group's dot products with keys jj .. jj + nk - 1. */
-INLINE void dots(const int kv, tile_state *ts, block_buf *b, size_t jj, size_t nk)
+INLINE void dot_rows(const int kv, const int NK, const tile_state *ts, const void *const *k, float *out, size_t sk,
+                     size_t sr)
 {
     size_t r0 = 0;
     for (; r0 + 4 <= ts->R; r0 += 4)
-        dot3(kv, 4, ts, r0, b, jj, nk);
+        dot_tile(kv, 4, NK, ts, r0, k, out, sk, sr);
     switch (ts->R - r0) {
-    case 3: dot3(kv, 3, ts, r0, b, jj, nk); break;
-    case 2: dot3(kv, 2, ts, r0, b, jj, nk); break;
-    case 1: dot3(kv, 1, ts, r0, b, jj, nk); break;
+    case 3: dot_tile(kv, 3, NK, ts, r0, k, out, sk, sr); break;
+    case 2: dot_tile(kv, 2, NK, ts, r0, k, out, sk, sr); break;
+    case 1: dot_tile(kv, 1, NK, ts, r0, k, out, sk, sr); break;
     default: break;
+    }
+}
+
+/* Every row's dot products with the nk (<= 3) key rows k[i]. */
+INLINE void dot_group(const int kv, const tile_state *ts, const void *const *k, size_t nk, float *out, size_t sk,
+                      size_t sr)
+{
+    switch (nk) {
+    case 3: dot_rows(kv, 3, ts, k, out, sk, sr); break;
+    case 2: dot_rows(kv, 2, ts, k, out, sk, sr); break;
+    default: dot_rows(kv, 1, ts, k, out, sk, sr); break;
     }
 }
 
@@ -403,7 +419,7 @@ INLINE void step(const int kv, tile_state *ts, block_buf *cur, block_buf *prev, 
                 prefetch_row(next_k[k], ts->row_bytes);
                 prefetch_row(next_v[k], ts->row_bytes);
             }
-            dots(kv, ts, cur, jj, nk);
+            dot_group(kv, ts, cur->kr + jj, nk, &cur->w[0][jj], 1, B);
         }
     }
     if (prev) {
@@ -463,13 +479,14 @@ static void stream_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int 
 
 /* ---- one query per tile (decode): keys one at a time ------------------------------------------------ */
 
-/* Decode is memory-bound, and the hardware prefetchers keep up with it only when every stream is read
- * in order: measured on Zen 3, a K row read whole before the next (not three rows interleaved as in
- * dot3) and groups of a few keys (a block of 64 between a key's score and its weighted sum let the
- * loads and the arithmetic take turns: 2x slower than memory). So this path takes KG keys at a time:
- * their scores row by row, their weights, and their weighted sum, into the block's partial sums. It
- * runs for tiles of one query without a mask row, where every key of the ranges is visible to every
- * row (docs/kernels.md). */
+/* Decode is memory-bound, and on the machines measured the hardware prefetchers keep DRAM busy only
+ * while the rows are read in address order: loads that interleave several rows (the dot tile's three
+ * K rows, the weighted sum's three V rows) or long phases between a key's score and its weighted sum
+ * (the block path) starve them, and software prefetching does not make up for it. So this path takes
+ * KG keys at a time, first reads one byte of every line of their K rows and then of their V rows in
+ * order (touch_row), then computes their scores, weights and weighted sum. It runs for tiles of one
+ * query without a mask row, where every key of the ranges is visible to every row
+ * (docs/attention.md has the measurements). */
 enum { KG = KG_MAX };
 
 /* Reads one byte of every 64-byte line of a row, in order: demand loads in address order, which the
@@ -487,74 +504,6 @@ static void scale_row(float *row, size_t hd, float a)
         sb_vf_storeu(row + c, sb_vf_mul(sb_vf_loadu(row + c), sb_vf_set1(a)));
     for (; c < hd; c++)
         row[c] *= a;
-}
-
-/* Rows r0 .. r0 + NR - 1 (NR <= 4) dotted with the NK (<= 3) key rows k[i]: out[i R + r0 + r]. A 4 x 3
- * register tile: 12 accumulators, the keys' vectors, and one q vector held in a register (SB_VF_PIN:
- * folded into the FMAs as memory operands, q would be loaded three times, and the loads rather than
- * the FMAs would bound the loop). The caller has touched the key rows in order (touch_row). */
-INLINE void dot_tile(const int kv, const int NR, const int NK, const tile_state *ts, size_t r0, const void *const *k,
-                     float *out)
-{
-    const size_t hd = ts->hd, R = ts->R;
-    const float *q[4];
-    sb_vf a[3][4];
-    for (int r = 0; r < 4; r++) {
-        for (int i = 0; i < 3; i++)
-            a[i][r] = sb_vf_zero();
-        q[r] = r < NR ? ts->q[r0 + r] : NULL;
-    }
-    size_t c = 0;
-    for (; c + W <= hd; c += W) {
-        sb_vf x[3];
-        for (int i = 0; i < NK; i++)
-            x[i] = load_kv(kv, k[i], c);
-        for (int r = 0; r < NR; r++) {
-            sb_vf qv = sb_vf_loadu(q[r] + c);
-            SB_VF_PIN(qv);
-            for (int i = 0; i < NK; i++)
-                a[i][r] = sb_vf_fma(qv, x[i], a[i][r]);
-        }
-    }
-    if (NR == 4 && c == hd) { /* the common case: four sums straight into place */
-        for (int i = 0; i < NK; i++)
-            sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], out + (size_t)i * R + r0);
-        return;
-    }
-    float t[3][4];
-    for (int i = 0; i < NK; i++)
-        sb_vf_hsum4(a[i][0], a[i][1], a[i][2], a[i][3], t[i]);
-    for (; c < hd; c++)
-        for (int i = 0; i < NK; i++) {
-            float y = load_kv1(kv, k[i], c);
-            for (int r = 0; r < NR; r++)
-                t[i][r] += q[r][c] * y;
-        }
-    for (int i = 0; i < NK; i++)
-        for (int r = 0; r < NR; r++)
-            out[(size_t)i * R + r0 + (size_t)r] = t[i][r];
-}
-
-INLINE void dot_rows(const int kv, const int NK, const tile_state *ts, const void *const *k, float *out)
-{
-    size_t r0 = 0;
-    for (; r0 + 4 <= ts->R; r0 += 4)
-        dot_tile(kv, 4, NK, ts, r0, k, out);
-    switch (ts->R - r0) {
-    case 3: dot_tile(kv, 3, NK, ts, r0, k, out); break;
-    case 2: dot_tile(kv, 2, NK, ts, r0, k, out); break;
-    case 1: dot_tile(kv, 1, NK, ts, r0, k, out); break;
-    default: break;
-    }
-}
-
-INLINE void dot_group(const int kv, const tile_state *ts, const void *const *k, size_t nk, float *out)
-{
-    switch (nk) {
-    case 3: dot_rows(kv, 3, ts, k, out); break;
-    case 2: dot_rows(kv, 2, ts, k, out); break;
-    default: dot_rows(kv, 1, ts, k, out); break;
-    }
 }
 
 /* Raises row r's reference to m_new (> m), rescaling l, its block part, acc and the block's partial
@@ -710,7 +659,7 @@ INLINE void stream_keys(const int kv, tile_state *ts, const size_t *lo, const si
             for (size_t i = 0; i < n; i++)
                 touch = touch_row(touch, vr[cur][i], ts->row_bytes);
             if (n)
-                dot_group(kv, ts, kr, n, sw[cur]);
+                dot_group(kv, ts, kr, n, sw[cur], ts->R, 1);
             int prev = cur ^ 1;
             if (nk[prev]) {
                 pv_group_any(kv, ts, vr[prev], sw[prev], nk[prev]);
