@@ -8,8 +8,6 @@
  *   SB_VF_PIN(v)           makes the compiler hold v in a register here (an empty asm statement), so that
  *                          a vector used by several FMAs is loaded once instead of being folded into
  *                          each of them as a memory operand; no code, and a no-op for SIMDe emulations
- *   SB_KEEP(v)             makes the compiler compute v (an empty asm statement reading it): for loads
- *                          that only serve to bring lines into the cache in order
  *
  * f16: F16C's vcvtph2ps on AVX2 and AVX-512 (the ISA flags include -mf16c); SIMDe's portable
  * conversion on SSE2; NEON's vcvt_f32_f16 (native on aarch64). bf16 needs no special instruction
@@ -30,11 +28,6 @@
 #define SB_VF_PIN(v) __asm__("" : "+w"(v))
 #else
 #define SB_VF_PIN(v) ((void)0)
-#endif
-#if defined(__GNUC__)
-#define SB_KEEP(v) __asm__ volatile("" : : "r"(v))
-#else
-#define SB_KEEP(v) ((void)(v))
 #endif
 
 #if defined(SB_ISA_SCALAR)
