@@ -34,7 +34,8 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS, W = SB_VW, KG_MAX = 3 };
+/* B: keys per block of the block path; KG: keys per group of the one-query path */
+enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS, W = SB_VW, KG = 3 };
 
 /* One block of keys: its rows' addresses, and per tile row its scores, then weights, and dead keys. */
 typedef struct block_buf {
@@ -54,8 +55,8 @@ typedef struct tile_state {
     float m[ROWS], l[ROWS];
     /* one-query path: per lane i * R + r of a group's packed scores (key i, row r): m_r, -m_r,
      * sb_exp_x_floor(m_r), and 1 for a flagged row (else 0); room for a vector past the end */
-    float lane_m[KG_MAX * ROWS + 16], lane_neg_m[KG_MAX * ROWS + 16], lane_floor[KG_MAX * ROWS + 16],
-        lane_flag[KG_MAX * ROWS + 16], lane_l[KG_MAX * ROWS + 16]; /* lane_l: the block's part of l, per lane */
+    float lane_m[KG * ROWS + 16], lane_neg_m[KG * ROWS + 16], lane_floor[KG * ROWS + 16],
+        lane_flag[KG * ROWS + 16], lane_l[KG * ROWS + 16]; /* lane_l: the block's part of l, per lane */
     int flag[ROWS];
     float *acc[ROWS];
     block_buf buf[2];
@@ -212,6 +213,16 @@ static void finish_scores(tile_state *ts, block_buf *b, size_t r)
     b->any_dead |= dead != 0;
 }
 
+/* row[0 .. hd) *= a (a rescale of running or partial sums). */
+static void scale_row(float *row, size_t hd, float a)
+{
+    size_t c = 0;
+    for (; c + W <= hd; c += W)
+        sb_vf_storeu(row + c, sb_vf_mul(sb_vf_loadu(row + c), sb_vf_set1(a)));
+    for (; c < hd; c++)
+        row[c] *= a;
+}
+
 /* Online softmax step of row r over block b: lazy rescale, weights, their block sum. */
 static void online_row(tile_state *ts, block_buf *b, size_t r)
 {
@@ -244,12 +255,7 @@ static void online_row(tile_state *ts, block_buf *b, size_t r)
             float a = sb_vf_reduce_max(
                 sb_vexp_diff(sb_vf_set1(ts->m[r]), sb_vf_set1(-m_new), sb_vf_set1(sb_exp_x_floor(m_new)), &tab));
             ts->l[r] *= a;
-            float *acc = ts->acc[r];
-            size_t c = 0;
-            for (; c + W <= ts->hd; c += W)
-                sb_vf_storeu(acc + c, sb_vf_mul(sb_vf_loadu(acc + c), sb_vf_set1(a)));
-            for (; c < ts->hd; c++)
-                acc[c] *= a;
+            scale_row(ts->acc[r], ts->hd, a);
         }
         ts->m[r] = m_new;
     }
@@ -379,10 +385,10 @@ static void tmp_flush(tile_state *ts)
     const size_t hd = ts->hd;
     for (size_t r = 0; r < ts->R; r++) {
         float bl = ts->lane_l[r];
-        for (size_t i = 1; i < KG_MAX; i++)
+        for (size_t i = 1; i < KG; i++)
             bl += ts->lane_l[i * ts->R + r];
         ts->l[r] += bl;
-        for (size_t i = 0; i < KG_MAX; i++)
+        for (size_t i = 0; i < KG; i++)
             ts->lane_l[i * ts->R + r] = 0.0f;
         float *a = ts->acc[r], *t = ts->tmp + r * hd;
         size_t c = 0;
@@ -487,7 +493,6 @@ static void stream_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int 
  * rows in order (prefetch_in_order), then computes their scores, weights and weighted sum. It runs
  * for tiles of one query without a mask row, where every key of the ranges is visible to every row
  * (docs/attention.md has the measurements). */
-enum { KG = KG_MAX };
 
 /* Prefetches every 64-byte line of a row into L1, in address order, right before the row is used:
  * the hardware prefetchers follow such a stream (the kernel's own loads interleave the group's rows).
@@ -496,14 +501,6 @@ static inline void prefetch_in_order(const void *row, size_t bytes)
 {
     for (size_t o = 0; o < bytes; o += 64)
         __builtin_prefetch((const char *)row + o, 0, 3);
-}
-static void scale_row(float *row, size_t hd, float a)
-{
-    size_t c = 0;
-    for (; c + W <= hd; c += W)
-        sb_vf_storeu(row + c, sb_vf_mul(sb_vf_loadu(row + c), sb_vf_set1(a)));
-    for (; c < hd; c++)
-        row[c] *= a;
 }
 
 /* Raises row r's reference to m_new (> m), rescaling l, its block part, acc and the block's partial
@@ -693,7 +690,7 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
     ts->row_bytes = d->head_dim * sb_kv_size(d->kv_type);
     ts->ncol = col_groups(ts);
     memset(ts->tmp, 0, ts->R * ts->hd * sizeof(float));
-    for (size_t i = 0; i < KG_MAX * ROWS + 16; i++) { /* lanes past the rows are computed, never used */
+    for (size_t i = 0; i < KG * ROWS + 16; i++) { /* lanes past the rows are computed, never used */
         ts->lane_m[i] = -INFINITY;
         ts->lane_neg_m[i] = 0.0f;
         ts->lane_floor[i] = sb_exp_x_floor(0.0f);
