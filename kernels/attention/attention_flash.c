@@ -213,6 +213,12 @@ static void finish_scores(tile_state *ts, block_buf *b, size_t r)
     b->any_dead |= dead != 0;
 }
 
+/* exp(m_old - m_new) for the lazy rescale (m_old < m_new), with the difference exact. */
+static float rescale_factor(float m_old, float m_new, const sb_vexp_table *tab)
+{
+    return sb_vf_reduce_max(sb_vexp_diff(sb_vf_set1(m_old), sb_vf_set1(-m_new), sb_vf_set1(sb_exp_x_floor(m_new)), tab));
+}
+
 /* row[0 .. hd) *= a (a rescale of running or partial sums). */
 static void scale_row(float *row, size_t hd, float a)
 {
@@ -252,8 +258,7 @@ static void online_row(tile_state *ts, block_buf *b, size_t r)
             return;
         }
         if (ts->m[r] > -INFINITY) {
-            float a = sb_vf_reduce_max(
-                sb_vexp_diff(sb_vf_set1(ts->m[r]), sb_vf_set1(-m_new), sb_vf_set1(sb_exp_x_floor(m_new)), &tab));
+            float a = rescale_factor(ts->m[r], m_new, &tab);
             ts->l[r] *= a;
             scale_row(ts->acc[r], ts->hd, a);
         }
@@ -503,16 +508,15 @@ static inline void prefetch_in_order(const void *row, size_t bytes)
         __builtin_prefetch((const char *)row + o, 0, 3);
 }
 
-/* Raises row r's reference to m_new (> m), rescaling l, its block part, acc and the block's partial
- * sums by exp(m - m_new). 0 when m_new is beyond the exp's exact-difference range (the row is then
+/* Raises row r's reference to m_new (> m), rescaling l, its per-lane block parts, acc and the block's
+ * partial sums by exp(m - m_new). 0 when m_new is beyond the exp's exact-difference range (the row is then
  * flagged by the caller). */
 static int raise_reference(tile_state *ts, size_t r, float m_new, const sb_vexp_table *tab)
 {
     if (!(fabsf(m_new) <= SB_EXP_MAX_SHIFT))
         return 0;
     if (ts->m[r] > -INFINITY) {
-        float a = sb_vf_reduce_max(
-            sb_vexp_diff(sb_vf_set1(ts->m[r]), sb_vf_set1(-m_new), sb_vf_set1(sb_exp_x_floor(m_new)), tab));
+        float a = rescale_factor(ts->m[r], m_new, tab);
         ts->l[r] *= a;
         for (size_t i = 0; i < KG; i++)
             ts->lane_l[i * ts->R + r] *= a;
