@@ -7,6 +7,7 @@ packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
   libsimde-dev libmpfr-dev libgmp-dev \
   libbenchmark-dev \
   libxnnpack-dev libpthreadpool-dev libdnnl-dev libsleef-dev libhwy-dev \
+  libtorch-dev libopenblas0-pthread \
   clang llvm libclang-rt-14-dev afl++ \
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user \
   python3 python3-matplotlib"
