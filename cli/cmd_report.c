@@ -639,7 +639,7 @@ const sb_command sb_cmd_report = {
     "  --full      the deep runs (full contract suite, full studies)\n"
     "  --seed N    seed of every generated input (default 20261129)\n"
     "  --no-bench  skip the benchmarks\n"
-    "  --no-peers  leave out the peers (XNNPACK, oneDNN, SLEEF, Highway plugins built with the project)\n\n"
+    "  --no-peers  leave out the peers (XNNPACK, oneDNN, SLEEF, Highway, PyTorch plugins built with the project)\n\n"
     "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree)\n\n"
     "exit status: 0 done and every contract kernel passed, 1 a contract kernel failed, 2 usage error,\n"
     "3 a part is missing (could not run or be written)\n\n"

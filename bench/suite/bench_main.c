@@ -45,7 +45,7 @@ static void usage(FILE *f)
             "                       [--attention-cap S]\n"
             "                       [--list] [-- --benchmark_OPTION...]\n\n"
             "Runs the softmax and attention benchmarks of every registered kernel this CPU supports, the peers (XNNPACK,\n"
-            "oneDNN, SLEEF, Highway: plugins built with the project, loaded by default), sb_softmax_f32 as a\n"
+            "oneDNN, SLEEF, Highway, PyTorch: plugins built with the project, loaded by default), sb_softmax_f32 as a\n"
             "user calls it, and read/copy bandwidth at the same working sets for the roofline. Each result\n"
             "carries the kernel's max ulp error on the same inputs. Writes Google Benchmark's JSON (every\n"
             "repetition and the mean/median/stddev/cv aggregates) with the machine context.\n\n"
