@@ -110,10 +110,10 @@ static void info_text(FILE *f)
         fprintf(f, "%-34s %-7s %-11s %9s  %-9s %s\n", k->name, k->isa, k->algorithm, bound,
                 k->supported() ? "yes" : "no", notes);
     }
-    fprintf(f, "\n%-34s %-7s %-11s %-9s %s\n", "attention kernel", "isa", "algorithm", "supported", "error bound");
+    fprintf(f, "\n%-34s %-7s %-12s %-9s %s\n", "attention kernel", "isa", "algorithm", "supported", "error bound");
     for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
         const sb_attention_kernel *k = sb_attention_kernel_at(i);
-        fprintf(f, "%-34s %-7s %-11s %-9s %s%s%s\n", k->name, k->isa, k->algorithm, k->supported() ? "yes" : "no",
+        fprintf(f, "%-34s %-7s %-12s %-9s %s%s%s\n", k->name, k->isa, k->algorithm, k->supported() ? "yes" : "no",
                 k->bound_text, k->flags & SB_KERNEL_EMULATED ? " (emulated)" : "",
                 k == sb_attention_dispatch() ? " (dispatched)" : "");
     }

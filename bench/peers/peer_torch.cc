@@ -157,6 +157,6 @@ extern "C" sb_status sinkbench_plugin_register(void) {
   sb_status st = sb_softmax_register(&sk);
   if (st != SB_OK) return st;
   sb_attention_kernel ak = {"peer_torch_attention", sb_peer_cpu_isa(), "materialized", always, peer_torch_attention,
-                            nullptr, "PyTorch: claims nothing; measured", SB_KERNEL_PEER};
+                            nullptr, "study (a peer: claims nothing, measured)", SB_KERNEL_PEER};
   return sb_attention_register(&ak);
 }
