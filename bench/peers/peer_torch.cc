@@ -19,7 +19,6 @@
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <vector>
 
 #include "peer_common.h"
 
