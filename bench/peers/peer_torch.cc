@@ -20,6 +20,7 @@
 #include <cstring>
 #include <new>
 
+#include "attention/attention_internal.h"
 #include "peer_common.h"
 
 namespace {
@@ -79,7 +80,8 @@ at::ScalarType kv_scalar(sb_kv_type t) {
   return t == SB_KV_F16 ? at::kHalf : t == SB_KV_BF16 ? at::kBFloat16 : at::kFloat;
 }
 
-// The cache of all KV heads [H_kv][n][d] as binary32 (a view of the caller's f32 cache).
+// The cache of all KV heads [H_kv][n][d] as binary32: a view of an f32 cache, a converted copy of a
+// 16-bit one.
 at::Tensor kv_cache(const void* base, const sb_attention_desc* d, size_t stride_head, size_t stride_token) {
   const int64_t hkv = static_cast<int64_t>(d->n_kv_heads), n = static_cast<int64_t>(d->n_keys),
                 hd = static_cast<int64_t>(d->head_dim);
@@ -90,20 +92,17 @@ at::Tensor kv_cache(const void* base, const sb_attention_desc* d, size_t stride_
   return d->kv_type == SB_KV_F32 ? t : t.to(at::kFloat);
 }
 
-// Keys a query may not see under the structural rules of sinkbench/attention.h (causal: j <= p_i;
-// window: j > p_i - W, except the first sink_tokens keys): true where hidden, [n_queries][n]; an
-// undefined tensor when neither rule is set.
+// Keys a query may not see under the structural rules (causal, window with sink tokens): true where
+// hidden, [n_queries][n]; an undefined tensor when neither rule is set. The rule is the library's own
+// (sb_attn_visible), so the peer gets exactly the keys the contract says are visible.
 at::Tensor structural_mask(const sb_attention_desc* d) {
-  const bool causal = (d->flags & SB_ATTENTION_CAUSAL) != 0;
-  if (!causal && d->window == 0) return at::Tensor();
+  if (!(d->flags & SB_ATTENTION_CAUSAL) && d->window == 0) return at::Tensor();
   const int64_t nq = static_cast<int64_t>(d->n_queries), n = static_cast<int64_t>(d->n_keys);
   at::Tensor m = at::zeros({nq, n}, at::kBool);
   bool* p = m.data_ptr<bool>();
   for (int64_t i = 0; i < nq; ++i) {
-    const int64_t pos = n - nq + i;  // the query's position (docs: the queries are the last positions)
-    const int64_t hi = causal ? pos + 1 : n, lo = d->window ? pos - static_cast<int64_t>(d->window) + 1 : 0;
-    for (int64_t j = 0; j < n; ++j)
-      p[i * n + j] = !(j < hi && (j >= lo || j < static_cast<int64_t>(d->sink_tokens)));
+    const sb_attn_vis vis = sb_attn_visible(d, sb_attn_pos(d, static_cast<size_t>(i)));
+    for (int64_t j = 0; j < n; ++j) p[i * n + j] = !sb_attn_vis_has(&vis, static_cast<size_t>(j));
   }
   return m;
 }
