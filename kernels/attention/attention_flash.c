@@ -84,10 +84,16 @@ INLINE float load_kv1(const int kv, const void *row, size_t c)
     return ((const float *)row)[c];
 }
 
-static inline void prefetch_row(const void *row, size_t bytes)
+/* Prefetches every 64-byte line of a row, in address order: into L1 when the row is used next
+ * (near = 1: the one-query path, right before use), else into L2 (the block path, a block ahead). */
+INLINE void prefetch_row(const void *row, size_t bytes, const int near)
 {
-    for (size_t o = 0; o < bytes; o += 64)
-        __builtin_prefetch((const char *)row + o, 0, 2);
+    for (size_t o = 0; o < bytes; o += 64) {
+        if (near)
+            __builtin_prefetch((const char *)row + o, 0, 3);
+        else
+            __builtin_prefetch((const char *)row + o, 0, 2);
+    }
 }
 
 /* ---- scores ------------------------------------------------------------------------------------- */
@@ -427,8 +433,8 @@ INLINE void step(const int kv, tile_state *ts, block_buf *cur, block_buf *prev, 
         for (size_t e = jj + 3 * per_unit; jj < e && jj < ncur; jj += 3) {
             size_t nk = ncur - jj < 3 ? ncur - jj : 3;
             for (size_t k = jj; k < jj + 3 && k < n_next; k++) {
-                prefetch_row(next_k[k], ts->row_bytes);
-                prefetch_row(next_v[k], ts->row_bytes);
+                prefetch_row(next_k[k], ts->row_bytes, 0);
+                prefetch_row(next_v[k], ts->row_bytes, 0);
             }
             dot_group(kv, ts, cur->kr + jj, nk, &cur->w[0][jj], 1, B);
         }
@@ -495,18 +501,11 @@ static void stream_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int 
  * three K rows, the weighted sum's three V rows) or long phases between a key's score and its
  * weighted sum (the block path) starve them, and prefetching far ahead does not make up for it. So
  * this path takes KG keys at a time, first prefetches every line of their K rows and then of their V
- * rows in order (prefetch_in_order), then computes their scores, weights and weighted sum. It runs
+ * rows in order (prefetch_row, into L1: the hardware prefetchers follow such a stream, while the
+ * kernel's own loads interleave the group's rows; 6-15 % faster than reading one byte per line,
+ * docs/attention.md), then computes their scores, weights and weighted sum. It runs
  * for tiles of one query without a mask row, where every key of the ranges is visible to every row
  * (docs/attention.md has the measurements). */
-
-/* Prefetches every 64-byte line of a row into L1, in address order, right before the row is used:
- * the hardware prefetchers follow such a stream (the kernel's own loads interleave the group's rows).
- * Measured against reading one byte per line instead: 6-15 % faster (docs/attention.md). */
-static inline void prefetch_in_order(const void *row, size_t bytes)
-{
-    for (size_t o = 0; o < bytes; o += 64)
-        __builtin_prefetch((const char *)row + o, 0, 3);
-}
 
 /* Raises row r's reference to m_new (> m), rescaling l, its per-lane block parts, acc and the block's
  * partial sums by exp(m - m_new). 0 when m_new is beyond the exp's exact-difference range (the row is then
@@ -654,10 +653,10 @@ INLINE void stream_keys(const int kv, tile_state *ts, const size_t *lo, const si
             for (size_t i = 0; i < n; i++) {
                 kr[i] = sb_attn_k_row(ts->d, ts->g, j + i);
                 vr[cur][i] = sb_attn_v_row(ts->d, ts->g, j + i);
-                prefetch_in_order(kr[i], ts->row_bytes);
+                prefetch_row(kr[i], ts->row_bytes, 1);
             }
             for (size_t i = 0; i < n; i++)
-                prefetch_in_order(vr[cur][i], ts->row_bytes);
+                prefetch_row(vr[cur][i], ts->row_bytes, 1);
             if (n)
                 dot_group(kv, ts, kr, n, sw[cur], ts->R, 1);
             int prev = cur ^ 1;
