@@ -1,0 +1,117 @@
+/* Per-ISA half of measure_passes: the loops of the three-pass kernel (kernels/simd/softmax_body.h,
+ * the same inline code the kernel is built from), callable one at a time, and two alternatives that
+ * the 2-ulp bound rules out, to price what the bound costs. Compiled once per ISA, like the kernels.
+ * Timing only: the alternatives' results are never used. */
+#include <stdint.h>
+
+#include "simd/softmax_body.h"
+#include "softmax_passes.h"
+
+/* One run of a probe over x[0..n) into y, for a row whose maximum is m. Results that y does not
+ * take go here, so that the compiler keeps the loops. */
+static sb_expsum_ probe_acc;
+static volatile float probe_sink;
+static volatile double probe_one = 1.0; /* a factor the compiler cannot fold away */
+
+static void run_max(const float *x, float *y, size_t n, float m)
+{
+    (void)m;
+    (void)y;
+    probe_sink = sb_row_max_(x, n);
+}
+
+static void run_exp_store(const float *x, float *y, size_t n, float m)
+{
+    sb_vexp_row row = sb_vexp_row_make(m, 1.0);
+    sb_expsum_init_(&probe_acc);
+    if (row.direct)
+        sb_expsum_loop_(x, y, n, &row, &probe_acc, 1, 1, 0);
+    else
+        sb_expsum_loop_(x, y, n, &row, &probe_acc, 0, 1, 0);
+}
+
+/* pass 2 with the binary64 sum inside (the stored terms read back), the loop of rows > 64 K */
+static void run_exp_store_sum(const float *x, float *y, size_t n, float m)
+{
+    sb_vexp_row row = sb_vexp_row_make(m, 1.0);
+    sb_expsum_init_(&probe_acc);
+    if (row.direct)
+        sb_expsum_loop_(x, y, n, &row, &probe_acc, 1, 1, 1);
+    else
+        sb_expsum_loop_(x, y, n, &row, &probe_acc, 0, 1, 1);
+}
+
+static void run_sum(const float *x, float *y, size_t n, float m)
+{
+    (void)x;
+    (void)m;
+    sb_expsum_init_(&probe_acc);
+    sb_sum_run_(y, n, &probe_acc);
+}
+
+static void run_scale(const float *x, float *y, size_t n, float m)
+{
+    (void)x;
+    (void)m;
+    sb_scale_run_(y, y, n, probe_one); /* the kernel's loop; a factor of 1 keeps y for the next call */
+}
+
+/* exp(x - m) stored, rounded once, without the Fast2Sum that keeps its rounding error for the sum
+ * (the loop of the online kernel's last pass) */
+static void run_exp_store_no_err(const float *x, float *y, size_t n, float m)
+{
+    sb_vexp_row row = sb_vexp_row_make(m, 1.0);
+    sb_exp_scaled_run_(x, y, n, &row);
+}
+
+/* the textbook pass 2: exp(x - m) stored and summed in binary32 lanes, no error term */
+static void run_exp_store_f32_sum(const float *x, float *y, size_t n, float m)
+{
+    const sb_vexp_row row = sb_vexp_row_make(m, 1.0);
+    sb_vf s0 = sb_vf_zero(), s1 = s0;
+    size_t i = 0;
+    if (row.direct)
+        for (; i + 2 * SB_VW <= n; i += 2 * SB_VW) {
+            sb_vf a = sb_exp_scaled_(sb_vf_loadu(x + i), &row, 1);
+            sb_vf b = sb_exp_scaled_(sb_vf_loadu(x + i + SB_VW), &row, 1);
+            sb_vf_storeu(y + i, a);
+            sb_vf_storeu(y + i + SB_VW, b);
+            s0 = sb_vf_add(s0, a);
+            s1 = sb_vf_add(s1, b);
+        }
+    else
+        for (; i + 2 * SB_VW <= n; i += 2 * SB_VW) {
+            sb_vf a = sb_exp_scaled_(sb_vf_loadu(x + i), &row, 0);
+            sb_vf b = sb_exp_scaled_(sb_vf_loadu(x + i + SB_VW), &row, 0);
+            sb_vf_storeu(y + i, a);
+            sb_vf_storeu(y + i + SB_VW, b);
+            s0 = sb_vf_add(s0, a);
+            s1 = sb_vf_add(s1, b);
+        }
+    if (i < n)
+        sb_exp_scaled_run_(x + i, y + i, n - i, &row);
+    probe_sink = sb_vf_reduce_add(sb_vf_add(s0, s1));
+}
+
+#define ALL 0, SIZE_MAX
+#define SHORT 0, SB_SUM_AFTER_MAX
+#define LONG SB_SUM_AFTER_MAX + 1, SIZE_MAX
+#define NEVER 1, 0
+static const sb_pass_probe probes[] = {
+    {"max", "pass 1: the row maximum", ALL, run_max},
+    {"exp_store", "pass 2: e_i = exp(x_i - m) stored, rounding errors kept (binary32)", SHORT, run_exp_store},
+    {"sum", "pass 2b: binary64 sum of the stored e_i", SHORT, run_sum},
+    {"exp_store_sum", "pass 2 + 2b in one loop", LONG, run_exp_store_sum},
+    {"scale", "pass 3: y_i = e_i * (1/S), one rounding (timed with 1/S = 1)", ALL, run_scale},
+    {"exp_store_no_err", "pass 2 without keeping the rounding errors", NEVER, run_exp_store_no_err},
+    {"exp_store_f32_sum", "pass 2 + 2b as a textbook kernel: binary32 sum, no error terms", NEVER,
+     run_exp_store_f32_sum},
+};
+
+size_t SB_ISA_SYMBOL(sb_softmax_pass_probes)(const sb_pass_probe **out, size_t *lanes);
+size_t SB_ISA_SYMBOL(sb_softmax_pass_probes)(const sb_pass_probe **out, size_t *lanes)
+{
+    *out = probes;
+    *lanes = SB_VW;
+    return sizeof probes / sizeof probes[0];
+}
