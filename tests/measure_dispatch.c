@@ -6,49 +6,37 @@
  *
  *   build/release/tests/measure_dispatch avx2 24
  *
- * Medians of many runs on the same buffers (x and y distinct, 64-byte aligned), the best of three
- * such medians; logits N(0, 4^2)-like, no sink. */
+ * Medians of many samples on the same buffers (x and y distinct, 64-byte aligned), the best of three
+ * such medians, short rows timed in batches of calls (measure_clock.h); logits N(0, 4^2)-like, no
+ * sink. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "oracle/rowgen.h"
+#include "measure_clock.h"
 #include "sinkbench/sinkbench.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* time lost to other jobs is not counted */
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+typedef struct call_ctx {
+    const sb_softmax_kernel *k;
+    const float *x;
+    float *y;
+    size_t n;
+} call_ctx;
 
-static int cmp_double(const void *a, const void *b)
+static void call_kernel(void *ctx)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    call_ctx *c = ctx;
+    c->k->fn(c->x, c->y, c->n, NULL);
 }
 
 static double median_seconds(const sb_softmax_kernel *k, const float *x, float *y, size_t n)
 {
-    int reps = n <= 65536 ? 301 : n <= ((size_t)1 << 20) ? 31 : 7;
-    double *t = malloc((size_t)reps * sizeof *t), best = 1e300;
-    if (!t)
-        return best;
-    for (int round = 0; round < 3; round++) {
-        k->fn(x, y, n, NULL);
-        for (int r = 0; r < reps; r++) {
-            double a = now();
-            k->fn(x, y, n, NULL);
-            t[r] = now() - a;
-        }
-        qsort(t, (size_t)reps, sizeof *t, cmp_double);
-        if (t[reps / 2] < best)
-            best = t[reps / 2];
-    }
-    free(t);
-    return best;
+    call_ctx c = {k, x, y, n};
+    int reps = n <= 65536 ? 101 : n <= ((size_t)1 << 20) ? 31 : 7;
+    double t = sb_measure_median(call_kernel, &c, 1 + 200000 / n, reps, 3);
+    return t < 0.0 ? 1e300 : t;
 }
 
 #define MAX_KERNELS 8

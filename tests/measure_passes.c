@@ -5,63 +5,46 @@
  *
  *   build/release/tests/measure_passes avx2 4096
  *
- * Thread CPU time per call, from batches of calls (the median of 101 batches, the best of three);
+ * Thread CPU time per call, from batches of calls (measure_clock.h: the median of 101 batches, the
+ * best of three);
  * a row of n logits with a sink token 15 above a Gaussian tail (the report's default row), x and y
  * distinct and 64-byte aligned. ns per vector = ns per call / ceil(n / lanes). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "oracle/rowgen.h"
+#include "measure_clock.h"
 #include "sinkbench/sinkbench.h"
 #include "softmax_passes.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* time lost to other jobs is not counted */
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+typedef struct call_ctx {
+    const sb_pass_probe *pr; /* NULL: the kernel */
+    const sb_softmax_kernel *k;
+    const float *x;
+    float *y;
+    size_t n;
+    float m;
+} call_ctx;
 
-static int cmp_double(const void *a, const void *b)
+/* Every loop leaves y as it found it or rewrites it from x (scale multiplies by 1), so each call
+ * sees the same data. */
+static void call(void *ctx)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-enum { REPS = 101, ROUNDS = 3 };
-
-static void call(const sb_pass_probe *pr, const sb_softmax_kernel *k, const float *x, float *y, size_t n, float m)
-{
-    if (pr)
-        pr->run(x, y, n, m);
+    call_ctx *c = ctx;
+    if (c->pr)
+        c->pr->run(c->x, c->y, c->n, c->m);
     else
-        k->fn(x, y, n, NULL);
+        c->k->fn(c->x, c->y, c->n, NULL);
 }
 
-/* ns per call: the best of ROUNDS medians of REPS samples, each sample `batch` back-to-back calls
- * (at least about 0.2 ms, so that reading the clock does not count). Every loop leaves y as it found
- * it or rewrites it from x (scale multiplies by 1), so each call sees the same data. */
+/* ns per call: the best of three medians of 101 samples of about 0.2 ms or more */
 static double median_ns(const sb_pass_probe *pr, const sb_softmax_kernel *k, const float *x, float *y, size_t n,
                         float m)
 {
-    static double t[REPS];
-    size_t batch = 1 + 400000 / n;
-    double best = 1e300;
-    for (int round = 0; round < ROUNDS; round++) {
-        for (int r = 0; r < REPS; r++) {
-            double a = now();
-            for (size_t b = 0; b < batch; b++)
-                call(pr, k, x, y, n, m);
-            t[r] = (now() - a) / (double)batch;
-        }
-        qsort(t, REPS, sizeof t[0], cmp_double);
-        if (t[REPS / 2] < best)
-            best = t[REPS / 2];
-    }
-    return best * 1e9;
+    call_ctx c = {pr, k, x, y, n, m};
+    return sb_measure_median(call, &c, 1 + 400000 / n, 101, 3) * 1e9;
 }
 
 int main(int argc, char **argv)

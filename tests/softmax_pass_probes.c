@@ -20,26 +20,20 @@ static void run_max(const float *x, float *y, size_t n, float m)
     probe_sink = sb_row_max_(x, n);
 }
 
-static void run_exp_store(const float *x, float *y, size_t n, float m)
+/* pass 2 as the kernel runs it: with sum, the binary64 sum inside the loop (the stored terms read
+ * back: rows > 64 K), else only stored (rows <= 64 K sum them in pass 2b). sum must be a constant. */
+SB_LOOP_ void exp_store_(const float *x, float *y, size_t n, float m, const int sum)
 {
     sb_vexp_row row = sb_vexp_row_make(m, 1.0);
     sb_expsum_init_(&probe_acc);
     if (row.direct)
-        sb_expsum_loop_(x, y, n, &row, &probe_acc, 1, 1, 0);
+        sb_expsum_loop_(x, y, n, &row, &probe_acc, 1, 1, sum);
     else
-        sb_expsum_loop_(x, y, n, &row, &probe_acc, 0, 1, 0);
+        sb_expsum_loop_(x, y, n, &row, &probe_acc, 0, 1, sum);
 }
 
-/* pass 2 with the binary64 sum inside (the stored terms read back), the loop of rows > 64 K */
-static void run_exp_store_sum(const float *x, float *y, size_t n, float m)
-{
-    sb_vexp_row row = sb_vexp_row_make(m, 1.0);
-    sb_expsum_init_(&probe_acc);
-    if (row.direct)
-        sb_expsum_loop_(x, y, n, &row, &probe_acc, 1, 1, 1);
-    else
-        sb_expsum_loop_(x, y, n, &row, &probe_acc, 0, 1, 1);
-}
+static void run_exp_store(const float *x, float *y, size_t n, float m) { exp_store_(x, y, n, m, 0); }
+static void run_exp_store_sum(const float *x, float *y, size_t n, float m) { exp_store_(x, y, n, m, 1); }
 
 static void run_sum(const float *x, float *y, size_t n, float m)
 {
@@ -64,33 +58,30 @@ static void run_exp_store_no_err(const float *x, float *y, size_t n, float m)
     sb_exp_scaled_run_(x, y, n, &row);
 }
 
-/* the textbook pass 2: exp(x - m) stored and summed in binary32 lanes, no error term */
+/* the textbook pass 2: exp(x - m) stored and summed in binary32 lanes, no error term (direct: a
+ * constant, as in the kernel's loops) */
+SB_LOOP_ size_t exp_store_f32_sum_(const float *x, float *y, size_t n, const sb_vexp_row *row, const int direct)
+{
+    sb_vf s0 = sb_vf_zero(), s1 = s0;
+    size_t i = 0;
+    for (; i + 2 * SB_VW <= n; i += 2 * SB_VW) {
+        sb_vf a = sb_exp_scaled_(sb_vf_loadu(x + i), row, direct);
+        sb_vf b = sb_exp_scaled_(sb_vf_loadu(x + i + SB_VW), row, direct);
+        sb_vf_storeu(y + i, a);
+        sb_vf_storeu(y + i + SB_VW, b);
+        s0 = sb_vf_add(s0, a);
+        s1 = sb_vf_add(s1, b);
+    }
+    probe_sink = sb_vf_reduce_add(sb_vf_add(s0, s1));
+    return i;
+}
+
 static void run_exp_store_f32_sum(const float *x, float *y, size_t n, float m)
 {
     const sb_vexp_row row = sb_vexp_row_make(m, 1.0);
-    sb_vf s0 = sb_vf_zero(), s1 = s0;
-    size_t i = 0;
-    if (row.direct)
-        for (; i + 2 * SB_VW <= n; i += 2 * SB_VW) {
-            sb_vf a = sb_exp_scaled_(sb_vf_loadu(x + i), &row, 1);
-            sb_vf b = sb_exp_scaled_(sb_vf_loadu(x + i + SB_VW), &row, 1);
-            sb_vf_storeu(y + i, a);
-            sb_vf_storeu(y + i + SB_VW, b);
-            s0 = sb_vf_add(s0, a);
-            s1 = sb_vf_add(s1, b);
-        }
-    else
-        for (; i + 2 * SB_VW <= n; i += 2 * SB_VW) {
-            sb_vf a = sb_exp_scaled_(sb_vf_loadu(x + i), &row, 0);
-            sb_vf b = sb_exp_scaled_(sb_vf_loadu(x + i + SB_VW), &row, 0);
-            sb_vf_storeu(y + i, a);
-            sb_vf_storeu(y + i + SB_VW, b);
-            s0 = sb_vf_add(s0, a);
-            s1 = sb_vf_add(s1, b);
-        }
+    size_t i = row.direct ? exp_store_f32_sum_(x, y, n, &row, 1) : exp_store_f32_sum_(x, y, n, &row, 0);
     if (i < n)
         sb_exp_scaled_run_(x + i, y + i, n - i, &row);
-    probe_sink = sb_vf_reduce_add(sb_vf_add(s0, s1));
 }
 
 #define ALL 0, SIZE_MAX

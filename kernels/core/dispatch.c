@@ -18,15 +18,15 @@ typedef struct plan_entry {
 
 static const plan_entry plan[] = {
     /* three_pass below 128 K entries; chunked (three_pass with its second read of x from L2) from
-     * there on, where x no longer stays in L2 between the passes: measured 13-25 % faster on AVX2,
-     * 2 % on SSE2 (compute-bound) from 2 M. online was never the fastest (docs/dispatch.md). avx512
+     * there on, where x no longer stays in L2 between the passes: measured 6-37 % faster on AVX2,
+     * up to 2 % on scalar. SSE2 (compute-bound, no FMA) keeps three_pass: chunked was not ahead
+     * consistently at any length there. online was never the fastest (docs/dispatch.md). avx512
      * and neon follow avx2 until measured on such CPUs. */
     {"avx512", 0, "softmax_three_pass_avx512"},
     {"avx512", (size_t)1 << 17, "softmax_chunked_avx512"},
     {"avx2", 0, "softmax_three_pass_avx2"},
     {"avx2", (size_t)1 << 17, "softmax_chunked_avx2"},
     {"sse2", 0, "softmax_three_pass_sse2"},
-    {"sse2", (size_t)1 << 21, "softmax_chunked_sse2"},
     {"neon", 0, "softmax_three_pass_neon"},
     {"neon", (size_t)1 << 17, "softmax_chunked_neon"},
     {"scalar", 0, "softmax_three_pass_scalar"},
