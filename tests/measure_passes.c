@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     float m = x[0];
     for (size_t i = 1; i < n; i++)
         m = x[i] > m ? x[i] : m;
-    k->fn(x, y, n, NULL); /* what y holds between the passes: the row's softmax, same magnitudes */
+    k->fn(x, y, n, NULL); /* y starts as the output; exp_store then leaves the terms there, as in the kernel */
 
     double total = median_ns(NULL, k, x, y, n, m), parts = 0.0;
     printf("%s, n = %zu (%zu vectors of %zu lanes); thread CPU time, medians\n", kname, n, vecs, lanes);
