@@ -6,9 +6,8 @@
  *   build/release/tests/measure_passes avx2 4096
  *
  * Thread CPU time per call, from batches of calls (measure_clock.h: the median of 101 batches, the
- * best of three);
- * a row of n logits with a sink token 15 above a Gaussian tail (the report's default row), x and y
- * distinct and 64-byte aligned. ns per vector = ns per call / ceil(n / lanes). */
+ * best of three); a row of n logits with a sink token 15 above a Gaussian tail (the report's default
+ * row), x and y distinct and 64-byte aligned. ns per vector = ns per call / ceil(n / lanes). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +43,12 @@ static double median_ns(const sb_pass_probe *pr, const sb_softmax_kernel *k, con
                         float m)
 {
     call_ctx c = {pr, k, x, y, n, m};
-    return sb_measure_median(call, &c, 1 + 400000 / n, 101, 3) * 1e9;
+    double t = sb_measure_median(call, &c, 1 + 400000 / n, 101, 3);
+    if (t < 0.0) {
+        fprintf(stderr, "measure_passes: out of memory\n");
+        exit(3);
+    }
+    return t * 1e9;
 }
 
 int main(int argc, char **argv)
