@@ -8,7 +8,7 @@
 #include "softmax_passes.h"
 
 /* One run of a probe over x[0..n) into y, for a row whose maximum is m. Results that y does not
- * take go here, so that the compiler keeps the loops. */
+ * take end in probe_sink, so that the compiler keeps the loops that make them. */
 static sb_expsum_ probe_acc;
 static volatile float probe_sink;
 static volatile double probe_one = 1.0; /* a factor the compiler cannot fold away */
@@ -30,6 +30,7 @@ SB_LOOP_ void exp_store_(const float *x, float *y, size_t n, float m, const int 
         sb_expsum_loop_(x, y, n, &row, &probe_acc, 1, 1, sum);
     else
         sb_expsum_loop_(x, y, n, &row, &probe_acc, 0, 1, sum);
+    probe_sink = (float)sb_expsum_total_(&probe_acc);
 }
 
 static void run_exp_store(const float *x, float *y, size_t n, float m) { exp_store_(x, y, n, m, 0); }
@@ -41,6 +42,7 @@ static void run_sum(const float *x, float *y, size_t n, float m)
     (void)m;
     sb_expsum_init_(&probe_acc);
     sb_sum_run_(y, n, &probe_acc);
+    probe_sink = (float)sb_expsum_total_(&probe_acc);
 }
 
 static void run_scale(const float *x, float *y, size_t n, float m)
