@@ -53,14 +53,14 @@ static double median_ns(const sb_pass_probe *pr, const sb_softmax_kernel *k, con
 
 int main(int argc, char **argv)
 {
-    const char *isa = argc > 1 ? argv[1] : sb_softmax_dispatch_isa();
+    const char *isa = argc > 1 && argv[1][0] ? argv[1] : sb_softmax_dispatch_isa(); /* "": the dispatched one */
     long long nl = argc > 2 ? atoll(argv[2]) : 4096;
     const sb_pass_isa *pi = NULL;
     for (size_t i = 0; isa && i < SB_PASS_ISA_COUNT; i++)
         if (strcmp(sb_pass_isas[i].name, isa) == 0)
             pi = &sb_pass_isas[i];
     if (argc > 3 || !pi || nl < 16 || nl > (1LL << 24)) {
-        fprintf(stderr, "usage: measure_passes [isa] [n: 16 .. 16777216]\nisas built:");
+        fprintf(stderr, "usage: measure_passes [isa (\"\": the dispatched one)] [n: 16 .. 16777216]\nisas built:");
         for (size_t i = 0; i < SB_PASS_ISA_COUNT; i++)
             fprintf(stderr, " %s", sb_pass_isas[i].name);
         fprintf(stderr, "\n");
