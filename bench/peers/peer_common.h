@@ -23,6 +23,9 @@ typedef sb_status (*sb_peer_row_fn)(const float *x, float *y, size_t n);
  * the first n outputs are kept. That copy allocates; a failed allocation is SB_ENOMEM. */
 sb_status sb_peer_softmax(sb_peer_row_fn row, const float *x, float *y, size_t n, const sb_softmax_params *p);
 
+/* The CPU check of every peer: a peer dispatches by itself and runs on any CPU this build runs on. */
+int sb_peer_runs_here(void);
+
 /* The widest of our ISA names ("avx512", "avx2", "sse2", "neon", "scalar") this CPU runs: the peers
  * dispatch by themselves, and this is what they can use here. */
 const char *sb_peer_cpu_isa(void);

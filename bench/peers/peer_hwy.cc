@@ -71,8 +71,6 @@ static sb_status peer_hwy(const float* x, float* y, size_t n, const sb_softmax_p
   return sb_peer_softmax(hwy_row, x, y, n, p);
 }
 
-static int always(void) { return 1; }
-
 // Our ISA name for the target Highway's dispatch picks on this CPU (the best one compiled in).
 static const char* isa_name(void) {
   const int64_t targets = hwy::SupportedTargets() & HWY_TARGETS;
@@ -91,7 +89,7 @@ static const char* isa_name(void) {
 
 extern "C" sb_status sinkbench_plugin_register(void);
 extern "C" sb_status sinkbench_plugin_register(void) {
-  sb_softmax_kernel k = {"peer_hwy_exp", sinkbench_peer::isa_name(), "three_pass", sinkbench_peer::always,
+  sb_softmax_kernel k = {"peer_hwy_exp", sinkbench_peer::isa_name(), "three_pass", sb_peer_runs_here,
                          sinkbench_peer::peer_hwy, -1.0, SB_KERNEL_PEER};
   return sb_softmax_register(&k);
 }

@@ -144,17 +144,16 @@ sb_status peer_torch_attention(const sb_attention_desc* d) {
   });
 }
 
-int always() { return 1; }
-
 }  // namespace
 
 extern "C" sb_status sinkbench_plugin_register(void);
 extern "C" sb_status sinkbench_plugin_register(void) {
-  sb_softmax_kernel sk = {"peer_torch_softmax", sb_peer_cpu_isa(), "four_pass", always, peer_torch_softmax, -1.0,
-                          SB_KERNEL_PEER};
+  sb_softmax_kernel sk = {"peer_torch_softmax", sb_peer_cpu_isa(), "four_pass", sb_peer_runs_here,
+                          peer_torch_softmax, -1.0, SB_KERNEL_PEER};
   sb_status st = sb_softmax_register(&sk);
   if (st != SB_OK) return st;
-  sb_attention_kernel ak = {"peer_torch_attention", sb_peer_cpu_isa(), "materialized", always, peer_torch_attention,
-                            nullptr, "study (a peer: claims nothing, measured)", SB_KERNEL_PEER};
+  sb_attention_kernel ak = {"peer_torch_attention", sb_peer_cpu_isa(), "materialized", sb_peer_runs_here,
+                            peer_torch_attention, nullptr, "study (a peer: claims nothing, measured)",
+                            SB_KERNEL_PEER};
   return sb_attention_register(&ak);
 }

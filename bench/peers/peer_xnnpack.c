@@ -44,14 +44,12 @@ __attribute__((destructor)) static void release(void)
     cached.op = NULL;
 }
 
-static int always(void) { return 1; }
-
 sb_status sinkbench_plugin_register(void);
 sb_status sinkbench_plugin_register(void)
 {
     if (xnn_initialize(NULL) != xnn_status_success)
         return SB_EUNSUPPORTED;
-    sb_softmax_kernel k = {"peer_xnnpack_f32", sb_peer_cpu_isa(), "three_pass", always, peer_xnnpack, -1.0,
-                           SB_KERNEL_PEER};
+    sb_softmax_kernel k = {"peer_xnnpack_f32", sb_peer_cpu_isa(), "three_pass", sb_peer_runs_here, peer_xnnpack,
+                           -1.0, SB_KERNEL_PEER};
     return sb_softmax_register(&k);
 }
