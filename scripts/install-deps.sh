@@ -6,11 +6,13 @@ set -eu
 packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
   libsimde-dev libmpfr-dev libgmp-dev \
   libbenchmark-dev \
-  libxnnpack-dev libpthreadpool-dev libdnnl-dev libsleef-dev libhwy-dev \
+  libxnnpack-dev libpthreadpool-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libsleef-dev libhwy-dev \
   libtorch-dev libopenblas0-pthread \
   clang llvm libclang-rt-14-dev afl++ \
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user \
   python3 python3-matplotlib"
+# ocl-icd-opencl-dev and opencl-c-headers: Debian's oneDNN CMake package (dnnl-config.cmake) requires
+# OpenCL although the CPU engine never uses it; without them the oneDNN peer is off.
 # The aarch64 build's oracle links MPFR for arm64 (Debian multiarch).
 foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64"
 
