@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "bench_results.h"
 
 #include <math.h>
@@ -68,7 +69,11 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
                           char *err, size_t err_size)
 {
     memset(f, 0, sizeof *f);
-    f->path = path;
+    f->path = strdup(path); /* the caller's buffer may be gone by the time the path is printed */
+    if (!f->path) {
+        say(err, err_size, "%s: out of memory", path);
+        return 0;
+    }
     f->doc = sb_jv_parse_file(path, err, err_size);
     if (!f->doc)
         return 0;
@@ -145,6 +150,8 @@ void sb_bench_results_free(sb_bench_results *f)
         free(f->s[i].t);
     free(f->s);
     sb_jv_free(f->doc);
+    free(f->path);
+    memset(f, 0, sizeof *f);
 }
 
 const sb_bench_series *sb_bench_results_find(const sb_bench_results *f, const char *name)

@@ -21,7 +21,7 @@ typedef struct sb_bench_series {
 } sb_bench_series;
 
 typedef struct sb_bench_results {
-    const char *path;
+    char *path;              /* a copy of the path it was loaded from, owned (freed by sb_bench_results_free) */
     sb_jv *doc;
     sb_bench_series *s;
     size_t ns, cap;

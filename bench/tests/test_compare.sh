@@ -2,9 +2,13 @@
 # sinkbench compare on synthetic reports with known answers (data/): ratios of medians, exact
 # Mann-Whitney p-values (checked against a brute-force enumeration of the rank sums), time units,
 # skipped runs, the side-by-side table of one file, and bad input (exit 2 for usage, 3 for files).
-# usage: test_compare.sh <sinkbench> <data dir> <scratch dir>     (EMULATOR: e.g. qemu for cross builds)
+# Also two real, complete reports that both have benchmarks (the committed sample, copied twice), and
+# two benchmark files of the same name in different folders: the legend must name each file by its
+# path (the labels once pointed into freed stack memory; the ASan build runs this too).
+# usage: test_compare.sh <sinkbench> <data dir> <scratch dir> <sample report dir>
+#        (EMULATOR: e.g. qemu for cross builds)
 set -u
-bin="$1"; data="$2"; tmp="$3"
+bin="$1"; data="$2"; tmp="$3"; sample="$4"
 E="${EMULATOR:-}"
 . "$(dirname "$0")/../../tests/cli/expect.sh" # expect, contains, fails
 line_has() { # line_has <line pattern> <text> <description>: a line matching the pattern contains the text
@@ -53,6 +57,22 @@ assert b["softmax/peer_x/n:4096/gap:15/rows:1"]["against_A"][0]["p"] == 1.0
 assert abs(d["geomean_ratio"][0] - (8 / 3) ** 0.5) < 1e-12
 ' && echo "ok: --json values exact" || { echo "FAIL: --json values"; fails=$((fails + 1)); }
 fi
+
+# Two complete reports, both with benchmarks: every label names its own file.
+rm -rf "$tmp/reports"; mkdir -p "$tmp/reports"
+cp -r "$sample" "$tmp/reports/first"; cp -r "$sample" "$tmp/reports/second"
+expect 0 "two complete reports" $E "$bin" compare "$tmp/reports/first" "$tmp/reports/second"
+contains "A = $tmp/reports/first/bench.json" "label A names the first report's bench.json"
+contains "B = $tmp/reports/second/bench.json" "label B names the second report's bench.json"
+contains "| A | \`$tmp/reports/first\`" "machine table names report A"
+contains "| B | \`$tmp/reports/second\`" "machine table names report B"
+# Two folders of benchmark JSON whose files share a name.
+mkdir -p "$tmp/reports/x" "$tmp/reports/y"
+cp "$data/a.json" "$tmp/reports/x/bench.json"; cp "$data/b.json" "$tmp/reports/y/bench.json"
+expect 0 "same file name in two folders" $E "$bin" compare "$tmp/reports/x/bench.json" "$tmp/reports/y/bench.json"
+contains "A = $tmp/reports/x/bench.json" "label A names folder x"
+contains "B = $tmp/reports/y/bench.json" "label B names folder y"
+line_has "$OURS" "2.667" "and the numbers are still a/b's"
 
 # Bad input: usage errors exit 2, unreadable or foreign files exit 3, each with a message naming it.
 expect 2 "no files" $E "$bin" compare;                       contains "give one or more" "says what is missing"
