@@ -1,16 +1,45 @@
 #!/bin/sh
-# Installs the build tree into a scratch prefix, then builds a consumer against it twice: with CMake's
-# find_package and with pkg-config. usage: run.sh <build dir> <source dir> <scratch dir> <C compiler>
+# Installs the build tree into a scratch prefix and uses it the way a user would, with a clean
+# environment (no LD_LIBRARY_PATH: installed programs and plugins find libsinkbench through their
+# $ORIGIN-relative RPATH, pkg-config consumers through the rpath in sinkbench.pc):
+#   1. the installed `sinkbench info` and `sinkbench-bench --list` start;
+#   2. every installed peer plugin loads (`sinkbench --plugin P info` lists its kernels);
+#   3. a consumer program builds against the installed package with CMake's find_package and with
+#      pkg-config, and runs.
+# The prefix is moved after installing, so nothing may depend on the path it was installed to.
+# usage: run.sh <build dir> <source dir> <scratch dir> <C compiler> [peer plugin file names...]
 set -eu
-build="$1"; src="$2"; scratch="$3"; cc="$4"
+build="$1"; src="$2"; scratch="$3"; cc="$4"; shift 4
 rm -rf "$scratch"; mkdir -p "$scratch"
+cmake --install "$build" --prefix "$scratch/installed-here" >"$scratch/install.log"
+mv "$scratch/installed-here" "$scratch/prefix"   # relocated: RPATHs must be relative
 prefix="$scratch/prefix"
-cmake --install "$build" --prefix "$prefix" >"$scratch/install.log"
+clean() { env -i PATH=/usr/bin:/bin HOME="$scratch" "$@"; }
+fail() { echo "install test: $*" >&2; exit 1; }
+
+clean "$prefix/bin/sinkbench" info >"$scratch/info.txt" 2>&1 || { cat "$scratch/info.txt" >&2; fail "installed sinkbench info does not run"; }
+grep -q "softmax_reference_f64" "$scratch/info.txt" || fail "installed sinkbench info lists no kernels"
+echo "install test: installed sinkbench info runs without LD_LIBRARY_PATH"
+if [ -e "$build/bench/suite/sinkbench-bench" ]; then
+  clean "$prefix/bin/sinkbench-bench" --list --no-peers >"$scratch/bench-list.txt" 2>&1 ||
+    { cat "$scratch/bench-list.txt" >&2; fail "installed sinkbench-bench does not run"; }
+  echo "install test: installed sinkbench-bench runs"
+fi
+
+for peer in "$@"; do
+  p=$(find "$prefix" -name "$peer" | head -1)
+  [ -n "$p" ] || fail "peer plugin $peer is not installed"
+  clean "$prefix/bin/sinkbench" --plugin "$p" info >"$scratch/peer.txt" 2>&1 ||
+    { cat "$scratch/peer.txt" >&2; fail "installed peer plugin $p does not load"; }
+  grep -q "plugin peer" "$scratch/peer.txt" || fail "$p loaded but registered no peer kernel"
+  echo "install test: peer plugin ${p#$prefix/} loads"
+done
+
 cmake -S "$src/tests/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" >"$scratch/configure.log"
 cmake --build "$scratch/cmake" >"$scratch/build.log"
-LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name 'libsinkbench.so*' | head -1)")" "$scratch/cmake/consumer"
+clean "$scratch/cmake/consumer" || fail "the find_package consumer does not run"
 pc=$(find "$prefix" -name sinkbench.pc | head -1)
 flags=$(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --cflags --libs sinkbench)
 "$cc" -std=c11 "$src/tests/consumer/main.c" $flags -lm -o "$scratch/consumer-pc"
-LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name 'libsinkbench.so*' | head -1)")" "$scratch/consumer-pc"
-echo "consumer: find_package and pkg-config both work"
+clean "$scratch/consumer-pc" || fail "the pkg-config consumer does not run"
+echo "install test: find_package and pkg-config consumers both run without LD_LIBRARY_PATH"
