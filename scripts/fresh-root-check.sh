@@ -39,6 +39,7 @@ while [ $# -gt 0 ]; do
 done
 
 say() { printf 'fresh-root-check: %s\n' "$*"; }
+trap 'say "FAILED: line $LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
 cannot() { say "cannot make a fresh root here: $*; nothing was checked" >&2; exit 4; }
 
 # ---- what the README says --------------------------------------------------------------------------
@@ -65,10 +66,10 @@ if ! command -v debootstrap >/dev/null; then
 fi
 if [ -z "$mirror" ]; then   # this machine's own Debian mirror, one-line or deb822 sources
   mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-           awk '$1 == "deb" && $3 ~ /^bookworm$/ { print $2; exit }')
+           awk '$1 == "deb" && $3 ~ /^bookworm$/ { print $2; exit }' || true)
   [ -n "$mirror" ] || mirror=$(awk '
       /^URIs:/ { uri = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") { print uri; exit } }
-      /^$/ { uri = "" }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
+      /^$/ { uri = "" }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
   [ -n "$mirror" ] || cannot "no bookworm mirror in /etc/apt/sources.list* (give --mirror URL)"
 fi
 security=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
