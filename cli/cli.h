@@ -5,11 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "attention/attention_suite.h"
-#include "oracle/suite.h"
-
-/* Exit codes, documented in docs/cli.md. */
-enum { SB_EXIT_OK = 0, SB_EXIT_FAILED = 1, SB_EXIT_USAGE = 2, SB_EXIT_ERROR = 3 };
+#include "check/attention_suite.h"
+#include "check/suite.h"
+#include "io/tool.h"
 
 typedef struct sb_command {
     const char *name;
@@ -17,17 +15,6 @@ typedef struct sb_command {
     const char *usage;     /* full help text: synopsis, options, examples */
     int (*run)(int argc, char **argv);   /* argv[0] is the command name */
 } sb_command;
-
-/* Prints "sinkbench <cmd>: <message>" and a hint to stderr; returns SB_EXIT_USAGE. */
-int sb_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints "sinkbench <cmd>: <message>" to stderr; returns SB_EXIT_ERROR. */
-int sb_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Parses an unsigned integer option value (decimal or 0x hex); 0 on error after printing it. */
-int sb_cli_parse_u64(const char *cmd, const char *opt, const char *s, unsigned long long *out);
-
-/* True when arg is -h or --help. */
-int sb_cli_is_help(const char *arg);
 
 /* Shared by commands that write reports. */
 void sb_cli_info_json(FILE *f);

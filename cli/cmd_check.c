@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "json.h"
-#include "attention/attention_suite.h"
-#include "oracle/suite.h"
+#include "io/json.h"
+#include "check/attention_suite.h"
+#include "check/suite.h"
 #include "sinkbench/sinkbench.h"
 
 static void progress(size_t done, size_t total, void *ctx)
@@ -197,20 +197,20 @@ static int run_check(int argc, char **argv)
             quiet = 1;
         } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0) {
             if (i + 1 >= argc)
-                return sb_cli_usage_error("check", "%s needs a value", a);
+                return sb_tool_usage_error("check", "%s needs a value", a);
             const char *v = argv[++i];
             if (a[2] == 's') {
                 unsigned long long s;
-                if (!sb_cli_parse_u64("check", a, v, &s))
+                if (!sb_tool_parse_u64("check", a, v, &s))
                     return SB_EXIT_USAGE;
                 o.seed = s;
             } else {
                 if (!sb_softmax_kernel_find(v) && !sb_attention_kernel_find(v))
-                    return sb_cli_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", v);
+                    return sb_tool_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", v);
                 o.kernel = v;
             }
         } else {
-            return sb_cli_usage_error("check", "unknown option '%s'", a);
+            return sb_tool_usage_error("check", "unknown option '%s'", a);
         }
     }
     if (quiet || json || !isatty(fileno(stderr)))
@@ -221,12 +221,12 @@ static int run_check(int argc, char **argv)
     if (!st || !at) {
         free(st);
         free(at);
-        return sb_cli_error("check", "out of memory");
+        return sb_tool_error("check", "out of memory");
     }
     if (sb_suite_run(&o, st) != SB_OK || sb_attention_suite_run(&o, at) != SB_OK) {
         free(st);
         free(at);
-        return sb_cli_error("check", "out of memory while running the suite");
+        return sb_tool_error("check", "out of memory while running the suite");
     }
     if (json) {
         sb_cli_check_json(stdout, st, nk, at, na, o.seed, o.level);

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
+#include "io/json.h"
 #include "sinkbench/sinkbench.h"
 
 static const size_t probe_lengths[] = {16, 256, 4096, 65536, 1u << 20, 1u << 24};
@@ -126,7 +126,7 @@ static int run_info(int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else
-            return sb_cli_usage_error("info", "unknown option '%s'", argv[i]);
+            return sb_tool_usage_error("info", "unknown option '%s'", argv[i]);
     }
     if (json)
         sb_cli_info_json(stdout);

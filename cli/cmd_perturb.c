@@ -1,5 +1,5 @@
 /* sinkbench perturb: perturbation propagation through a synthetic attention stack, with and without
- * sinks (cli/perturb/, docs/perturbation.md). */
+ * sinks (studies/stack/, docs/perturbation.md). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "perturb/perturb.h"
+#include "studies/stack/perturb.h"
 
 static int parse_size(const char *opt, const char *v, size_t *out)
 {
     unsigned long long x;
-    if (!sb_cli_parse_u64("perturb", opt, v, &x))
+    if (!sb_tool_parse_u64("perturb", opt, v, &x))
         return 0;
     *out = (size_t)x;
     return 1;
@@ -24,7 +24,7 @@ static int parse_double(const char *opt, const char *v, double *out)
     char *end = NULL;
     *out = strtod(v, &end);
     if (!*v || *end) {
-        sb_cli_usage_error("perturb", "%s: '%s' is not a number", opt, v);
+        sb_tool_usage_error("perturb", "%s: '%s' is not a number", opt, v);
         return 0;
     }
     return 1;
@@ -55,7 +55,7 @@ static int run_perturb(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--quick") == 0 || strcmp(a, "--full") == 0) {
             if ((a[2] == 'q') != (level == SB_PERTURB_QUICK))
-                return sb_cli_usage_error("perturb", "--quick and --full exclude each other");
+                return sb_tool_usage_error("perturb", "--quick and --full exclude each other");
             continue;
         }
         if (strcmp(a, "--no-plots") == 0) {
@@ -77,16 +77,16 @@ static int run_perturb(int argc, char **argv)
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             known |= strcmp(a, with_value[k]) == 0;
         if (!known)
-            return sb_cli_usage_error("perturb", a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
+            return sb_tool_usage_error("perturb", a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
         if (i + 1 >= argc)
-            return sb_cli_usage_error("perturb", "%s needs a value", a);
+            return sb_tool_usage_error("perturb", "%s needs a value", a);
         const char *v = argv[++i];
         int ok = 1;
         unsigned long long seed;
         if (strcmp(a, "--out") == 0)
             out = v;
         else if (strcmp(a, "--seed") == 0)
-            ok = sb_cli_parse_u64("perturb", a, v, &seed) && ((o.seed = seed), 1);
+            ok = sb_tool_parse_u64("perturb", a, v, &seed) && ((o.seed = seed), 1);
         else if (strcmp(a, "--layers") == 0)
             ok = parse_size(a, v, &o.layers);
         else if (strcmp(a, "--tokens") == 0)
@@ -116,7 +116,7 @@ static int run_perturb(int argc, char **argv)
                 o.swap = 0;
                 ok = parse_double(a, v + 4, &o.perturb_size);
             } else
-                return sb_cli_usage_error("perturb", "--perturb takes 'swap' or 'add:SIZE', not '%s'", v);
+                return sb_tool_usage_error("perturb", "--perturb takes 'swap' or 'add:SIZE', not '%s'", v);
         }
         if (!ok)
             return SB_EXIT_USAGE;

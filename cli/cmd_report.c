@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "cli.h"
-#include "outputs_file.h"
+#include "io/outputs_file.h"
 #include "sinkbench/sinkbench.h"
-#include "bench_results.h"
-#include "perturb/perturb.h"
-#include "stability.h"
+#include "io/bench_results.h"
+#include "studies/stack/perturb.h"
+#include "studies/stability/stability_run.h"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -536,7 +536,7 @@ static int run_report(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--out") == 0) {
             if (++i >= argc)
-                return sb_cli_usage_error("report", "--out needs a directory");
+                return sb_tool_usage_error("report", "--out needs a directory");
             out = argv[i];
         } else if (strcmp(argv[i], "--full") == 0) {
             r.full = 1;
@@ -546,13 +546,13 @@ static int run_report(int argc, char **argv)
             r.no_peers = 1;
         } else if (strcmp(argv[i], "--seed") == 0) {
             if (++i >= argc)
-                return sb_cli_usage_error("report", "--seed needs a value");
+                return sb_tool_usage_error("report", "--seed needs a value");
             unsigned long long s;
-            if (!sb_cli_parse_u64("report", "--seed", argv[i], &s))
+            if (!sb_tool_parse_u64("report", "--seed", argv[i], &s))
                 return SB_EXIT_USAGE;
             r.seed = s;
         } else {
-            return sb_cli_usage_error("report", "unknown option '%s'", argv[i]);
+            return sb_tool_usage_error("report", "unknown option '%s'", argv[i]);
         }
     }
     time_t now = time(NULL);
@@ -570,7 +570,7 @@ static int run_report(int argc, char **argv)
         snprintf(r.dir, sizeof r.dir, "reports/%s-%s-%s", host, isa ? isa : "none", date);
     }
     if (!sb_mkdir_p(r.dir))
-        return sb_cli_error("report", "cannot create %s: %s", r.dir, strerror(errno));
+        return sb_tool_error("report", "cannot create %s: %s", r.dir, strerror(errno));
 
     /* The peers built with the project join the contract check and the studies as study kernels:
      * the report shows the rows they get wrong. A peer that fails to load is skipped. */
@@ -608,7 +608,7 @@ static int run_report(int argc, char **argv)
     free(r.check);
     free(r.check_attention);
     if (!index_ok)
-        return sb_cli_error("report", "%s", r.note);
+        return sb_tool_error("report", "%s", r.note);
     printf("%s/index.md\n", r.dir);
     int missing = 0;
     for (size_t i = 0; i < NSTEPS; i++)

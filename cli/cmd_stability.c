@@ -1,4 +1,4 @@
-/* sinkbench stability: the numerical stability study of sink-dominated rows (cli/stability.h). */
+/* sinkbench stability: the numerical stability study of sink-dominated rows (studies/stability/stability_run.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "stability.h"
+#include "studies/stability/stability_run.h"
 
 #define MAX_KERNELS 64
 
@@ -39,7 +39,7 @@ static int run_stability(int argc, char **argv)
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0 ||
                    strcmp(a, "--plot-dir") == 0 || strcmp(a, "--block") == 0) {
             if (i + 1 >= argc)
-                return sb_cli_usage_error("stability", "%s needs a value", a);
+                return sb_tool_usage_error("stability", "%s needs a value", a);
             const char *v = argv[++i];
             if (strcmp(a, "--out") == 0) {
                 out = v;
@@ -48,20 +48,20 @@ static int run_stability(int argc, char **argv)
             } else if (strcmp(a, "--block") == 0) {
                 int b = sb_stab_block_from_name(v);
                 if (b < 0)
-                    return sb_cli_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", v);
+                    return sb_tool_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", v);
                 o.blocks_mask |= 1u << b;
             } else if (strcmp(a, "--seed") == 0) {
                 unsigned long long s;
-                if (!sb_cli_parse_u64("stability", a, v, &s))
+                if (!sb_tool_parse_u64("stability", a, v, &s))
                     return SB_EXIT_USAGE;
                 o.seed = s;
             } else {
                 if (o.kernel_count == MAX_KERNELS)
-                    return sb_cli_usage_error("stability", "at most %d --kernel options", MAX_KERNELS);
+                    return sb_tool_usage_error("stability", "at most %d --kernel options", MAX_KERNELS);
                 names[o.kernel_count++] = v;
             }
         } else {
-            return sb_cli_usage_error("stability", "unknown option '%s'", a);
+            return sb_tool_usage_error("stability", "unknown option '%s'", a);
         }
     }
     if (o.kernel_count)

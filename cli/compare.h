@@ -1,11 +1,12 @@
-/* `sinkbench compare`: benchmark files (cmd_compare.c) and report folders (compare_reports.c). */
+/* `sinkbench compare`: benchmark files (compare_bench.c, compare_attention.c) and report folders
+ * (compare_reports.c), chosen by cmd_compare.c. */
 #ifndef SINKBENCH_COMPARE_H
 #define SINKBENCH_COMPARE_H
 
 #include <stddef.h>
 
-#include "bench_results.h"
-#include "json.h"
+#include "io/bench_results.h"
+#include "io/json.h"
 
 typedef struct sb_compare_options {
     const char *metric;      /* cpu_time or real_time */
@@ -13,6 +14,9 @@ typedef struct sb_compare_options {
     const char *filter;      /* only benchmarks whose name contains it */
     int json;
 } sb_compare_options;
+
+/* One benchmark file: per softmax shape every kernel side by side, and the bandwidth (compare_bench.c). */
+void sb_compare_side_by_side(const sb_bench_results *f, const sb_compare_options *o, sb_json *j);
 
 /* Two or more benchmark files: per benchmark, medians, spread, ratio to the first, Mann-Whitney U. */
 void sb_compare_ratio_table(sb_bench_results *files, size_t nf, const sb_compare_options *o, sb_json *j);

@@ -8,9 +8,9 @@
 
 #include "cli.h"
 #include "compare.h"
-#include "json_parse.h"
-#include "oracle/ulp.h"
-#include "outputs_file.h"
+#include "io/json_parse.h"
+#include "check/ulp.h"
+#include "io/outputs_file.h"
 
 #define MAX_REPORTS 26
 
@@ -258,7 +258,7 @@ static void bit_for_bit(report_in *r, size_t n)
 int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_options *o)
 {
     if (n > MAX_REPORTS)
-        return sb_cli_usage_error("compare", "at most %d report folders", MAX_REPORTS);
+        return sb_tool_usage_error("compare", "at most %d report folders", MAX_REPORTS);
     report_in r[MAX_REPORTS];
     memset(r, 0, sizeof r);
     int rc = SB_EXIT_OK;
@@ -267,7 +267,7 @@ int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_optio
         r[i].info = load_json(dirs[i], "info.json");
         r[i].check = load_json(dirs[i], "check.json");
         if (!r[i].info || !r[i].check) {
-            rc = sb_cli_error("compare", "%s is not a complete sinkbench report (needs info.json and check.json)",
+            rc = sb_tool_error("compare", "%s is not a complete sinkbench report (needs info.json and check.json)",
                               dirs[i]);
             break;
         }

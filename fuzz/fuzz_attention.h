@@ -1,6 +1,6 @@
 /* The fuzz input of the attention harnesses (attention_diff, split_merge), shared with the seed
  * generator (docs/fuzzing.md, "Attention input format"): a 32-byte header that picks the shapes,
- * layout, masks, sinks, splits and threads, a seed for the N(0, 1) data (kernels/attention/attention_problem.h
+ * layout, masks, sinks, splits and threads, a seed for the N(0, 1) data (check/attention_problem.h
  * builds the buffers, exactly the size the descriptor spans, padding NaN), then patches of 6 bytes
  * (u16 element index, f32 value) written over q, k, v, the mask and the sink logits, so a mutation puts
  * a NaN, an infinity, FLT_MAX or a subnormal at one place of an otherwise realistic problem. Every byte
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "attention/attention_problem.h"
+#include "check/attention_problem.h"
 
 #define SB_FUZZ_ATTN_HEADER_SIZE 32
 #define SB_FUZZ_ATTN_PATCH_SIZE 6

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "fuzz_input.h"
-#include "oracle/contract.h"
+#include "check/contract.h"
 #include "sinkbench/attention.h"
 
 /* The libFuzzer interface, implemented by each harness (AFL++'s driver and replay_main.c call it too). */

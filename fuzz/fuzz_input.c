@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "oracle/rng.h"
+#include "check/rng.h"
 
 static const char *const sink_names[] = {"none", "learned", "softmax1", "token"};
 static const char *const mask_names[SB_FUZZ_MASK_COUNT] = {"none",     "all",      "stride",      "causal",

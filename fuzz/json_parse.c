@@ -1,8 +1,8 @@
-/* json_parse: the CLI's JSON reader (cli/json_parse.h), and the Google Benchmark report loader built on
- * it (cli/bench_results.h, what `sinkbench compare` reads), on arbitrary bytes. Neither may crash,
+/* json_parse: the CLI's JSON reader (io/json_parse.h), and the Google Benchmark report loader built on
+ * it (io/bench_results.h, what `sinkbench compare` reads), on arbitrary bytes. Neither may crash,
  * read out of bounds, leak or recurse without bound (ASan builds); a rejected document must come with
  * a reason (rule no-reason); an accepted one is walked through every accessor, written back with the
- * project's JSON writer (cli/json.h) and parsed again, and must come back the same (round-trip) up to
+ * project's JSON writer (io/json.h) and parsed again, and must come back the same (round-trip) up to
  * what the writer cannot express: NaN and infinities become null, strings and keys end at an embedded
  * NUL, and documents nested deeper than the writer's 31 levels are not written back. */
 #define _POSIX_C_SOURCE 200809L
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_results.h"
+#include "io/bench_results.h"
 #include "fuzz_check.h"
-#include "json.h"
-#include "json_parse.h"
+#include "io/json.h"
+#include "io/json_parse.h"
 
 #define WRITER_DEPTH 31   /* sb_json's need_comma[32]: containers it can nest */
 

@@ -1,4 +1,4 @@
-/* outputs_file: the reader of outputs.bin (cli/outputs_file.h), the file format the CLI reads back
+/* outputs_file: the reader of outputs.bin (io/outputs_file.h), the file format the CLI reads back
  * ('sinkbench compare'), on arbitrary bytes. It must never crash, read out of bounds or leak (ASan),
  * must reject what is not a valid file with a reason and a zeroed result, and what it accepts must be
  * consistent (row lengths summing to total_floats, terminated names) and survive a write and a
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "outputs_file.h"
+#include "io/outputs_file.h"
 
 static const char *in_path, *out_path;
 

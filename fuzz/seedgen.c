@@ -1,5 +1,5 @@
 /* The seed corpus generator (docs/fuzzing.md, "Seeds"): rows from the shared row generator
- * (kernels/oracle/rowgen.h) encoded in the fuzz input format — sink-dominated rows at every sink place
+ * (check/rowgen.h) encoded in the fuzz input format — sink-dominated rows at every sink place
  * and tail, every edge class, every mask pattern, relative sink gaps up to 1e4, long rows at block
  * edges, transformed rows — written as <outdir>/<target>/seeds/gen-<what>; and outputs.bin files for
  * the outputs_file harness (one collected from the first registered kernel, small hand-made ones,
@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "fuzz_attention.h"
 #include "fuzz_input.h"
-#include "oracle/rng.h"
-#include "oracle/rowgen.h"
-#include "outputs_file.h"
+#include "check/rng.h"
+#include "check/rowgen.h"
+#include "io/outputs_file.h"
 
 #define SEED_BASE 20261129u
 #define MAX_RAW 300

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "oracle/oracle.h"
+#include "check/oracle.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

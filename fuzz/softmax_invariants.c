@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "oracle/ulp.h"
+#include "check/ulp.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,4 +1,4 @@
-/* stack_jvp: the synthetic layer stack's forward-mode JVP (include/sinkbench/stack.h) against central
+/* stack_jvp: the synthetic layer stack's forward-mode JVP (studies/stack/stack.h) against central
  * finite differences, on stacks and inputs drawn from the fuzz input. The tolerance is the stack's
  * documented one (1e-6 relative, docs/perturbation.md) against finite differences that have
  * converged (two neighbouring steps agree), plus their disagreement and rounding noise; stacks whose
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "sinkbench/stack.h"
+#include "studies/stack/stack.h"
 
 #define MAX_N 10
 #define MAX_D 16

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/rowgen.h"
+#include "check/rowgen.h"
 #include "measure_clock.h"
 #include "sinkbench/sinkbench.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "oracle/rng.h"
+#include "check/rng.h"
 #include "simd/exp_f32.h"
 
 size_t SB_ISA_SYMBOL(sb_test_vec)(FILE *log, uint64_t seed);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/contract.h"
+#include "check/contract.h"
 #include "sinkbench/sinkbench.h"
 #include "testkit.h"
 

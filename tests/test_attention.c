@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "attention/attention_contract.h"
+#include "check/attention_contract.h"
 #include "sinkbench/sinkbench.h"
 #include "test_attention_problem.h"
 #include "testkit.h"

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "attention/attention_suite.h"
+#include "check/attention_suite.h"
 #include "testkit.h"
 
 static const sb_attention_kernel *reference(void) { return sb_attention_kernel_find("attention_reference_f64"); }

@@ -7,8 +7,8 @@
 #include <xmmintrin.h>
 #endif
 
-#include "oracle/contract.h"
-#include "oracle/rowgen.h"
+#include "check/contract.h"
+#include "check/rowgen.h"
 #include "sinkbench/cpu.h"
 #include "testkit.h"
 

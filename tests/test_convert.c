@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "oracle/rng.h"
+#include "check/rng.h"
 #include "sinkbench/convert.h"
 #include "testkit.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/ulp.h"
+#include "check/ulp.h"
 #include "simd_isas.h"
 #include "testkit.h"
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/oracle.h"
-#include "oracle/rng.h"
-#include "oracle/rowgen.h"
+#include "check/oracle.h"
+#include "check/rng.h"
+#include "check/rowgen.h"
 #include "testkit.h"
 
 static void oracle(const float *x, size_t n, const sb_softmax_params *p, float *y, int mpfr_only, sb_oracle *o)

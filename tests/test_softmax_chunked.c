@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "oracle/contract.h"
-#include "oracle/oracle.h"
-#include "oracle/rng.h"
+#include "check/contract.h"
+#include "check/oracle.h"
+#include "check/rng.h"
 #include "testkit.h"
 
 #define N (3 * 16384 + 5) /* three chunks and a tail */

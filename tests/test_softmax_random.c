@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/contract.h"
-#include "oracle/rng.h"
-#include "oracle/ulp.h"
-#include "oracle/rowgen.h"
+#include "check/contract.h"
+#include "check/rng.h"
+#include "check/ulp.h"
+#include "check/rowgen.h"
 #include "sinkbench/sinkbench.h"
 #include "testkit.h"
 

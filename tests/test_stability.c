@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/stability.h"
+#include "studies/stability/stability.h"
 #include "sinkbench/sinkbench.h"
 #include "testkit.h"
 

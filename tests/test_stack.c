@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/rng.h"
+#include "check/rng.h"
 #include "sinkbench/sinkbench.h"
+#include "studies/stack/stack.h"
 #include "testkit.h"
 
 static sb_stack *make(const sb_stack_config *c)

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/rng.h"
+#include "check/rng.h"
 #include "sinkbench/sinkbench.h"
+#include "studies/stack/stack.h"
 #include "testkit.h"
 
 typedef struct drift {

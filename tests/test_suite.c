@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle/suite.h"
+#include "check/suite.h"
 #include "sinkbench/sinkbench.h"
 #include "testkit.h"
 

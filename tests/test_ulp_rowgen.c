@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "oracle/rowgen.h"
-#include "oracle/ulp.h"
+#include "check/rowgen.h"
+#include "check/ulp.h"
 #include "testkit.h"
 
 static void test_ulp(void)

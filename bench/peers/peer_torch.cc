@@ -20,7 +20,6 @@
 #include <cstring>
 #include <new>
 
-#include "attention/attention_internal.h"
 #include "peer_common.h"
 
 namespace {
@@ -94,15 +93,15 @@ at::Tensor kv_cache(const void* base, const sb_attention_desc* d, size_t stride_
 
 // Keys a query may not see under the structural rules (causal, window with sink tokens): true where
 // hidden, [n_queries][n]; an undefined tensor when neither rule is set. The rule is the library's own
-// (sb_attn_visible), so the peer gets exactly the keys the contract says are visible.
+// (sb_attention_key_visible), so the peer gets exactly the keys the contract says are visible.
 at::Tensor structural_mask(const sb_attention_desc* d) {
   if (!(d->flags & SB_ATTENTION_CAUSAL) && d->window == 0) return at::Tensor();
   const int64_t nq = static_cast<int64_t>(d->n_queries), n = static_cast<int64_t>(d->n_keys);
   at::Tensor m = at::zeros({nq, n}, at::kBool);
   bool* p = m.data_ptr<bool>();
   for (int64_t i = 0; i < nq; ++i) {
-    const sb_attn_vis vis = sb_attn_visible(d, sb_attn_pos(d, static_cast<size_t>(i)));
-    for (int64_t j = 0; j < n; ++j) p[i * n + j] = !sb_attn_vis_has(&vis, static_cast<size_t>(j));
+    for (int64_t j = 0; j < n; ++j)
+      p[i * n + j] = !sb_attention_key_visible(d, static_cast<size_t>(i), static_cast<size_t>(j));
   }
   return m;
 }

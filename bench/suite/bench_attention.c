@@ -28,14 +28,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "attention/attention_contract.h"
+#include "check/attention_contract.h"
 #include "bench_bandwidth.h"
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "sbbench.h"
 #include "sinkbench/cpu.h"
 #include "sinkbench/sinkbench.h"
-#include "attention/attention_problem.h" /* the shared seeded problem builder (one generator) */
+#include "check/attention_problem.h" /* the shared seeded problem builder (one generator) */
 
 #define HEADS 32
 #define KV_HEADS 8

@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "bench_traffic.h"
-#include "json_parse.h"
+#include "io/json_parse.h"
 #include "sbbench.h"
 #include "sinkbench/sinkbench.h"
 
@@ -122,7 +122,7 @@ static void add_context(const sb_bench_config *cfg, const char *plugins)
     sbb_context("preset", cfg->preset->name);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->seed);
     sbb_context("input_seed", buf);
-    sbb_context("inputs", "kernels/oracle/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
+    sbb_context("inputs", "check/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
     sbb_context("time", "cpu_time is the thread's CPU time (Google Benchmark's default); ns_per_row uses it");
     sbb_context("peers", SB_BENCH_PEER_VERSIONS[0] ? SB_BENCH_PEER_VERSIONS : "none built");
     sbb_context("plugins_loaded", plugins[0] ? plugins : "none");

@@ -1,7 +1,7 @@
 /* softmax/<kernel>/n:N/gap:G/rows:R for every registered kernel this CPU runs (peers included: they
  * are registry kernels once their plugins are loaded) and for sb_softmax_f32 itself (what dispatch
  * gives a user). Per run, outside the timed loop:
- *   - inputs from kernels/oracle/rowgen (a sink token first, gap G above a Gaussian tail; R rows with
+ *   - inputs from check/rowgen (a sink token first, gap G above a Gaussian tail; R rows with
  *     their own seeds), and the MPFR oracle's correctly rounded outputs for them, built once per
  *     shape and shared by every kernel;
  *   - the kernel's accuracy on exactly those inputs (max and mean ulp through the contract checker),
@@ -18,10 +18,10 @@
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "bench_traffic.h"
-#include "oracle/contract.h"
-#include "oracle/oracle.h"
-#include "oracle/rng.h"
-#include "oracle/rowgen.h"
+#include "check/contract.h"
+#include "check/oracle.h"
+#include "check/rng.h"
+#include "check/rowgen.h"
 #include "sbbench.h"
 #include "sinkbench/sinkbench.h"
 

@@ -44,7 +44,7 @@ typedef struct sb_bench_preset {
 
 typedef struct sb_bench_config {
     const sb_bench_preset *preset;
-    uint64_t seed;                /* every input row comes from kernels/oracle/rowgen with this seed */
+    uint64_t seed;                /* every input row comes from check/rowgen with this seed */
     size_t max_n;                 /* cases with longer rows are left out (0: none) */
     double attention_cap;         /* > 0: replaces the preset's attention_call_cap (seconds) */
 } sb_bench_config;

@@ -1,9 +1,9 @@
-/* The statistics of `sinkbench compare` (cli/bench_stats.h) against known answers: exact Mann-Whitney
+/* The statistics of `sinkbench compare` (io/bench_stats.h) against known answers: exact Mann-Whitney
  * p-values (checked by enumerating every rank-sum assignment in Python), ties, the normal
  * approximation past 50 runs, and the median. */
 #include <math.h>
 
-#include "bench_stats.h"
+#include "io/bench_stats.h"
 #include "testkit.h"
 
 static void near(double got, double want, double tol, const char *what)

@@ -1,10 +1,10 @@
-/* The JSON reader (cli/json_parse.h): values, escapes, Google Benchmark's non-finite numbers, and
+/* The JSON reader (io/json_parse.h): values, escapes, Google Benchmark's non-finite numbers, and
  * bad input of every kind rejected with the right position and no crash. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_parse.h"
+#include "io/json_parse.h"
 #include "testkit.h"
 
 static sb_jv *parse(const char *s, char *err, size_t size) { return sb_jv_parse(s, strlen(s), err, size); }

@@ -122,7 +122,16 @@ void sb_attention_desc_init(sb_attention_desc *d, size_t n_heads, size_t n_kv_he
 /* Checks every rule above without touching the data: SB_OK or SB_EINVAL. Kernels call it first. */
 sb_status sb_attention_check(const sb_attention_desc *d);
 
-/* Bytes of scratch the built-in kernels need for d (0 when none: no split). 0 for an invalid d. */
+/* Whether query row i (0 <= i < n_queries) may see key j (0 <= j < n_keys) under the descriptor's
+ * structural rules: causal order (query i sits at position n_keys - n_queries + i), the sliding
+ * window and its sink tokens. The additive mask and the sink logits are not structural and not
+ * looked at. 0 for an out-of-range i or j. The one rule every kernel, the contract checker and the
+ * peers use. */
+int sb_attention_key_visible(const sb_attention_desc *d, size_t i, size_t j);
+
+/* Bytes of scratch for d: what the split partials of the built-in kernels' one split plan need (0
+ * without splits). Every built-in kernel accepts a workspace of this size, whichever one runs, and
+ * rejects a smaller one. 0 for an invalid d. */
 size_t sb_attention_workspace_size(const sb_attention_desc *d);
 
 /* Best kernel for this CPU (honours SINKBENCH_ISA). SB_EINVAL for an invalid descriptor (nothing

@@ -8,5 +8,4 @@
 #include "sinkbench/convert.h"
 #include "sinkbench/plugin.h"
 #include "sinkbench/attention.h"
-#include "sinkbench/stack.h"
 #endif

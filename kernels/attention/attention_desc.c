@@ -141,7 +141,7 @@ sb_status sb_attn_check(const sb_attention_desc *d, int *empty)
             return SB_EINVAL;
 
     /* scratch */
-    size_t ws = sb_attn_flash_workspace(d);
+    size_t ws = sb_attn_plan_workspace(d);
     if (ws == SIZE_MAX)
         return SB_EINVAL; /* too large to address */
     if (d->workspace && ws) {
@@ -162,10 +162,18 @@ sb_status sb_attention_check(const sb_attention_desc *d)
     return sb_attn_check(d, &empty);
 }
 
+int sb_attention_key_visible(const sb_attention_desc *d, size_t i, size_t j)
+{
+    if (!d || i >= d->n_queries || j >= d->n_keys)
+        return 0;
+    const sb_attn_vis v = sb_attn_visible(d, sb_attn_pos(d, i));
+    return sb_attn_vis_has(&v, j);
+}
+
 size_t sb_attention_workspace_size(const sb_attention_desc *d)
 {
     int empty;
     if (sb_attn_check(d, &empty) != SB_OK || empty)
         return 0;
-    return sb_attn_flash_workspace(d);
+    return sb_attn_plan_workspace(d);
 }

@@ -227,8 +227,10 @@ typedef void (*sb_attn_tile_fn)(const sb_attn_plan *p, const sb_attn_tile *t, si
  * rows. The result does not depend on n_threads. */
 sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn);
 
-/* Bytes of workspace sb_attn_flash_run needs for d (0 without splits). */
-size_t sb_attn_flash_workspace(const sb_attention_desc *d);
+/* attention_plan.c: the tiles and splits of a call, and the bytes of workspace its split partials
+ * need (0 without splits; SIZE_MAX when that overflows). */
+void sb_attn_plan_init(const sb_attention_desc *d, sb_attn_plan *p);
+size_t sb_attn_plan_workspace(const sb_attention_desc *d);
 
 /* Runs fn(ctx, 0 .. count-1) on up to `threads` threads (the caller's included). Which thread runs
  * which index is unspecified; callers make each index's work independent of that. */

@@ -1,6 +1,7 @@
 #include "core/softmax_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 
 void sb_fill_f32(float *y, size_t n, float v)
 {
@@ -34,4 +35,18 @@ int sb_softmax_special(const float *x, float *y, size_t n, const sb_softmax_para
         return 1;
     }
     return 0;
+}
+
+sb_status sb_softmax_check_args(const float *x, const float *y, size_t n, const sb_softmax_params *params)
+{
+    if (n == 0)
+        return SB_OK;
+    if (!x || !y || n > SB_SOFTMAX_MAX_N)
+        return SB_EINVAL;
+    if (params && params->sink != SB_SINK_NONE && params->sink != SB_SINK_LOGIT)
+        return SB_EINVAL;
+    uintptr_t xs = (uintptr_t)x, ys = (uintptr_t)y, bytes = (uintptr_t)(n * sizeof(float));
+    if (xs != ys && xs < ys + bytes && ys < xs + bytes)
+        return SB_EINVAL; /* partial overlap: in place means y == x exactly */
+    return SB_OK;
 }

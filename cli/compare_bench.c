@@ -1,0 +1,448 @@
+/* The tables of `sinkbench compare` over Google Benchmark JSON written by sinkbench-bench:
+ *   - for one file, the side-by-side table: per shape, every kernel (ours, peers, references) with
+ *     ns/row, spread over repetitions, the ratio to sb_softmax_f32 (what a user gets), max ulp and
+ *     roofline fraction; and the bandwidth measured at each shape;
+ *   - for two or more files (two CPUs, builds or ISAs), per benchmark the median of each file, its
+ *     spread, the ratio to the first file and a two-sided Mann-Whitney U p-value over repetitions.
+ * Reading the reports is io/bench_results.c, the statistics io/bench_stats.c; this file is the tables,
+ * cmd_compare.c the command. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/bench_results.h"
+#include "io/bench_stats.h"
+#include "cli.h"
+#include "compare.h"
+#include "io/json.h"
+
+typedef sb_bench_series series;
+typedef sb_bench_results bench_file;
+
+typedef sb_compare_options options;
+
+/* rows:R in a softmax name (1 when absent). */
+static double rows_of(const char *name)
+{
+    const char *p = strstr(name, "/rows:");
+    return p ? fmax(1.0, atof(p + 6)) : 1.0;
+}
+
+static void fmt_time(char *out, size_t size, double ns)
+{
+    if (isnan(ns))
+        snprintf(out, size, "-");
+    else if (ns < 1e4)
+        snprintf(out, size, "%.1f", ns);
+    else
+        snprintf(out, size, "%.0f", ns);
+}
+
+static void fmt_spread(char *out, size_t size, double spread)
+{
+    if (isnan(spread))
+        snprintf(out, size, "-");
+    else
+        snprintf(out, size, "%.1f%%", 100.0 * spread);
+}
+
+static void fmt_ulp(char *out, size_t size, double u)
+{
+    if (isnan(u))
+        snprintf(out, size, "-");
+    else if (isinf(u))
+        snprintf(out, size, "inf/NaN");
+    else
+        snprintf(out, size, "%.0f", u);
+}
+
+static void print_files(bench_file *files, size_t nf)
+{
+    for (size_t i = 0; i < nf; i++)
+        printf("%c = %s\n    %s, %s; %s; preset %s; sinkbench %s; library %s\n", (int)('A' + i), files[i].path,
+               sb_bench_results_context(&files[i], "host_name"), sb_bench_results_context(&files[i], "cpu_model"), sb_bench_results_context(&files[i], "date"),
+               sb_bench_results_context(&files[i], "preset"), sb_bench_results_context(&files[i], "sinkbench_version"),
+               sb_bench_results_context(&files[i], "library_build_type"));
+    printf("\n");
+}
+
+/* "n:4096/gap:15/rows:1" of "softmax/<kernel>/n:4096/gap:15/rows:1"; NULL for other benchmarks. */
+static const char *shape_of(const char *name)
+{
+    if (strncmp(name, "softmax/", 8) != 0)
+        return NULL;
+    const char *slash = strchr(name + 8, '/');
+    return slash ? slash + 1 : NULL;
+}
+
+static void kernel_of(const char *name, char *out, size_t size)
+{
+    const char *k = name + 8, *slash = strchr(k, '/');
+    size_t n = slash ? (size_t)(slash - k) : strlen(k);
+    snprintf(out, size, "%.*s", (int)(n < size - 1 ? n : size - 1), k);
+}
+
+static const series *in_shape(const bench_file *f, const char *kernel, const char *shape)
+{
+    char name[256];
+    int len = snprintf(name, sizeof name, "softmax/%s/%s", kernel, shape);
+    if (len < 0 || (size_t)len >= sizeof name)
+        return NULL;
+    const series *s = sb_bench_results_find(f, name);
+    return s && s->usable ? s : NULL;
+}
+
+#define MAX_SHAPES 256
+#define MAX_COLUMNS 16
+
+/* The peers' columns of the summary: every kernel labelled role=peer, then the scalar libm softmax. */
+static size_t peer_columns(const bench_file *f, char cols[][96])
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < f->ns && n < MAX_COLUMNS; i++) {
+            const series *s = &f->s[i];
+            char role[32], k[96];
+            if (!shape_of(s->name) || !s->usable)
+                continue;
+            sb_bench_series_label(s, "role", role, sizeof role);
+            kernel_of(s->name, k, sizeof k);
+            if (pass == 0 ? strcmp(role, "peer") != 0 : strcmp(k, "softmax_scalar_f32") != 0)
+                continue;
+            int seen = 0;
+            for (size_t c = 0; c < n && !seen; c++)
+                seen = strcmp(cols[c], k) == 0;
+            if (!seen)
+                snprintf(cols[n++], sizeof cols[0], "%s", k);
+        }
+    return n;
+}
+
+/* A short column title: "peer_xnnpack_f32" -> "xnnpack", "softmax_scalar_f32" -> "scalar(libm)". */
+static void column_title(const char *k, char *out, size_t size)
+{
+    if (strcmp(k, "softmax_scalar_f32") == 0) {
+        snprintf(out, size, "scalar(libm)");
+        return;
+    }
+    const char *p = strncmp(k, "peer_", 5) == 0 ? k + 5 : k;
+    size_t n = strlen(p);
+    if (n > 4 && strcmp(p + n - 4, "_f32") == 0)
+        n -= 4;
+    snprintf(out, size, "%.*s", (int)n, p);
+}
+
+/* One file: bandwidth per shape, the peer-ratio summary, then every shape's kernels side by side. */
+void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
+{
+    static char shapes[MAX_SHAPES][64];
+    static char cols[MAX_COLUMNS][96];
+    size_t nshapes = 0;
+    for (size_t i = 0; i < f->ns && nshapes < MAX_SHAPES; i++) {
+        const char *shape = shape_of(f->s[i].name);
+        if (!shape || strlen(shape) >= sizeof shapes[0])
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < nshapes && !seen; k++)
+            seen = strcmp(shapes[k], shape) == 0;
+        if (!seen)
+            snprintf(shapes[nshapes++], sizeof shapes[0], "%s", shape);
+    }
+    size_t ncols = peer_columns(f, cols);
+
+    if (j) {
+        sb_json_kv_string(j, "file", f->path);
+        sb_json_kv_string(j, "metric", o->metric);
+    } else {
+        printf("time: %s, median over repetitions; spread = (max - min) / median; t/ours = time / "
+               "sb_softmax_f32's time\n(above 1: slower than what sinkbench gives a user; 2.00 = ours is twice as fast)\n",
+               o->metric);
+        int printed_bw = 0;
+        for (size_t i = 0; i < f->ns; i++) {
+            const series *s = &f->s[i];
+            if (strncmp(s->name, "bandwidth/", 10) != 0 || !s->usable)
+                continue;
+            if (!printed_bw++)
+                printf("\n%-50s %10s %8s\n", "bandwidth (the softmax rows' working sets)", "GB/s", "spread");
+            char sp[32];
+            fmt_spread(sp, sizeof sp, s->spread);
+            printf("%-50s %10.1f %8s\n", s->name, sb_bench_series_counter(s, "bytes_per_second") * 1e-9, sp);
+        }
+    }
+
+    /* Summary: per shape, each peer's time over ours. */
+    if (ncols) {
+        if (j) {
+            sb_json_key(j, "peer_ratios");
+            sb_json_array_begin(j);
+        } else {
+            printf("\npeers against sb_softmax_f32: t_peer / t_ours (above 1: ours is faster)\n%-28s %12s",
+                   "shape", "ours ns/row");
+            for (size_t c = 0; c < ncols; c++) {
+                char t[96];
+                column_title(cols[c], t, sizeof t);
+                printf(" %*s", (int)(strlen(t) > 8 ? strlen(t) : 8), t);
+            }
+            printf("\n");
+        }
+        for (size_t si = 0; si < nshapes; si++) {
+            const series *ours = in_shape(f, "sb_softmax_f32", shapes[si]);
+            double rows = rows_of(shapes[si]);
+            if (j) {
+                sb_json_object_begin(j);
+                sb_json_kv_string(j, "shape", shapes[si]);
+                sb_json_kv_number(j, "ours_ns_per_row", ours ? ours->median / rows : NAN);
+                sb_json_key(j, "ratios");
+                sb_json_object_begin(j);
+            } else {
+                char t[32];
+                fmt_time(t, sizeof t, ours ? ours->median / rows : NAN);
+                printf("%-28s %12s", shapes[si], t);
+            }
+            for (size_t c = 0; c < ncols; c++) {
+                const series *s = in_shape(f, cols[c], shapes[si]);
+                double r = s && ours ? s->median / ours->median : NAN;
+                if (j) {
+                    sb_json_kv_number(j, cols[c], r);
+                    continue;
+                }
+                char title[96], cell[32];
+                column_title(cols[c], title, sizeof title);
+                if (isnan(r))
+                    snprintf(cell, sizeof cell, "-");
+                else
+                    snprintf(cell, sizeof cell, "%.2f", r);
+                printf(" %*s", (int)(strlen(title) > 8 ? strlen(title) : 8), cell);
+            }
+            if (j) {
+                sb_json_object_end(j);
+                sb_json_object_end(j);
+            } else {
+                printf("\n");
+            }
+        }
+        if (j)
+            sb_json_array_end(j);
+    }
+
+    /* Every shape: all its kernels, fastest first. */
+    if (j) {
+        sb_json_key(j, "shapes");
+        sb_json_array_begin(j);
+    }
+    for (size_t si = 0; si < nshapes; si++) {
+        const char *shape = shapes[si];
+        const series *members[256];
+        size_t nm = 0;
+        for (size_t k = 0; k < f->ns && nm < 256; k++) {
+            const char *sh = shape_of(f->s[k].name);
+            if (sh && strcmp(sh, shape) == 0 && f->s[k].usable)
+                members[nm++] = &f->s[k];
+        }
+        for (size_t a = 1; a < nm; a++)
+            for (size_t b = a; b > 0 && members[b - 1]->median > members[b]->median; b--) {
+                const series *t = members[b];
+                members[b] = members[b - 1], members[b - 1] = t;
+            }
+        const series *ours = in_shape(f, "sb_softmax_f32", shape);
+        double rows = rows_of(shape);
+        if (j) {
+            sb_json_object_begin(j);
+            sb_json_kv_string(j, "shape", shape);
+            sb_json_key(j, "kernels");
+            sb_json_array_begin(j);
+        } else {
+            printf("\n%-40s %-9s %11s %8s %8s %9s %9s\n", shape, "role", "ns/row", "spread", "t/ours", "max ulp",
+                   "roofline");
+        }
+        for (size_t m = 0; m < nm; m++) {
+            const series *s = members[m];
+            char kernel[96], role[32], t[32], sp[32], ratio[32], ulp[32], roof[32];
+            kernel_of(s->name, kernel, sizeof kernel);
+            sb_bench_series_label(s, "role", role, sizeof role);
+            double per_row = s->median / rows, r = ours ? s->median / ours->median : NAN;
+            double u = sb_bench_series_counter(s, "max_ulp"), rf = sb_bench_series_counter(s, "roofline");
+            if (j) {
+                sb_json_object_begin(j);
+                sb_json_kv_string(j, "kernel", kernel);
+                sb_json_kv_string(j, "role", role);
+                sb_json_kv_number(j, "ns_per_row", per_row);
+                sb_json_kv_number(j, "spread", s->spread);
+                sb_json_kv_uint(j, "repetitions", s->nt);
+                sb_json_kv_number(j, "ratio_to_ours", r);
+                sb_json_kv_number(j, "max_ulp", u);
+                sb_json_kv_number(j, "roofline", rf);
+                sb_json_object_end(j);
+                continue;
+            }
+            fmt_time(t, sizeof t, per_row);
+            fmt_spread(sp, sizeof sp, s->spread);
+            if (isnan(r))
+                snprintf(ratio, sizeof ratio, "-");
+            else
+                snprintf(ratio, sizeof ratio, "%.2f", r);
+            fmt_ulp(ulp, sizeof ulp, u);
+            if (isnan(rf))
+                snprintf(roof, sizeof roof, "-");
+            else
+                snprintf(roof, sizeof roof, "%.1f%%", 100.0 * rf);
+            printf("  %-38s %-9s %11s %8s %8s %9s %9s\n", kernel, role, t, sp, ratio, ulp, roof);
+        }
+        if (j) {
+            sb_json_array_end(j);
+            sb_json_object_end(j);
+        }
+    }
+    if (j) {
+        sb_json_array_end(j);
+        return;
+    }
+    size_t skipped = 0;
+    for (size_t i = 0; i < f->ns; i++)
+        if (f->s[i].error) {
+            if (!skipped++)
+                printf("\nskipped:\n");
+            printf("  %-50s %s\n", f->s[i].name, f->s[i].error);
+        }
+    if (nshapes == 0)
+        printf("\n(no softmax results%s)\n", o->filter ? " match the filter" : "");
+}
+
+/* Two or more files: per benchmark of the first file, the other files against it. */
+void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_json *j)
+{
+    double *log_sum = calloc(nf, sizeof *log_sum);
+    size_t *log_n = calloc(nf, sizeof *log_n), *significant = calloc(nf, sizeof *significant);
+    if (!log_sum || !log_n || !significant) {
+        free(log_sum), free(log_n), free(significant);
+        return;
+    }
+    int name_width = 52; /* attention names are longer than softmax ones */
+    for (size_t b = 0; b < files[0].ns; b++)
+        if ((int)strlen(files[0].s[b].name) > name_width)
+            name_width = (int)strlen(files[0].s[b].name);
+    if (j) {
+        sb_json_key(j, "files");
+        sb_json_array_begin(j);
+        for (size_t i = 0; i < nf; i++)
+            sb_json_string(j, files[i].path);
+        sb_json_array_end(j);
+        sb_json_kv_string(j, "metric", o->metric);
+        sb_json_kv_number(j, "alpha", o->alpha);
+        sb_json_key(j, "benchmarks");
+        sb_json_array_begin(j);
+    } else {
+        print_files(files, nf);
+        printf("time: %s per iteration, median over repetitions (spread = (max - min) / median); X/A = median "
+               "ratio (below 1: X is faster);\np = two-sided Mann-Whitney U over the repetitions, * when p < %g\n\n",
+               o->metric, o->alpha);
+        printf("%-*s", name_width, "benchmark");
+        for (size_t i = 0; i < nf; i++)
+            printf(" %12c %7s", (int)('A' + i), "spread");
+        for (size_t i = 1; i < nf; i++)
+            printf(" %7c/A %8s", (int)('A' + i), "p");
+        printf("\n");
+    }
+    size_t compared = 0;
+    for (size_t b = 0; b < files[0].ns; b++) {
+        const series *base = &files[0].s[b];
+        if (j) {
+            sb_json_object_begin(j);
+            sb_json_kv_string(j, "name", base->name);
+            sb_json_key(j, "files");
+            sb_json_array_begin(j);
+        } else {
+            printf("%-*s", name_width, base->name);
+        }
+        for (size_t i = 0; i < nf; i++) {
+            const series *s = i ? sb_bench_results_find(&files[i], base->name) : base;
+            if (j) {
+                sb_json_object_begin(j);
+                if (!s || !s->usable) {
+                    sb_json_kv_string(j, "missing", !s ? "not in this file" : s->error ? s->error : "no times");
+                } else {
+                    sb_json_kv_number(j, "median_ns", s->median);
+                    sb_json_kv_number(j, "spread", s->spread);
+                    sb_json_kv_uint(j, "repetitions", s->nt);
+                }
+                sb_json_object_end(j);
+                continue;
+            }
+            char t[32], sp[32];
+            if (!s || !s->usable) {
+                printf(" %12s %7s", !s ? "missing" : "skipped", "");
+                continue;
+            }
+            fmt_time(t, sizeof t, s->median);
+            fmt_spread(sp, sizeof sp, s->spread);
+            printf(" %12s %7s", t, sp);
+        }
+        if (j) {
+            sb_json_array_end(j);
+            sb_json_key(j, "against_A");
+            sb_json_array_begin(j);
+        }
+        for (size_t i = 1; i < nf; i++) {
+            const series *s = sb_bench_results_find(&files[i], base->name);
+            int both = base->usable && s && s->usable;
+            double ratio = both ? s->median / base->median : NAN;
+            double p = both ? sb_mann_whitney_p(base->t, base->nt, s->t, s->nt) : NAN;
+            int sig = !isnan(p) && p < o->alpha;
+            if (both && ratio > 0 && isfinite(ratio)) {
+                log_sum[i] += log(ratio);
+                log_n[i]++;
+                significant[i] += (size_t)sig;
+            }
+            if (j) {
+                sb_json_object_begin(j);
+                sb_json_kv_number(j, "ratio", ratio);
+                sb_json_kv_number(j, "p", p);
+                sb_json_kv_bool(j, "significant", sig);
+                sb_json_object_end(j);
+                continue;
+            }
+            char ps[32];
+            if (isnan(p))
+                snprintf(ps, sizeof ps, "n/a");
+            else
+                snprintf(ps, sizeof ps, "%.3g%s", p, sig ? "*" : " ");
+            if (both)
+                printf(" %9.3f %8s", ratio, ps);
+            else
+                printf(" %9s %8s", "-", "");
+        }
+        compared++;
+        if (j) {
+            sb_json_array_end(j);
+            sb_json_object_end(j);
+        } else {
+            printf("\n");
+        }
+    }
+    if (j) {
+        sb_json_array_end(j);
+        sb_json_key(j, "geomean_ratio");
+        sb_json_array_begin(j);
+        for (size_t i = 1; i < nf; i++)
+            sb_json_number(j, log_n[i] ? exp(log_sum[i] / (double)log_n[i]) : NAN);
+        sb_json_array_end(j);
+    } else {
+        printf("\n");
+        for (size_t i = 1; i < nf; i++) {
+            size_t only = 0;
+            for (size_t k = 0; k < files[i].ns; k++)
+                only += sb_bench_results_find(&files[0], files[i].s[k].name) == NULL;
+            if (log_n[i])
+                printf("%c/A: geometric mean ratio %.3f over %zu benchmarks in both, %zu significant at p < %g",
+                       (int)('A' + i), exp(log_sum[i] / (double)log_n[i]), log_n[i], significant[i], o->alpha);
+            else
+                printf("%c/A: no benchmark has results in both files", (int)('A' + i));
+            printf("%s", only ? "" : "\n");
+            if (only)
+                printf("; %zu only in %c\n", only, (int)('A' + i));
+        }
+        if (compared == 0)
+            printf("(no benchmarks%s)\n", o->filter ? " match the filter" : "");
+    }
+    free(log_sum), free(log_n), free(significant);
+}
