@@ -28,12 +28,12 @@ void sb_cli_info_json(FILE *f)
     sb_json_object_end(&j);
     sb_json_key(&j, "dispatch");
     sb_json_object_begin(&j);
-    const char *isa = sb_softmax_dispatch_isa();
+    const char *isa = sb_dispatch_isa();
     if (isa)
         sb_json_kv_string(&j, "isa", isa);
     else
         sb_json_kv_string(&j, "isa", "none");
-    sb_json_kv_string(&j, "note", sb_softmax_dispatch_note());
+    sb_json_kv_string(&j, "note", sb_dispatch_note());
     sb_json_key(&j, "by_length");
     sb_json_array_begin(&j);
     for (size_t i = 0; i < NPROBES; i++) {
@@ -88,8 +88,8 @@ static void info_text(FILE *f)
     fprintf(f, "sinkbench %s\nbuild:    %s\n\n", sb_version(), sb_build_info());
     fprintf(f, "CPU:      %s %s (%s)%s\nfeatures: %s\n\n", c->vendor, c->model, c->arch,
             c->emulated ? " -- under emulation: timings are meaningless" : "", feats[0] ? feats : "(none)");
-    const char *isa = sb_softmax_dispatch_isa();
-    fprintf(f, "dispatch: %s (%s)\n", isa ? isa : "none", sb_softmax_dispatch_note());
+    const char *isa = sb_dispatch_isa();
+    fprintf(f, "dispatch: %s (%s)\n", isa ? isa : "none", sb_dispatch_note());
     for (size_t i = 0; i < NPROBES; i++) {
         const sb_softmax_kernel *k = sb_softmax_dispatch(probe_lengths[i]);
         fprintf(f, "  n = %-9zu -> %s\n", probe_lengths[i], k ? k->name : "none");
@@ -132,7 +132,7 @@ static int run_info(int argc, char **argv)
         sb_cli_info_json(stdout);
     else
         info_text(stdout);
-    return sb_softmax_dispatch_isa() ? SB_EXIT_OK : SB_EXIT_ERROR;
+    return sb_dispatch_isa() ? SB_EXIT_OK : SB_EXIT_ERROR;
 }
 
 const sb_command sb_cmd_info = {

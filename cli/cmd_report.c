@@ -116,13 +116,13 @@ static void section_info(report *r, FILE *f)
     const sb_cpu_info *c = sb_cpu();
     char feats[256];
     sb_cpu_feature_string(c->features, feats, sizeof feats);
-    const char *isa = sb_softmax_dispatch_isa();
+    const char *isa = sb_dispatch_isa();
     fprintf(f, "## Machine and dispatch\n\n");
     fprintf(f, "- CPU: %s %s (%s)%s; features: %s\n", c->vendor, c->model, c->arch,
             c->emulated ? " **under emulation: timings are meaningless, accuracy is real**" : "",
             feats[0] ? feats : "(none)");
     fprintf(f, "- sinkbench %s (%s)\n", sb_version(), sb_build_info());
-    fprintf(f, "- dispatch: %s (%s)\n\n", isa ? isa : "none", sb_softmax_dispatch_note());
+    fprintf(f, "- dispatch: %s (%s)\n\n", isa ? isa : "none", sb_dispatch_note());
     fprintf(f, "| row length | dispatched kernel |\n|---:|---|\n");
     static const size_t lengths[] = {16, 4096, (size_t)1 << 20, (size_t)1 << 24};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
@@ -566,7 +566,7 @@ static int run_report(int argc, char **argv)
     } else {
         char host[128] = "host";
         gethostname(host, sizeof host - 1);
-        const char *isa = sb_softmax_dispatch_isa();
+        const char *isa = sb_dispatch_isa();
         snprintf(r.dir, sizeof r.dir, "reports/%s-%s-%s", host, isa ? isa : "none", date);
     }
     if (!sb_mkdir_p(r.dir))

@@ -43,7 +43,7 @@ static double median_seconds(const sb_softmax_kernel *k, const float *x, float *
 
 int main(int argc, char **argv)
 {
-    const char *isa = argc > 1 && argv[1][0] ? argv[1] : sb_softmax_dispatch_isa(); /* "": the dispatched one */
+    const char *isa = argc > 1 && argv[1][0] ? argv[1] : sb_dispatch_isa(); /* "": the dispatched one */
     int max_log2 = argc > 2 ? atoi(argv[2]) : 24;
     if (!isa || max_log2 < 10 || max_log2 > 28) {
         fprintf(stderr, "usage: measure_dispatch [isa (\"\": the dispatched one)] [max_log2_n 10..28]\n");

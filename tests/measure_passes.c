@@ -53,7 +53,7 @@ static double median_ns(const sb_pass_probe *pr, const sb_softmax_kernel *k, con
 
 int main(int argc, char **argv)
 {
-    const char *isa = argc > 1 && argv[1][0] ? argv[1] : sb_softmax_dispatch_isa(); /* "": the dispatched one */
+    const char *isa = argc > 1 && argv[1][0] ? argv[1] : sb_dispatch_isa(); /* "": the dispatched one */
     long long nl = argc > 2 ? atoll(argv[2]) : 4096;
     const sb_pass_isa *pi = NULL;
     for (size_t i = 0; isa && i < SB_PASS_ISA_COUNT; i++)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check/contract.h"
+#include "core/dispatch_plan.h"
 #include "sinkbench/sinkbench.h"
 #include "testkit.h"
 
@@ -73,22 +74,51 @@ static void test_dispatch(void)
     const char *forced = getenv("SINKBENCH_ISA");
     const sb_softmax_kernel *k = sb_softmax_dispatch(4096);
     if (forced && strcmp(forced, "bogus") == 0) {
-        TK_CHECK(k == NULL && sb_softmax_dispatch_isa() == NULL, "bogus ISA gives no kernel");
-        TK_CHECK(strstr(sb_softmax_dispatch_note(), "bogus") != NULL, "note names it: %s", sb_softmax_dispatch_note());
+        TK_CHECK(k == NULL && sb_dispatch_isa() == NULL, "bogus ISA gives no kernel");
+        TK_CHECK(strstr(sb_dispatch_note(), "bogus") != NULL, "note names it: %s", sb_dispatch_note());
         float x[2] = {0, 0}, y[2];
         TK_CHECK(sb_softmax_f32(x, y, 2, NULL) == SB_EUNSUPPORTED, "API says unsupported");
+        TK_CHECK(sb_attention_dispatch() == NULL, "the one dispatcher: attention gets no kernel either");
         return;
     }
-    TK_CHECK(k != NULL, "dispatch finds a kernel: %s", sb_softmax_dispatch_note());
+    TK_CHECK(k != NULL, "dispatch finds a kernel: %s", sb_dispatch_note());
     if (!k)
         return;
     TK_CHECK(k->supported() && !(k->flags & SB_KERNEL_EMULATED) && k->ulp_bound >= 0,
              "dispatch picks a native contract kernel (%s)", k->name);
     if (forced)
-        TK_CHECK(strcmp(sb_softmax_dispatch_isa(), forced) == 0 && strcmp(k->isa, forced) == 0,
+        TK_CHECK(strcmp(sb_dispatch_isa(), forced) == 0 && strcmp(k->isa, forced) == 0,
                  "SINKBENCH_ISA=%s honoured (got %s)", forced, k->isa);
     for (size_t n = 1; n <= ((size_t)1 << 24); n *= 4)
         TK_CHECK(sb_softmax_dispatch(n) != NULL, "a kernel for n=%zu", n);
+    /* One dispatcher: attention runs the flash kernel of the ISA softmax uses. */
+    const sb_attention_kernel *a = sb_attention_dispatch();
+    TK_CHECK(a && strcmp(a->isa, sb_dispatch_isa()) == 0 && strcmp(a->algorithm, "flash") == 0 &&
+                 !(a->flags & SB_KERNEL_EMULATED),
+             "attention dispatch on %s: %s", sb_dispatch_isa(), a ? a->name : "none");
+}
+
+/* Every entry of the dispatch plans names a registered kernel: a misspelt name must fail here, not
+ * silently take an ISA out of dispatch. */
+static void test_dispatch_plan(void)
+{
+    char err[256];
+    size_t bad = sb_dispatch_plan_verify(err, sizeof err);
+    TK_CHECK(bad == 0, "dispatch plans name registered kernels only (%zu bad: %s)", bad, err);
+    /* and the check catches a misspelt name (scalar is an ISA of every build) */
+    const sb_dispatch_plan_entry typo[] = {{"scalar", 0, "softmax_three_pass_scalar"},
+                                           {"scalar", 1024, "softmax_chunkd_scalar"}};
+    TK_CHECK(sb_dispatch_plan_check(SB_DISPATCH_SOFTMAX, typo, 2, err, sizeof err) == 1 &&
+                 strstr(err, "softmax_chunkd_scalar") != NULL,
+             "a misspelt plan entry is reported: %s", err);
+    for (int f = 0; f < SB_DISPATCH_FUNCTIONS; f++) {
+        size_t n;
+        const sb_dispatch_plan_entry *p = sb_dispatch_plan((sb_dispatch_function)f, &n);
+        TK_CHECK(n > 0, "plan %d has entries", f);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(p[i].isa, p[i - 1].isa) == 0)
+                TK_CHECK(p[i].min_n > p[i - 1].min_n, "plan %d: %s entries sorted by length", f, p[i].isa);
+    }
 }
 
 static void test_cpu(void)
@@ -114,6 +144,7 @@ int main(void)
     test_public_entry_point(!(forced && strcmp(forced, "bogus") == 0));
     test_registry();
     test_dispatch();
+    test_dispatch_plan();
     test_cpu();
     return tk_finish("test_api");
 }

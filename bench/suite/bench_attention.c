@@ -33,6 +33,7 @@
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "sbbench.h"
+#include "core/isa_list.h"
 #include "sinkbench/cpu.h"
 #include "sinkbench/sinkbench.h"
 #include "check/attention_problem.h" /* the shared seeded problem builder (one generator) */
@@ -56,17 +57,10 @@ static double thread_seconds(void)
 
 typedef float (*fma_loop_fn)(uint64_t reps, float a, float b);
 typedef double (*fma_flops_fn)(void);
-#define FMA_ISA(isa) \
+#define FMA_ISA(isa, isa_name, supported, flags)                    \
     float sb_bench_fma_loop_##isa(uint64_t reps, float a, float b); \
     double sb_bench_fma_flops_##isa(void);
-FMA_ISA(scalar)
-#if defined(__x86_64__)
-FMA_ISA(sse2)
-FMA_ISA(avx2)
-FMA_ISA(avx512)
-#elif defined(__aarch64__)
-FMA_ISA(neon)
-#endif
+SB_FOR_EACH_NATIVE_ISA(FMA_ISA) /* fma_peak_loop.c, compiled once per native ISA */
 #undef FMA_ISA
 
 typedef struct fma_isa {
@@ -77,17 +71,8 @@ typedef struct fma_isa {
     double best;   /* flop/s, the best measured in this run */
 } fma_isa;
 
-#define FMA_ENTRY(isa, supported) {#isa, supported, sb_bench_fma_loop_##isa, sb_bench_fma_flops_##isa, 0}
-static fma_isa fma_isas[] = {
-    FMA_ENTRY(scalar, sb_cpu_supports_scalar),
-#if defined(__x86_64__)
-    FMA_ENTRY(sse2, sb_cpu_supports_sse2),
-    FMA_ENTRY(avx2, sb_cpu_supports_avx2),
-    FMA_ENTRY(avx512, sb_cpu_supports_avx512),
-#elif defined(__aarch64__)
-    FMA_ENTRY(neon, sb_cpu_supports_neon),
-#endif
-};
+#define FMA_ENTRY(isa, isa_name, supported, flags) {isa_name, supported, sb_bench_fma_loop_##isa, sb_bench_fma_flops_##isa, 0},
+static fma_isa fma_isas[] = {SB_FOR_EACH_NATIVE_ISA(FMA_ENTRY)};
 #undef FMA_ENTRY
 #define N_FMA (sizeof fma_isas / sizeof fma_isas[0])
 

@@ -12,36 +12,30 @@
 
 #include "bench_suite.h"
 #include "sbbench.h"
+#include "core/isa_list.h"
 #include "sinkbench/cpu.h"
 
 typedef uint32_t (*read_fn)(const float *p, size_t count);
 typedef void (*copy_fn)(float *dst, const float *src, size_t count);
 
-#if defined(__x86_64__) || defined(__i386__)
-uint32_t sb_bench_read_sse2(const float *p, size_t count);
-uint32_t sb_bench_read_avx2(const float *p, size_t count);
-uint32_t sb_bench_read_avx512(const float *p, size_t count);
-void sb_bench_copy_sse2(float *dst, const float *src, size_t count);
-void sb_bench_copy_avx2(float *dst, const float *src, size_t count);
-void sb_bench_copy_avx512(float *dst, const float *src, size_t count);
-#else
-uint32_t sb_bench_read_scalar(const float *p, size_t count);
-void sb_bench_copy_scalar(float *dst, const float *src, size_t count);
-#endif
+/* bandwidth_loops.c, compiled once per native ISA (the library's list, best first). */
+#define BW_DECLARE(isa, isa_name, supported, flags)                 \
+    uint32_t sb_bench_read_##isa(const float *p, size_t count); \
+    void sb_bench_copy_##isa(float *dst, const float *src, size_t count);
+SB_FOR_EACH_NATIVE_ISA(BW_DECLARE)
+#undef BW_DECLARE
 
+/* The widest loads and stores this CPU runs: the first native ISA it supports. */
 static void pick_loops(read_fn *r, copy_fn *c, const char **isa)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    if (sb_cpu_supports_avx512()) {
-        *r = sb_bench_read_avx512, *c = sb_bench_copy_avx512, *isa = "avx512";
-    } else if (sb_cpu_supports_avx2()) {
-        *r = sb_bench_read_avx2, *c = sb_bench_copy_avx2, *isa = "avx2";
-    } else {
-        *r = sb_bench_read_sse2, *c = sb_bench_copy_sse2, *isa = "sse2";
+#define BW_PICK(suffix, isa_name, supported, flags)                              \
+    if (supported()) {                                                            \
+        *r = sb_bench_read_##suffix, *c = sb_bench_copy_##suffix, *isa = isa_name; \
+        return;                                                                   \
     }
-#else
+    SB_FOR_EACH_NATIVE_ISA(BW_PICK)
+#undef BW_PICK
     *r = sb_bench_read_scalar, *c = sb_bench_copy_scalar, *isa = "scalar";
-#endif
 }
 
 enum bw_kind { BW_READ, BW_COPY, BW_MEMCPY };

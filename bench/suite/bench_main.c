@@ -110,9 +110,9 @@ static void add_context(const sb_bench_config *cfg, const char *plugins)
     sbb_context("cpu_model", buf);
     sb_cpu_feature_string(c->features, buf, sizeof buf);
     sbb_context("cpu_features", buf);
-    const char *isa = sb_softmax_dispatch_isa();
+    const char *isa = sb_dispatch_isa();
     sbb_context("dispatch_isa", isa ? isa : "none");
-    sbb_context("dispatch_note", sb_softmax_dispatch_note());
+    sbb_context("dispatch_note", sb_dispatch_note());
     const sb_bench_caches *k = sb_bench_cache_sizes();
     snprintf(buf, sizeof buf, "L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (%s)", k->l1d >> 10, k->l2 >> 10, k->l3 >> 10,
              k->source);

@@ -180,7 +180,8 @@ const sb_attention_kernel *sb_attention_kernel_find(const char *name);
  * duplicate name, SB_ENOMEM when full. Not thread-safe: register before other threads use it. */
 sb_status sb_attention_register(const sb_attention_kernel *kernel);
 
-/* The kernel sb_attention uses on this CPU (honours SINKBENCH_ISA), or NULL. */
+/* The kernel sb_attention uses on this CPU: the flash kernel of the ISA of sb_dispatch_isa()
+ * (dispatch.h: honours SINKBENCH_ISA, with the same rules and explanation as softmax), or NULL. */
 const sb_attention_kernel *sb_attention_dispatch(void);
 
 #ifdef __cplusplus

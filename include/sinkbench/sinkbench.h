@@ -8,4 +8,5 @@
 #include "sinkbench/convert.h"
 #include "sinkbench/plugin.h"
 #include "sinkbench/attention.h"
+#include "sinkbench/dispatch.h"
 #endif

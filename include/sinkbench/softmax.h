@@ -57,13 +57,9 @@ const sb_softmax_kernel *sb_softmax_kernel_find(const char *name);
  * before other threads use the registry. */
 sb_status sb_softmax_register(const sb_softmax_kernel *kernel);
 
-/* The kernel sb_softmax_f32 uses for rows of length n on this CPU (honours SINKBENCH_ISA). */
+/* The kernel sb_softmax_f32 uses for rows of length n on this CPU, on the ISA of sb_dispatch_isa()
+ * (dispatch.h: honours SINKBENCH_ISA); NULL when no ISA can serve. */
 const sb_softmax_kernel *sb_softmax_dispatch(size_t n);
-
-/* The ISA dispatch chose ("avx2", ...), or NULL when SINKBENCH_ISA names one this CPU cannot run. */
-const char *sb_softmax_dispatch_isa(void);
-/* One line saying why ("best ISA for this CPU", "forced by SINKBENCH_ISA=sse2", or the problem). */
-const char *sb_softmax_dispatch_note(void);
 
 /* Checks the arguments every kernel must reject; kernels call it first. */
 sb_status sb_softmax_check_args(const float *x, const float *y, size_t n, const sb_softmax_params *params);

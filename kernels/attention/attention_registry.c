@@ -1,7 +1,5 @@
-/* The attention registry (separate from the softmax one: different function type and bound) and
- * its dispatch. Adding a kernel is one line in builtin[]. */
-#include <pthread.h>
-#include <stdlib.h>
+/* The attention registry (separate from the softmax one: different function type and bound; the one
+ * dispatcher for both is kernels/core/dispatch.c). Adding a kernel is one line in builtin[]. */
 #include <string.h>
 
 #include "attention/attention_internal.h"
@@ -43,41 +41,4 @@ sb_status sb_attention_register(const sb_attention_kernel *k)
     if (st == SB_OK)
         ((sb_attention_kernel *)added)->flags |= SB_KERNEL_PLUGIN;
     return st;
-}
-
-/* Dispatch: the flash kernel of the best ISA the CPU runs natively, or the one SINKBENCH_ISA names. */
-static const char *const isa_order[] = {"avx512", "avx2", "sse2", "neon", "scalar"};
-static const sb_attention_kernel *chosen;
-static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
-
-static void resolve(void)
-{
-    const char *want = getenv("SINKBENCH_ISA");
-    for (size_t i = 0; i < sizeof isa_order / sizeof isa_order[0]; i++) {
-        if (want && *want && strcmp(want, isa_order[i]) != 0)
-            continue;
-        for (size_t k = 0; k < table.builtin_count; k++) { /* built-in kernels only */
-            const sb_attention_kernel *c = &builtin[k];
-            if (strcmp(c->algorithm, "flash") == 0 && strcmp(c->isa, isa_order[i]) == 0 && c->supported() &&
-                !(c->flags & SB_KERNEL_EMULATED)) {
-                chosen = c;
-                return;
-            }
-        }
-    }
-}
-
-const sb_attention_kernel *sb_attention_dispatch(void)
-{
-    pthread_once(&chosen_once, resolve);
-    return chosen;
-}
-
-sb_status sb_attention(const sb_attention_desc *d)
-{
-    sb_status st = sb_attention_check(d);
-    if (st != SB_OK)
-        return st;
-    const sb_attention_kernel *k = sb_attention_dispatch();
-    return k ? k->fn(d) : SB_EUNSUPPORTED;
 }

@@ -1,22 +1,26 @@
-/* Runtime dispatch: which registered kernel sb_softmax_f32 runs, by CPU and row length.
- * The plan lists, per ISA, the kernel to use from a row length on. Crossovers are measured, not
- * guessed: docs/dispatch.md records the measurement and the command that reproduces it. Every
- * kernel in the plan is a contract kernel with a bound of at most 2 ulp. */
+/* Runtime dispatch, one for softmax and attention: which registered kernel sb_softmax_f32 and
+ * sb_attention run.
+ *
+ * The ISA is chosen once per process, for both: SINKBENCH_ISA when set (it must name a native ISA
+ * of this build that the CPU runs), else the first native ISA, best first (kernels/core/isa_list.h),
+ * that the CPU runs and both plans cover with kernels that exist, run here and are not emulations.
+ * Then each plan lists, per ISA, the kernel to use (softmax: from a row length on). Crossovers are
+ * measured, not guessed: docs/dispatch.md records the measurement and the command that reproduces
+ * it. Every softmax kernel in the plan is a contract kernel with a bound of at most 2 ulp. A plan
+ * entry naming a kernel the registry does not have is a build error that sb_dispatch_plan_verify()
+ * reports and a test checks; dispatch never silently skips it. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinkbench/cpu.h"
+#include "core/dispatch_plan.h"
+#include "core/isa_list.h"
+#include "sinkbench/attention.h"
+#include "sinkbench/dispatch.h"
 #include "sinkbench/softmax.h"
 
-typedef struct plan_entry {
-    const char *isa;
-    size_t min_n;        /* used for rows with n >= min_n (entries of one ISA sorted by min_n) */
-    const char *kernel;
-} plan_entry;
-
-static const plan_entry plan[] = {
+static const sb_dispatch_plan_entry softmax_plan[] = {
     /* three_pass below 128 K entries; chunked (three_pass with its second read of x from L2) from
      * there on, where x no longer stays in L2 between the passes: measured 6-37 % faster on AVX2,
      * up to 2 % on scalar. SSE2 (compute-bound, no FMA) keeps three_pass: chunked was not ahead
@@ -32,90 +36,199 @@ static const plan_entry plan[] = {
     {"scalar", 0, "softmax_three_pass_scalar"},
     {"scalar", (size_t)1 << 17, "softmax_chunked_scalar"},
 };
-#define PLAN_LEN (sizeof plan / sizeof plan[0])
+#define SOFTMAX_PLAN_LEN (sizeof softmax_plan / sizeof softmax_plan[0])
 
-/* ISAs from best to worst; the first one the CPU runs natively and the plan covers wins. */
-static const char *const isa_order[] = {"avx512", "avx2", "sse2", "neon", "scalar"};
+/* Attention: the flash kernel of the chosen ISA, whatever the shape (docs/attention.md). */
+static const sb_dispatch_plan_entry attention_plan[] = {
+#define SB_FLASH_PLAN(suffix, isa, supported, flags) {isa, 0, "attention_flash_" #suffix},
+    SB_FOR_EACH_NATIVE_ISA(SB_FLASH_PLAN)
+#undef SB_FLASH_PLAN
+};
+#define ATTENTION_PLAN_LEN (sizeof attention_plan / sizeof attention_plan[0])
+
+/* The native ISAs, best first, with their CPU checks. */
+typedef struct native_isa {
+    const char *name;
+    int (*supported)(void);
+} native_isa;
+static const native_isa native_isas[] = {
+#define SB_NATIVE(suffix, isa, supported, flags) {isa, supported},
+    SB_FOR_EACH_NATIVE_ISA(SB_NATIVE)
+#undef SB_NATIVE
+};
+#define NATIVE_LEN (sizeof native_isas / sizeof native_isas[0])
 
 static struct {
-    const sb_softmax_kernel *kernel[PLAN_LEN];
-    size_t min_n[PLAN_LEN];
-    size_t count;
+    const sb_softmax_kernel *softmax[SOFTMAX_PLAN_LEN];
+    size_t softmax_min_n[SOFTMAX_PLAN_LEN];
+    size_t softmax_count;
+    const sb_attention_kernel *attention;
     const char *isa;
-    char note[160];
+    char note[256];
 } chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
-static int isa_usable(const char *isa)
+static const void *find(sb_dispatch_function f, const char *name)
 {
-    int any = 0;
-    for (size_t i = 0; i < PLAN_LEN; i++) {
-        if (strcmp(plan[i].isa, isa) != 0)
-            continue;
-        const sb_softmax_kernel *k = sb_softmax_kernel_find(plan[i].kernel);
-        if (!k || !k->supported() || (k->flags & SB_KERNEL_EMULATED))
-            return 0;
-        any = 1;
-    }
-    return any;
+    return f == SB_DISPATCH_SOFTMAX ? (const void *)sb_softmax_kernel_find(name)
+                                    : (const void *)sb_attention_kernel_find(name);
 }
 
-static void take_isa(const char *isa)
+const sb_dispatch_plan_entry *sb_dispatch_plan(sb_dispatch_function f, size_t *count)
 {
-    chosen.isa = isa;
-    for (size_t i = 0; i < PLAN_LEN; i++) {
-        if (strcmp(plan[i].isa, isa) != 0)
-            continue;
-        chosen.kernel[chosen.count] = sb_softmax_kernel_find(plan[i].kernel);
-        chosen.min_n[chosen.count] = plan[i].min_n;
-        chosen.count++;
+    *count = f == SB_DISPATCH_SOFTMAX ? SOFTMAX_PLAN_LEN : ATTENTION_PLAN_LEN;
+    return f == SB_DISPATCH_SOFTMAX ? softmax_plan : attention_plan;
+}
+
+/* Why the plans cannot serve isa on this CPU ("" when they can). */
+static void isa_problem(const native_isa *isa, char *why, size_t size)
+{
+    why[0] = 0;
+    if (!isa->supported()) {
+        snprintf(why, size, "this CPU lacks %s", isa->name);
+        return;
     }
+    for (int f = 0; f < SB_DISPATCH_FUNCTIONS; f++) {
+        size_t n, covered = 0;
+        const sb_dispatch_plan_entry *p = sb_dispatch_plan((sb_dispatch_function)f, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(p[i].isa, isa->name) != 0)
+                continue;
+            covered++;
+            const void *k = find((sb_dispatch_function)f, p[i].kernel);
+            unsigned flags = !k ? 0
+                             : f == SB_DISPATCH_SOFTMAX ? ((const sb_softmax_kernel *)k)->flags
+                                                        : ((const sb_attention_kernel *)k)->flags;
+            int runs = k && (f == SB_DISPATCH_SOFTMAX ? ((const sb_softmax_kernel *)k)->supported()
+                                                      : ((const sb_attention_kernel *)k)->supported());
+            if (!k) {
+                snprintf(why, size, "the dispatch plan names %s, which is not registered", p[i].kernel);
+                return;
+            }
+            if (!runs || (flags & SB_KERNEL_EMULATED)) {
+                snprintf(why, size, "%s does not run natively here", p[i].kernel);
+                return;
+            }
+        }
+        if (!covered) {
+            snprintf(why, size, "the %s dispatch plan has no kernel for %s",
+                     f == SB_DISPATCH_SOFTMAX ? "softmax" : "attention", isa->name);
+            return;
+        }
+    }
+}
+
+static void take(const native_isa *isa)
+{
+    chosen.isa = isa->name;
+    for (size_t i = 0; i < SOFTMAX_PLAN_LEN; i++)
+        if (strcmp(softmax_plan[i].isa, isa->name) == 0) {
+            chosen.softmax[chosen.softmax_count] = sb_softmax_kernel_find(softmax_plan[i].kernel);
+            chosen.softmax_min_n[chosen.softmax_count++] = softmax_plan[i].min_n;
+        }
+    for (size_t i = 0; i < ATTENTION_PLAN_LEN; i++)
+        if (strcmp(attention_plan[i].isa, isa->name) == 0)
+            chosen.attention = sb_attention_kernel_find(attention_plan[i].kernel);
 }
 
 static void resolve(void)
 {
+    char why[128];
     const char *want = getenv("SINKBENCH_ISA");
     if (want && *want) {
-        for (size_t i = 0; i < sizeof isa_order / sizeof isa_order[0]; i++) {
-            if (strcmp(want, isa_order[i]) == 0 && isa_usable(isa_order[i])) {
-                take_isa(isa_order[i]);
-                snprintf(chosen.note, sizeof chosen.note, "forced by SINKBENCH_ISA=%s", want);
+        for (size_t i = 0; i < NATIVE_LEN; i++) {
+            if (strcmp(want, native_isas[i].name) != 0)
+                continue;
+            isa_problem(&native_isas[i], why, sizeof why);
+            if (why[0]) {
+                snprintf(chosen.note, sizeof chosen.note, "SINKBENCH_ISA=%s cannot run: %s", want, why);
                 return;
             }
-        }
-        snprintf(chosen.note, sizeof chosen.note,
-                 "SINKBENCH_ISA=%s is not an ISA this CPU and build can run (try scalar, sse2, avx2, avx512, neon)",
-                 want);
-        return;
-    }
-    for (size_t i = 0; i < sizeof isa_order / sizeof isa_order[0]; i++) {
-        if (isa_usable(isa_order[i])) {
-            take_isa(isa_order[i]);
-            snprintf(chosen.note, sizeof chosen.note, "best ISA for this CPU");
+            take(&native_isas[i]);
+            snprintf(chosen.note, sizeof chosen.note, "forced by SINKBENCH_ISA=%s", want);
             return;
         }
+        snprintf(chosen.note, sizeof chosen.note,
+                 "SINKBENCH_ISA=%s is not a native ISA of this build (try %s)", want, SB_ISA_NATIVE_NAMES);
+        return;
     }
-    snprintf(chosen.note, sizeof chosen.note, "no dispatchable kernel");
+    char skipped[200] = "";
+    for (size_t i = 0; i < NATIVE_LEN; i++) {
+        isa_problem(&native_isas[i], why, sizeof why);
+        if (!why[0]) {
+            take(&native_isas[i]);
+            snprintf(chosen.note, sizeof chosen.note, "best ISA for this CPU%s%s", skipped[0] ? "; " : "", skipped);
+            return;
+        }
+        /* A plan problem (not a missing CPU feature) is worth saying even when a lesser ISA serves. */
+        if (native_isas[i].supported() && !skipped[0])
+            snprintf(skipped, sizeof skipped, "%s skipped: %s", native_isas[i].name, why);
+    }
+    snprintf(chosen.note, sizeof chosen.note, "no dispatchable kernel%s%s", skipped[0] ? ": " : "", skipped);
 }
 
 const sb_softmax_kernel *sb_softmax_dispatch(size_t n)
 {
     pthread_once(&chosen_once, resolve);
     const sb_softmax_kernel *k = NULL;
-    for (size_t i = 0; i < chosen.count; i++)
-        if (n >= chosen.min_n[i])
-            k = chosen.kernel[i];
+    for (size_t i = 0; i < chosen.softmax_count; i++)
+        if (n >= chosen.softmax_min_n[i])
+            k = chosen.softmax[i];
     return k;
 }
 
-const char *sb_softmax_dispatch_isa(void)
+const sb_attention_kernel *sb_attention_dispatch(void)
+{
+    pthread_once(&chosen_once, resolve);
+    return chosen.attention;
+}
+
+const char *sb_dispatch_isa(void)
 {
     pthread_once(&chosen_once, resolve);
     return chosen.isa;
 }
 
-const char *sb_softmax_dispatch_note(void)
+const char *sb_dispatch_note(void)
 {
     pthread_once(&chosen_once, resolve);
     return chosen.note;
+}
+
+size_t sb_dispatch_plan_check(sb_dispatch_function f, const sb_dispatch_plan_entry *p, size_t n, char *err,
+                              size_t err_size)
+{
+    size_t bad = 0;
+    if (err && err_size)
+        err[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        int known_isa = 0;
+        for (size_t j = 0; j < NATIVE_LEN; j++)
+            known_isa |= strcmp(native_isas[j].name, p[i].isa) == 0;
+        /* Entries for ISAs this build does not compile (avx512 on aarch64) are fine. */
+        if (!known_isa || find(f, p[i].kernel))
+            continue;
+        if (err && err_size && !bad)
+            snprintf(err, err_size, "the %s plan names %s for %s, which is not registered",
+                     f == SB_DISPATCH_SOFTMAX ? "softmax" : "attention", p[i].kernel, p[i].isa);
+        bad++;
+    }
+    return bad;
+}
+
+size_t sb_dispatch_plan_verify(char *err, size_t err_size)
+{
+    size_t bad = 0;
+    if (err && err_size)
+        err[0] = 0;
+    for (int f = 0; f < SB_DISPATCH_FUNCTIONS; f++) {
+        size_t n;
+        const sb_dispatch_plan_entry *p = sb_dispatch_plan((sb_dispatch_function)f, &n);
+        char e[256];
+        size_t b = sb_dispatch_plan_check((sb_dispatch_function)f, p, n, e, sizeof e);
+        if (b && !bad && err && err_size)
+            snprintf(err, err_size, "%s", e);
+        bad += b;
+    }
+    return bad;
 }

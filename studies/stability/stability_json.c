@@ -23,7 +23,7 @@ static void write_machine(sb_json *j, const sb_stability_report *r)
     const sb_cpu_info *c = sb_cpu();
     char feats[256];
     sb_cpu_feature_string(c->features, feats, sizeof feats);
-    const char *isa = sb_softmax_dispatch_isa();
+    const char *isa = sb_dispatch_isa();
     sb_json_key(j, "machine");
     sb_json_object_begin(j);
     sb_json_kv_string(j, "host", r->host);
