@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "io/atomic_file.h"
+#include "io/bench_schema.h"
 #include "cli.h"
 #include "io/outputs_file.h"
 #include "sinkbench/sinkbench.h"
@@ -51,6 +52,7 @@ struct report {
     uint64_t seed;
     int contract_failed;   /* a contract kernel broke the contract somewhere */
     int write_failed;
+    int missing_shapes;    /* speed-table shapes (io/bench_schema.h) bench.json lacks: an error */
     char note[512];        /* the current step's reason for failing */
     /* check */
     sb_suite_stats *check;
@@ -403,7 +405,7 @@ static void section_bench_attention(FILE *f, const char *path)
     sb_bench_results b;
     char err[512];
     memset(&b, 0, sizeof b);
-    if (!sb_bench_results_load(&b, path, "cpu_time", "attention/", err, sizeof err) || b.ns == 0) {
+    if (!sb_bench_results_load(&b, path, "cpu_time", SB_BENCH_ATTENTION, err, sizeof err) || b.ns == 0) {
         sb_bench_results_free(&b);
         return;
     }
@@ -415,8 +417,8 @@ static void section_bench_attention(FILE *f, const char *path)
         const sb_bench_series *s = &b.s[i];
         if (!s->usable)
             continue;
-        double gbps = sb_bench_series_counter(s, "GBps"), roof = sb_bench_series_counter(s, "roofline"),
-               gf = sb_bench_series_counter(s, "GFLOPs"), peak = sb_bench_series_counter(s, "fma_peak_frac");
+        double gbps = sb_bench_series_counter(s, SB_BENCH_C_GBPS), roof = sb_bench_series_counter(s, SB_BENCH_C_ROOFLINE),
+               gf = sb_bench_series_counter(s, SB_BENCH_C_GFLOPS), peak = sb_bench_series_counter(s, SB_BENCH_C_FMA_PEAK_FRAC);
         char c_gb[32] = "", c_roof[32] = "", c_gf[32] = "", c_peak[32] = "";
         if (gbps > 0)
             snprintf(c_gb, sizeof c_gb, "%.1f", gbps);
@@ -426,8 +428,8 @@ static void section_bench_attention(FILE *f, const char *path)
             snprintf(c_gf, sizeof c_gf, "%.1f", gf);
         if (peak > 0)
             snprintf(c_peak, sizeof c_peak, "%.0f %%", 100.0 * peak);
-        fprintf(f, "| `%s` | %.3f | %s | %s | %s | %s | %.2g |\n", s->name + strlen("attention/"), s->median * 1e-6,
-                c_gb, c_roof, c_gf, c_peak, sb_bench_series_counter(s, "max_err_u"));
+        fprintf(f, "| `%s` | %.3f | %s | %s | %s | %s | %.2g |\n", s->name + strlen(SB_BENCH_ATTENTION), s->median * 1e-6,
+                c_gb, c_roof, c_gf, c_peak, sb_bench_series_counter(s, SB_BENCH_C_MAX_ERR_U));
     }
     fprintf(f, "\n");
     sb_bench_results_free(&b);
@@ -440,7 +442,7 @@ static void section_bench(report *r, FILE *f)
     sb_bench_results b;
     memset(&b, 0, sizeof b);
     fprintf(f, "## Speed, side by side with the peers\n\n");
-    if (!sb_bench_results_load(&b, path, "cpu_time", "softmax/", err, sizeof err)) {
+    if (!sb_bench_results_load(&b, path, "cpu_time", SB_BENCH_SOFTMAX, err, sizeof err)) {
         fprintf(f, "Could not read bench.json: %s\n\n", err);
         sb_bench_results_free(&b);
         return;
@@ -449,29 +451,36 @@ static void section_bench(report *r, FILE *f)
                "against the oracle beside each time; roofline = fraction of the read/copy bandwidth bound measured "
                "in the same run. `sb_softmax_f32` is what the API dispatches to. Raw: [bench.json](bench.json); "
                "every kernel and shape: `sinkbench compare bench.json`.\n\n");
-    static const char *const shapes[] = {"n:4096/gap:15/rows:1", "n:1048576/gap:15/rows:1", "n:67108864/gap:15/rows:1"};
-    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
-        char ours_name[128];
-        snprintf(ours_name, sizeof ours_name, "softmax/sb_softmax_f32/%s", shapes[sh]);
+    for (size_t sh = 0; sh < sb_bench_report_shape_count; sh++) {
+        const sb_bench_softmax_shape_spec *spec = &sb_bench_report_shapes[sh];
+        char shape[96], ours_name[160];
+        sb_bench_softmax_shape(shape, sizeof shape, spec->n, spec->gap, spec->rows);
+        sb_bench_softmax_name(ours_name, sizeof ours_name, SB_BENCH_SOFTMAX_API, spec->n, spec->gap, spec->rows);
         const sb_bench_series *ours = sb_bench_results_find(&b, ours_name);
-        if (!ours || !ours->usable)
+        if (!ours || !ours->usable) {
+            /* The bench step ran but a shape this table needs is missing or was skipped: an error the
+             * reader must see, not a table that silently shrinks. */
+            fprintf(f, "**%s**: **error**: bench.json has %s `%s` (%s)\n\n", shape, ours ? "no usable result for" : "no",
+                    ours_name, ours && ours->error ? ours->error : "the preset did not run this shape");
+            r->missing_shapes++;
             continue;
+        }
         char disp[128];
-        sb_bench_series_label(ours, "kernel", disp, sizeof disp);
+        sb_bench_series_label(ours, SB_BENCH_LABEL_KERNEL, disp, sizeof disp);
         fprintf(f, "**%s** (ours: `%s`)\n\n| kernel | ns/row | ours is N× faster | max ulp | roofline |\n|---|---:|---:|---:|---:|\n",
-                shapes[sh], disp[0] ? disp : "sb_softmax_f32");
+                shape, disp[0] ? disp : SB_BENCH_SOFTMAX_API);
         for (size_t i = 0; i < b.ns; i++) {
             const sb_bench_series *s = &b.s[i];
-            if (!s->usable || !strstr(s->name, shapes[sh]))
+            if (!s->usable || !strstr(s->name, shape))
                 continue;
             char role[32];
-            sb_bench_series_label(s, "role", role, sizeof role);
-            if (s != ours && strcmp(role, "peer") != 0)
+            sb_bench_series_label(s, SB_BENCH_LABEL_ROLE, role, sizeof role);
+            if (s != ours && strcmp(role, SB_BENCH_ROLE_PEER) != 0)
                 continue;
-            const char *k = s->name + strlen("softmax/");
+            const char *k = s->name + strlen(SB_BENCH_SOFTMAX);
             fprintf(f, "| `%.*s` | %.0f | %.2f | %.0f | %.0f %% |\n", (int)(strchr(k, '/') - k), k, s->median,
-                    s->median / ours->median, sb_bench_series_counter(s, "max_ulp"),
-                    100.0 * sb_bench_series_counter(s, "roofline"));
+                    s->median / ours->median, sb_bench_series_counter(s, SB_BENCH_C_MAX_ULP),
+                    100.0 * sb_bench_series_counter(s, SB_BENCH_C_ROOFLINE));
         }
         fprintf(f, "\n");
     }
@@ -615,7 +624,9 @@ static int run_report(int argc, char **argv)
         missing += ran[i] == 0;
     if (r.contract_failed)
         fprintf(stderr, "report: a contract kernel failed its check (see index.md)\n");
-    return missing ? SB_EXIT_ERROR : r.contract_failed ? SB_EXIT_FAILED : SB_EXIT_OK;
+    if (r.missing_shapes)
+        fprintf(stderr, "report: bench.json lacks %d shape(s) the speed tables need (see index.md)\n", r.missing_shapes);
+    return missing || r.missing_shapes ? SB_EXIT_ERROR : r.contract_failed ? SB_EXIT_FAILED : SB_EXIT_OK;
 }
 
 const sb_command sb_cmd_report = {
@@ -642,7 +653,7 @@ const sb_command sb_cmd_report = {
     "  --no-peers  leave out the peers (XNNPACK, oneDNN, SLEEF, Highway, PyTorch plugins built with the project)\n\n"
     "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree)\n\n"
     "exit status: 0 done and every contract kernel passed, 1 a contract kernel failed, 2 usage error,\n"
-    "3 a part is missing (could not run or be written)\n\n"
+    "3 a part is missing (could not run or be written, or bench.json lacks a shape the speed tables need)\n\n"
     "examples:\n"
     "  sinkbench report\n"
     "  sinkbench --plugin ./libmine.so report --out /tmp/mine\n",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "io/bench_schema.h"
 
 typedef sb_bench_series series;
 
@@ -18,7 +19,7 @@ typedef sb_bench_series series;
 /* "attention/<kind>/<kernel>/<shape>": kind, kernel and shape of a name; 0 for other benchmarks. */
 static int split_name(const char *name, char *kind, char *kernel, char *shape, size_t size)
 {
-    if (strncmp(name, "attention/", 10) != 0)
+    if (strncmp(name, SB_BENCH_ATTENTION, strlen(SB_BENCH_ATTENTION)) != 0)
         return 0;
     const char *a = name + 10, *b = strchr(a, '/'), *c = b ? strchr(b + 1, '/') : NULL;
     if (!b || !c)
@@ -32,7 +33,7 @@ static int split_name(const char *name, char *kind, char *kernel, char *shape, s
 /* The series to use for a name: wall-clock series for the threads cases. */
 static const series *lookup(const sb_bench_results *f, const sb_bench_results *real, const char *name)
 {
-    const series *s = strncmp(name, "attention/threads/", 18) == 0 && real ? sb_bench_results_find(real, name)
+    const series *s = strncmp(name, SB_BENCH_ATTENTION "threads/", strlen(SB_BENCH_ATTENTION "threads/")) == 0 && real ? sb_bench_results_find(real, name)
                                                                           : sb_bench_results_find(f, name);
     return s && s->usable ? s : NULL;
 }
@@ -41,7 +42,7 @@ static const series *find3(const sb_bench_results *f, const sb_bench_results *re
                            const char *kernel, const char *shape)
 {
     char name[512];
-    int len = snprintf(name, sizeof name, "attention/%s/%s/%s", kind, kernel, shape);
+    int len = snprintf(name, sizeof name, SB_BENCH_ATTENTION "%s/%s/%s", kind, kernel, shape);
     return len > 0 && (size_t)len < sizeof name ? lookup(f, real, name) : NULL;
 }
 
@@ -53,14 +54,14 @@ static derived derive(const series *s)
 {
     derived d;
     double sec = s->median * 1e-9;
-    double kv = sb_bench_series_counter(s, "KV_MB") * 1e6, bw = sb_bench_series_counter(s, "bw_read_GBps") * 1e9;
-    double gf = sb_bench_series_counter(s, "GFLOP_per_call"), peak = sb_bench_series_counter(s, "fma_peak_GFLOPs");
+    double kv = sb_bench_series_counter(s, SB_BENCH_C_KV_MB) * 1e6, bw = sb_bench_series_counter(s, SB_BENCH_C_BW_READ_GBPS) * 1e9;
+    double gf = sb_bench_series_counter(s, SB_BENCH_C_GFLOP_PER_CALL), peak = sb_bench_series_counter(s, SB_BENCH_C_FMA_PEAK_GFLOPS);
     d.ms = s->median * 1e-6;
     d.gbps = kv / sec * 1e-9;
     d.roofline = bw > 0 ? kv / bw / sec : NAN; /* NAN (no bw counter) for prefill */
     d.gflops = gf / sec;
     d.fma_frac = peak > 0 ? d.gflops / peak : NAN;
-    d.err_of_bound = sb_bench_series_counter(s, "err_of_bound");
+    d.err_of_bound = sb_bench_series_counter(s, SB_BENCH_C_ERR_OF_BOUND);
     return d;
 }
 
@@ -148,7 +149,7 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
     sb_bench_results real;
     char err[512];
     int tried = strcmp(o->metric, "real_time") != 0;
-    int have_real = tried && sb_bench_results_load(&real, f->path, "real_time", "attention/threads/", err, sizeof err);
+    int have_real = tried && sb_bench_results_load(&real, f->path, "real_time", SB_BENCH_ATTENTION "threads/", err, sizeof err);
     const sb_bench_results *rp = have_real ? &real : NULL;
 
     if (j) {
@@ -187,7 +188,7 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
             const series *s = members[m];
             char kind[128], kernel[128], shape[128], role[32];
             split_name(s->name, kind, kernel, shape, sizeof shape);
-            sb_bench_series_label(s, "role", role, sizeof role);
+            sb_bench_series_label(s, SB_BENCH_LABEL_ROLE, role, sizeof role);
             derived d = derive(s);
             double r = ours ? s->median / ours->median : NAN;
             if (j) {
@@ -264,9 +265,9 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
     }
     for (size_t i = 0; i < f->ns; i++) {
         const series *s = &f->s[i];
-        if (strncmp(s->name, "fma_peak/", 9) != 0 || !s->usable)
+        if (strncmp(s->name, SB_BENCH_FMA_PEAK, strlen(SB_BENCH_FMA_PEAK)) != 0 || !s->usable)
             continue;
-        double g = sb_bench_series_counter(s, "flops_per_iteration") / s->median;
+        double g = sb_bench_series_counter(s, SB_BENCH_C_FLOPS_PER_ITERATION) / s->median;
         if (j)
             sb_json_kv_number(j, s->name + 9, g);
         else

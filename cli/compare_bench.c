@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "io/bench_results.h"
+#include "io/bench_schema.h"
 #include "io/bench_stats.h"
 #include "cli.h"
 #include "compare.h"
@@ -69,7 +70,7 @@ static void print_files(bench_file *files, size_t nf)
 /* "n:4096/gap:15/rows:1" of "softmax/<kernel>/n:4096/gap:15/rows:1"; NULL for other benchmarks. */
 static const char *shape_of(const char *name)
 {
-    if (strncmp(name, "softmax/", 8) != 0)
+    if (strncmp(name, SB_BENCH_SOFTMAX, strlen(SB_BENCH_SOFTMAX)) != 0)
         return NULL;
     const char *slash = strchr(name + 8, '/');
     return slash ? slash + 1 : NULL;
@@ -85,7 +86,7 @@ static void kernel_of(const char *name, char *out, size_t size)
 static const series *in_shape(const bench_file *f, const char *kernel, const char *shape)
 {
     char name[256];
-    int len = snprintf(name, sizeof name, "softmax/%s/%s", kernel, shape);
+    int len = snprintf(name, sizeof name, SB_BENCH_SOFTMAX "%s/%s", kernel, shape);
     if (len < 0 || (size_t)len >= sizeof name)
         return NULL;
     const series *s = sb_bench_results_find(f, name);
@@ -105,9 +106,9 @@ static size_t peer_columns(const bench_file *f, char cols[][96])
             char role[32], k[96];
             if (!shape_of(s->name) || !s->usable)
                 continue;
-            sb_bench_series_label(s, "role", role, sizeof role);
+            sb_bench_series_label(s, SB_BENCH_LABEL_ROLE, role, sizeof role);
             kernel_of(s->name, k, sizeof k);
-            if (pass == 0 ? strcmp(role, "peer") != 0 : strcmp(k, "softmax_scalar_f32") != 0)
+            if (pass == 0 ? strcmp(role, SB_BENCH_ROLE_PEER) != 0 : strcmp(k, "softmax_scalar_f32") != 0)
                 continue;
             int seen = 0;
             for (size_t c = 0; c < n && !seen; c++)
@@ -160,13 +161,13 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
         int printed_bw = 0;
         for (size_t i = 0; i < f->ns; i++) {
             const series *s = &f->s[i];
-            if (strncmp(s->name, "bandwidth/", 10) != 0 || !s->usable)
+            if (strncmp(s->name, SB_BENCH_BANDWIDTH, strlen(SB_BENCH_BANDWIDTH)) != 0 || !s->usable)
                 continue;
             if (!printed_bw++)
                 printf("\n%-50s %10s %8s\n", "bandwidth (the softmax rows' working sets)", "GB/s", "spread");
             char sp[32];
             fmt_spread(sp, sizeof sp, s->spread);
-            printf("%-50s %10.1f %8s\n", s->name, sb_bench_series_counter(s, "bytes_per_second") * 1e-9, sp);
+            printf("%-50s %10.1f %8s\n", s->name, sb_bench_series_counter(s, SB_BENCH_C_BYTES_PER_SECOND) * 1e-9, sp);
         }
     }
 
@@ -259,9 +260,9 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
             const series *s = members[m];
             char kernel[96], role[32], t[32], sp[32], ratio[32], ulp[32], roof[32];
             kernel_of(s->name, kernel, sizeof kernel);
-            sb_bench_series_label(s, "role", role, sizeof role);
+            sb_bench_series_label(s, SB_BENCH_LABEL_ROLE, role, sizeof role);
             double per_row = s->median / rows, r = ours ? s->median / ours->median : NAN;
-            double u = sb_bench_series_counter(s, "max_ulp"), rf = sb_bench_series_counter(s, "roofline");
+            double u = sb_bench_series_counter(s, SB_BENCH_C_MAX_ULP), rf = sb_bench_series_counter(s, SB_BENCH_C_ROOFLINE);
             if (j) {
                 sb_json_object_begin(j);
                 sb_json_kv_string(j, "kernel", kernel);

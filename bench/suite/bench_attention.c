@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "check/attention_contract.h"
+#include "io/bench_schema.h"
 #include "bench_bandwidth.h"
 #include "bench_buffers.h"
 #include "bench_suite.h"
@@ -97,10 +98,10 @@ static void fma_bench(sbb_state *st, void *user)
     if (seconds >= 1e-3 && flops / seconds > f->best)
         f->best = flops / seconds;
     sbb_items_processed(st, flops);
-    sbb_counter(st, "GFLOPs", flops * 1e-9, SBB_RATE);
-    sbb_counter(st, "flops_per_iteration", f->flops(), 0);
+    sbb_counter(st, SB_BENCH_C_GFLOPS, flops * 1e-9, SBB_RATE);
+    sbb_counter(st, SB_BENCH_C_FLOPS_PER_ITERATION, f->flops(), 0);
     char label[96];
-    snprintf(label, sizeof label, "role=fma_peak isa=%s", f->isa);
+    snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=" SB_BENCH_ROLE_FMA_PEAK " " SB_BENCH_LABEL_ISA "=%s", f->isa);
     sbb_label(st, label);
     sbb_use(&c.result);
 }
@@ -354,33 +355,33 @@ static void at_bench(sbb_state *st, void *user)
     double peak = machine_peak();
     sbb_items_processed(st, HEADS * pairs(c) * it);
     sbb_bytes_processed(st, kv_bytes * it);
-    sbb_counter(st, "GFLOPs", flops * 1e-9 * it, SBB_RATE);
-    sbb_counter(st, "GFLOP_per_call", flops * 1e-9, 0);
-    sbb_counter(st, "fma_peak_GFLOPs", peak * 1e-9, 0);
-    sbb_counter(st, "fma_peak_frac", peak > 0 ? flops / peak * it : NAN, SBB_RATE);
-    sbb_counter(st, "B_per_key", 2.0 * dim * eb, 0);
-    sbb_counter(st, "KV_MB", kv_bytes * 1e-6, 0);
+    sbb_counter(st, SB_BENCH_C_GFLOPS, flops * 1e-9 * it, SBB_RATE);
+    sbb_counter(st, SB_BENCH_C_GFLOP_PER_CALL, flops * 1e-9, 0);
+    sbb_counter(st, SB_BENCH_C_FMA_PEAK_GFLOPS, peak * 1e-9, 0);
+    sbb_counter(st, SB_BENCH_C_FMA_PEAK_FRAC, peak > 0 ? flops / peak * it : NAN, SBB_RATE);
+    sbb_counter(st, SB_BENCH_C_BYTES_PER_KEY, 2.0 * dim * eb, 0);
+    sbb_counter(st, SB_BENCH_C_KV_MB, kv_bytes * 1e-6, 0);
     if (b) {
-        sbb_counter(st, "GBps", kv_bytes * 1e-9 * it, SBB_RATE);
-        sbb_counter(st, "bw_read_GBps", bw * 1e-9, 0);
-        sbb_counter(st, "roofline", bw > 0 ? kv_bytes / bw * it : NAN, SBB_RATE);
-        sbb_counter(st, "level", b->layout.level, 0);
-        sbb_counter(st, "sets", (double)b->layout.sets, 0);
+        sbb_counter(st, SB_BENCH_C_GBPS, kv_bytes * 1e-9 * it, SBB_RATE);
+        sbb_counter(st, SB_BENCH_C_BW_READ_GBPS, bw * 1e-9, 0);
+        sbb_counter(st, SB_BENCH_C_ROOFLINE, bw > 0 ? kv_bytes / bw * it : NAN, SBB_RATE);
+        sbb_counter(st, SB_BENCH_C_LEVEL, b->layout.level, 0);
+        sbb_counter(st, SB_BENCH_C_SETS, (double)b->layout.sets, 0);
     }
-    sbb_counter(st, "max_err_u", j->res.max_c, 0);
-    sbb_counter(st, "err_of_bound", j->res.max_ratio, 0);
-    sbb_counter(st, "contract_ok", j->k.error_bound ? j->res.ok : NAN, 0);
-    sbb_counter(st, "checked_rows", (double)in.e.rows, 0);
+    sbb_counter(st, SB_BENCH_C_MAX_ERR_U, j->res.max_c, 0);
+    sbb_counter(st, SB_BENCH_C_ERR_OF_BOUND, j->res.max_ratio, 0);
+    sbb_counter(st, SB_BENCH_C_CONTRACT_OK, j->k.error_bound ? j->res.ok : NAN, 0);
+    sbb_counter(st, SB_BENCH_C_CHECKED_ROWS, (double)in.e.rows, 0);
     char label[256];
-    int len = snprintf(label, sizeof label, "role=%s isa=%s alg=%s kv=%s H=%d Hkv=%d sinks=learned%s", j->role,
+    int len = snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=%s " SB_BENCH_LABEL_ISA "=%s " SB_BENCH_LABEL_ALG "=%s kv=%s H=%d Hkv=%d sinks=learned%s", j->role,
                        j->k.isa, j->k.algorithm, kv_names[c->kv], HEADS, KV_HEADS, c->kind == SB_BENCH_PREFILL ? " causal" : "");
     if (b && len > 0 && (size_t)len < sizeof label)
-        len += snprintf(label + len, sizeof label - (size_t)len, " level=%s", sb_bench_level_name(b->layout.level));
+        len += snprintf(label + len, sizeof label - (size_t)len, " " SB_BENCH_LABEL_LEVEL "=%s", sb_bench_level_name(b->layout.level));
     if (c->kind == SB_BENCH_THREADS && len > 0 && (size_t)len < sizeof label)
         len += snprintf(label + len, sizeof label - (size_t)len, " time=real threads=%zu", c->threads);
-    if (strcmp(j->role, "dispatch") == 0 && len > 0 && (size_t)len < sizeof label) {
+    if (strcmp(j->role, SB_BENCH_ROLE_DISPATCH) == 0 && len > 0 && (size_t)len < sizeof label) {
         const sb_attention_kernel *k = sb_attention_dispatch();
-        snprintf(label + len, sizeof label - (size_t)len, " kernel=%s", k ? k->name : "none");
+        snprintf(label + len, sizeof label - (size_t)len, " " SB_BENCH_LABEL_KERNEL "=%s", k ? k->name : "none");
     }
     sbb_label(st, label);
 }
@@ -399,8 +400,8 @@ static void release_all(void)
 static const char *role_of(const sb_attention_kernel *k)
 {
     if (k->flags & SB_KERNEL_PEER)
-        return "peer";
-    return k->error_bound ? "kernel" : "study";
+        return SB_BENCH_ROLE_PEER;
+    return k->error_bound ? SB_BENCH_ROLE_KERNEL : SB_BENCH_ROLE_STUDY;
 }
 
 static int always(void) { return 1; }
@@ -417,7 +418,7 @@ static int add(const sb_attention_kernel *k, const char *role, const sb_bench_at
     j->skip = skip;
     static const char *const kinds[] = {"decode", "prefill", "threads"};
     char name[192];
-    snprintf(name, sizeof name, "attention/%s/%s/kv:%s", kinds[c->kind], k->name, kv_names[c->kv]);
+    snprintf(name, sizeof name, SB_BENCH_ATTENTION "%s/%s/kv:%s", kinds[c->kind], k->name, kv_names[c->kv]);
     sbb_benchmark *b = sbb_register(name, at_bench, j);
     if (!b)
         return 0;
@@ -461,7 +462,7 @@ int sb_bench_add_attention(const sb_bench_config *cfg)
         if (!fma_isas[i].supported())
             continue;
         char name[64];
-        snprintf(name, sizeof name, "fma_peak/%s", fma_isas[i].isa);
+        snprintf(name, sizeof name, SB_BENCH_FMA_PEAK "%s", fma_isas[i].isa);
         if (!sbb_register(name, fma_bench, &fma_isas[i]))
             return 0;
     }
@@ -484,7 +485,7 @@ int sb_bench_add_attention(const sb_bench_config *cfg)
         if (dk) {
             sb_attention_kernel api = {"sb_attention", dk->isa, dk->algorithm, always, sb_attention,
                                        dk->error_bound, dk->bound_text, 0};
-            if (!add(&api, "dispatch", c, NULL))
+            if (!add(&api, SB_BENCH_ROLE_DISPATCH, c, NULL))
                 return 0;
         }
         /* split-KV and threads exist for the flash kernels: the references compute every row whole */

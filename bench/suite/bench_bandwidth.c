@@ -4,6 +4,7 @@
  * vectors of the CPU; "memcpy" is glibc's (which may use non-temporal stores for large copies). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_bandwidth.h"
+#include "io/bench_schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,11 +205,11 @@ static void bw_bench(sbb_state *st, void *user)
     if (seconds > 0)
         record(j->n, j->rows, j->kind == BW_READ ? BW_READ : BW_COPY, bytes / seconds, seconds);
     sbb_bytes_processed(st, bytes);
-    sbb_counter(st, "GBps", bytes * 1e-9, SBB_RATE);
-    sbb_counter(st, "level", l->level, 0);
-    sbb_counter(st, "sets", (double)l->sets, 0);
+    sbb_counter(st, SB_BENCH_C_GBPS, bytes * 1e-9, SBB_RATE);
+    sbb_counter(st, SB_BENCH_C_LEVEL, l->level, 0);
+    sbb_counter(st, SB_BENCH_C_SETS, (double)l->sets, 0);
     char label[96];
-    snprintf(label, sizeof label, "role=bandwidth kind=%s isa=%s level=%s", kind_names[j->kind],
+    snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=" SB_BENCH_ROLE_BANDWIDTH " kind=%s " SB_BENCH_LABEL_ISA "=%s " SB_BENCH_LABEL_LEVEL "=%s", kind_names[j->kind],
              j->kind == BW_MEMCPY ? "libc" : isa, sb_bench_level_name(l->level));
     sbb_label(st, label);
     sbb_use(&c.checksum);
@@ -228,7 +229,7 @@ static void free_jobs(void)
 int sb_bench_register_bandwidth(size_t n, size_t rows, int read_only)
 {
     static const char *const arg_names[] = {"n", "rows"};
-    static const char *const bench_names[] = {"bandwidth/read", "bandwidth/copy", "bandwidth/memcpy"};
+    static const char *const bench_names[] = {SB_BENCH_BANDWIDTH "read", SB_BENCH_BANDWIDTH "copy", SB_BENCH_BANDWIDTH "memcpy"};
     if (!jobs)
         atexit(free_jobs);
     for (int kind = BW_READ; kind <= (read_only ? BW_READ : BW_MEMCPY); kind++) {

@@ -261,6 +261,10 @@ int main(int argc, char **argv)
 
     /* Plugins: SINKBENCH_PLUGINS, --plugin, then the peers built with the project. */
     char err[512];
+    if (!sb_bench_preset_covers_report(&cfg, err, sizeof err)) { /* a preset edit that would break the report */
+        fprintf(stderr, "sinkbench-bench: %s\n", err);
+        return EXIT_ERROR;
+    }
     const char *env = getenv("SINKBENCH_PLUGINS");
     if (sb_plugin_load_env(err, sizeof err) != SB_OK) {
         fprintf(stderr, "sinkbench-bench: SINKBENCH_PLUGINS: %s\n", err);

@@ -1,9 +1,11 @@
 /* The presets: which shapes run, for how long, how many repetitions. Every number here is a choice
  * of what to measure, documented in docs/benchmarks.md; none is a measurement. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bench_suite.h"
+#include "io/bench_schema.h"
 #include "sinkbench/softmax.h" /* SB_KERNEL_EMULATED */
 
 #define K 1024u
@@ -83,4 +85,27 @@ const char *sb_bench_untimed_reason(unsigned flags, int (*supported)(void), cons
     return strcmp(isa, "avx512") == 0 ? "this CPU lacks AVX-512 (F, BW, DQ, VL)"
            : strcmp(isa, "avx2") == 0 ? "this CPU lacks AVX2 + FMA + F16C"
                                       : "this CPU cannot run the kernel's ISA";
+}
+
+int sb_bench_preset_covers_report(const sb_bench_config *cfg, char *why, size_t size)
+{
+    for (size_t r = 0; r < sb_bench_report_shape_count; r++) {
+        const sb_bench_softmax_shape_spec *want = &sb_bench_report_shapes[r];
+        const sb_bench_case c = {want->n, want->gap, want->rows};
+        if (!sb_bench_case_wanted(cfg, &c))
+            continue; /* left out on purpose (--max-n) */
+        int found = 0;
+        for (size_t i = 0; i < cfg->preset->nsoftmax && !found; i++) {
+            const sb_bench_case *p = &cfg->preset->softmax[i];
+            found = p->n == want->n && p->gap == want->gap && p->rows == want->rows;
+        }
+        if (!found) {
+            char shape[96];
+            sb_bench_softmax_shape(shape, sizeof shape, want->n, want->gap, want->rows);
+            snprintf(why, size, "preset %s lacks softmax shape %s, which sinkbench report's speed tables need "
+                                "(io/bench_schema.h)", cfg->preset->name, shape);
+            return 0;
+        }
+    }
+    return 1;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bench_bandwidth.h"
+#include "io/bench_schema.h"
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "bench_traffic.h"
@@ -184,23 +185,23 @@ static void sm_bench(sbb_state *st, void *user)
     double bound_copy = elems * bytes / bw.copy;
     sbb_items_processed(st, elems * it);
     sbb_bytes_processed(st, elems * bytes * it);
-    sbb_counter(st, "ns_per_row", it * (double)l->rows * 1e-9, SBB_RATE | SBB_INVERT);
-    sbb_counter(st, "roofline", bound_mixed * it, SBB_RATE);
-    sbb_counter(st, "roofline_copy", bound_copy * it, SBB_RATE);
-    sbb_counter(st, "max_ulp", j->max_ulp, 0);
-    sbb_counter(st, "mean_ulp", j->mean_ulp, 0);
-    sbb_counter(st, "contract_ok", j->contract_ok, 0);
-    sbb_counter(st, "B_per_elem", bytes, 0);
-    sbb_counter(st, "bw_read_GBps", bw.read * 1e-9, 0);
-    sbb_counter(st, "bw_copy_GBps", bw.copy * 1e-9, 0);
-    sbb_counter(st, "level", l->level, 0);
-    sbb_counter(st, "sets", (double)l->sets, 0);
+    sbb_counter(st, SB_BENCH_C_NS_PER_ROW, it * (double)l->rows * 1e-9, SBB_RATE | SBB_INVERT);
+    sbb_counter(st, SB_BENCH_C_ROOFLINE, bound_mixed * it, SBB_RATE);
+    sbb_counter(st, SB_BENCH_C_ROOFLINE_COPY, bound_copy * it, SBB_RATE);
+    sbb_counter(st, SB_BENCH_C_MAX_ULP, j->max_ulp, 0);
+    sbb_counter(st, SB_BENCH_C_MEAN_ULP, j->mean_ulp, 0);
+    sbb_counter(st, SB_BENCH_C_CONTRACT_OK, j->contract_ok, 0);
+    sbb_counter(st, SB_BENCH_C_BYTES_PER_ELEM, bytes, 0);
+    sbb_counter(st, SB_BENCH_C_BW_READ_GBPS, bw.read * 1e-9, 0);
+    sbb_counter(st, SB_BENCH_C_BW_COPY_GBPS, bw.copy * 1e-9, 0);
+    sbb_counter(st, SB_BENCH_C_LEVEL, l->level, 0);
+    sbb_counter(st, SB_BENCH_C_SETS, (double)l->sets, 0);
     char label[192];
-    int len = snprintf(label, sizeof label, "role=%s isa=%s alg=%s%s level=%s", j->role, j->k.isa,
+    int len = snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=%s " SB_BENCH_LABEL_ISA "=%s " SB_BENCH_LABEL_ALG "=%s%s " SB_BENCH_LABEL_LEVEL "=%s", j->role, j->k.isa,
                        j->k.algorithm, assumed ? "(assumed three_pass traffic)" : "", sb_bench_level_name(l->level));
-    if (strcmp(j->role, "dispatch") == 0 && len > 0 && (size_t)len < sizeof label) {
+    if (strcmp(j->role, SB_BENCH_ROLE_DISPATCH) == 0 && len > 0 && (size_t)len < sizeof label) {
         const sb_softmax_kernel *d = sb_softmax_dispatch(j->c.n);
-        snprintf(label + len, sizeof label - (size_t)len, " kernel=%s", d ? d->name : "none");
+        snprintf(label + len, sizeof label - (size_t)len, " " SB_BENCH_LABEL_KERNEL "=%s", d ? d->name : "none");
     }
     sbb_label(st, label);
 }
@@ -208,8 +209,8 @@ static void sm_bench(sbb_state *st, void *user)
 static const char *role_of(const sb_softmax_kernel *k)
 {
     if (k->flags & SB_KERNEL_PEER)
-        return "peer";
-    return k->ulp_bound < 0 ? "study" : "kernel";
+        return SB_BENCH_ROLE_PEER;
+    return k->ulp_bound < 0 ? SB_BENCH_ROLE_STUDY : SB_BENCH_ROLE_KERNEL;
 }
 
 static sm_job *jobs;
@@ -237,13 +238,12 @@ static sm_job *new_job(const sb_softmax_kernel *k, const char *role, const sb_be
 
 static int add(sm_job *j)
 {
-    static const char *const arg_names[] = {"n", "gap", "rows"};
-    char name[160];
-    snprintf(name, sizeof name, "softmax/%s", j->k.name);
+        char name[160];
+    snprintf(name, sizeof name, SB_BENCH_SOFTMAX "%s", j->k.name);
     sbb_benchmark *b = sbb_register(name, sm_bench, j);
     if (!b)
         return 0;
-    sbb_arg_names(b, arg_names, 3);
+    sbb_arg_names(b, sb_bench_softmax_args, 3);
     sbb_args(b, (const int64_t[]){(int64_t)j->c.n, j->c.gap, (int64_t)j->c.rows}, 3);
     return 1;
 }
@@ -294,7 +294,7 @@ int sb_bench_add_softmax(const sb_bench_config *cfg)
         const sb_softmax_kernel *d = sb_softmax_dispatch(c->n);
         if (d) {
             sb_softmax_kernel api = {"sb_softmax_f32", d->isa, d->algorithm, always, api_entry, d->ulp_bound, 0};
-            sm_job *j = new_job(&api, "dispatch", c, cfg->seed);
+            sm_job *j = new_job(&api, SB_BENCH_ROLE_DISPATCH, c, cfg->seed);
             if (!j || !add(j))
                 return 0;
         }

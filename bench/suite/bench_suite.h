@@ -54,6 +54,9 @@ int sb_bench_case_wanted(const sb_bench_config *cfg, const sb_bench_case *c);
 int sb_bench_attention_case_wanted(const sb_bench_config *cfg, const sb_bench_attention_case *c);
 
 const sb_bench_preset *sb_bench_preset_find(const char *name);
+/* Whether the chosen preset runs every softmax shape the report's speed tables show (those --max-n
+ * leaves out excepted); 0 with the missing shape in why. */
+int sb_bench_preset_covers_report(const sb_bench_config *cfg, char *why, size_t size);
 /* The presets, NULL-terminated, for --help. */
 extern const sb_bench_preset *const sb_bench_presets[];
 

@@ -1,8 +1,10 @@
 #!/bin/sh
 # The main job end to end: every part lands, a failing part is reported as missing while the rest
-# still lands, options are checked. usage: test_report.sh <sinkbench> <bench fixture JSON> <scratch dir>
+# still lands, options are checked. The bench fixture has every shape the speed tables need
+# (io/bench_schema.h); a second one lacking some must make the report say so as an error and exit 3.
+# usage: test_report.sh <sinkbench> <bench fixture JSON> <scratch dir> <fixture lacking report shapes>
 set -u
-bin="$1"; fixture="$2"; tmp="$3"
+bin="$1"; fixture="$2"; tmp="$3"; partial_fixture="$4"
 . "$(dirname "$0")/expect.sh"
 rm -rf "$tmp"; mkdir -p "$tmp"
 # Plots are tested with the studies; here they are skipped to keep the test short.
@@ -29,11 +31,28 @@ contains "## Perturbation through stacked attention layers" "index has the pertu
 contains "reproduced" "index states measured trends"
 contains "## Speed, side by side with the peers" "index has the benchmarks"
 contains "| \`sb_softmax_f32\` |" "benchmark table from bench.json"
+for shape in n:4096/gap:15/rows:1 n:1048576/gap:15/rows:1 n:67108864/gap:15/rows:1; do
+  contains "**$shape** (ours:" "speed table for $shape"
+done
+case "$LAST" in *"**error**"*) echo "FAIL: no shape should be missing"; fails=$((fails + 1));; *) echo "ok: no shape missing";; esac
 case "$LAST" in *"Missing parts"*) echo "FAIL: nothing should be missing"; fails=$((fails + 1));; *) echo "ok: nothing missing";; esac
 if [ -x /usr/bin/python3 ]; then
   /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))' \
     "$tmp/full/info.json" "$tmp/full/check.json" && echo "ok: JSON parts parse" || { echo "FAIL: JSON parts"; fails=$((fails + 1)); }
 fi
+
+# bench.json without two of the shapes the speed tables need: an error in index.md and exit 3.
+cat > "$tmp/fake-bench-partial" <<EOS
+#!/bin/sh
+while [ \$# -gt 0 ]; do [ "\$1" = --out ] && cp "$partial_fixture" "\$2"; shift; done
+EOS
+chmod +x "$tmp/fake-bench-partial"
+expect 3 "report whose bench.json lacks shapes" env SINKBENCH_BENCH="$tmp/fake-bench-partial" "$bin" report --no-peers --out "$tmp/shapes"
+contains "bench.json lacks 2 shape(s)" "says so on stderr"
+LAST=$(cat "$tmp/shapes/index.md" 2>/dev/null)
+contains "**n:1048576/gap:15/rows:1**: **error**: bench.json has no \`softmax/sb_softmax_f32/n:1048576/gap:15/rows:1\`" "index shows the missing 1 M shape as an error"
+contains "**n:67108864/gap:15/rows:1**: **error**" "and the missing 64 M shape"
+contains "**n:4096/gap:15/rows:1** (ours:" "the shape it has is still shown"
 
 # A part that cannot be written (a file where its folder should go): missing, the rest lands, exit 3.
 mkdir -p "$tmp/partial" && : > "$tmp/partial/stability"
