@@ -271,7 +271,7 @@ static int step_stability(report *r)
     snprintf(dir, sizeof dir, "%s/stability", r->dir);
     sb_stability_options o;
     memset(&o, 0, sizeof o);
-    o.preset = r->full ? SB_STAB_FULL : SB_STAB_QUICK;
+    o.preset = r->full ? SB_STABILITY_FULL : SB_STABILITY_QUICK;
     o.seed = r->seed;
     o.plots = 1;
     o.progress = isatty(fileno(stderr));

@@ -14,7 +14,7 @@ static int run_stability(int argc, char **argv)
 {
     sb_stability_options o;
     memset(&o, 0, sizeof o);
-    o.preset = SB_STAB_QUICK;
+    o.preset = SB_STABILITY_QUICK;
     o.seed = 20261129;
     o.plots = 1;
     o.progress = 1;
@@ -27,9 +27,9 @@ static int run_stability(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--quick") == 0) {
-            o.preset = SB_STAB_QUICK;
+            o.preset = SB_STABILITY_QUICK;
         } else if (strcmp(a, "--full") == 0) {
-            o.preset = SB_STAB_FULL;
+            o.preset = SB_STABILITY_FULL;
         } else if (strcmp(a, "--no-plots") == 0) {
             o.plots = 0;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -46,7 +46,7 @@ static int run_stability(int argc, char **argv)
             } else if (strcmp(a, "--plot-dir") == 0) {
                 o.plot_dir = v;
             } else if (strcmp(a, "--block") == 0) {
-                int b = sb_stab_block_from_name(v);
+                int b = sb_stability_block_from_name(v);
                 if (b < 0)
                     return sb_tool_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", v);
                 o.blocks_mask |= 1u << b;

@@ -47,7 +47,7 @@ typedef struct closed_row {
     double y_tail, p_sink, residual;
     double *y;
     float *cr, *v, *out;
-    sb_stab_exact e;
+    sb_stability_exact e;
 } closed_row;
 
 static void closed_row_init(closed_row *r, size_t n, double gap)
@@ -67,9 +67,9 @@ static void closed_row_init(closed_row *r, size_t n, double gap)
         r->v[i] = i ? 1.0f : 2.0f;  /* tail values 1, sink value 2: the tail's part of the output is R */
         r->out[i] = r->cr[i];
     }
-    sb_stab_exact e = {n, 0, 0, r->cr, r->y, r->v, r->p_sink, r->residual, 0, 0, 0};
+    sb_stability_exact e = {n, 0, 0, r->cr, r->y, r->v, r->p_sink, r->residual, 0, 0, 0};
     r->e = e;
-    sb_stab_exact_attention(&r->e);
+    sb_stability_exact_attention(&r->e);
 }
 
 static void closed_row_free(closed_row *r)
@@ -84,11 +84,11 @@ static void test_metrics_equal_tails(void)
 {
     closed_row r;
     closed_row_init(&r, 1000, 12.0);
-    sb_stab_metrics m;
+    sb_stability_metrics m;
     TK_CHECK(fabs(r.e.out_tail - r.residual) <= 1e-15 * r.residual, "exact tail output is R");
 
     /* correctly rounded output: no error beyond binary32 rounding */
-    sb_stab_measure(r.out, &r.e, SB_FORMAT_F32, 0.0, &m);
+    sb_stability_measure(r.out, &r.e, SB_FORMAT_F32, 0.0, &m);
     TK_CHECK(m.max_ulp == 0 && m.mean_ulp <= 0.5, "cr output: max %g mean %g", m.max_ulp, m.mean_ulp);
     TK_CHECK(m.resid_tail_rel_err <= 0x1p-24, "cr tail mass error %g", m.resid_tail_rel_err);
     TK_CHECK(m.resid_bound_ratio <= 1.0, "cr output is within a 0-ulp bound's tail allowance: %g", m.resid_bound_ratio);
@@ -99,10 +99,10 @@ static void test_metrics_equal_tails(void)
     /* every tail entry 3 ulp high: within a 3-ulp bound, not within 0 ulp */
     for (size_t i = 1; i < r.n; i++)
         r.out[i] = nextafterf(nextafterf(nextafterf(r.cr[i], 1.0f), 1.0f), 1.0f);
-    sb_stab_measure(r.out, &r.e, SB_FORMAT_F32, 3.0, &m);
+    sb_stability_measure(r.out, &r.e, SB_FORMAT_F32, 3.0, &m);
     TK_CHECK(m.max_ulp == 3, "3 ulp off: got %g", m.max_ulp);
     TK_CHECK(m.resid_bound_ratio <= 1.0, "a 3-ulp bound allows it: %g", m.resid_bound_ratio);
-    sb_stab_measure(r.out, &r.e, SB_FORMAT_F32, 0.0, &m);
+    sb_stability_measure(r.out, &r.e, SB_FORMAT_F32, 0.0, &m);
     TK_CHECK(m.resid_bound_ratio > 1.0, "a 0-ulp bound does not: %g", m.resid_bound_ratio);
     for (size_t i = 1; i < r.n; i++)
         r.out[i] = r.cr[i];
@@ -111,7 +111,7 @@ static void test_metrics_equal_tails(void)
      * rounding of y^_t, 2^-24 relative, times 992/7) */
     for (size_t i = 10; i < 17; i++)
         r.out[i] = 0.0f;
-    sb_stab_measure(r.out, &r.e, SB_FORMAT_F32, -1.0, &m);
+    sb_stability_measure(r.out, &r.e, SB_FORMAT_F32, -1.0, &m);
     double want = 7.0 / 999.0;
     TK_CHECK(fabs(m.resid_tail_rel_err - want) < 2e-5 * want, "tail mass error %g want %g", m.resid_tail_rel_err, want);
     TK_CHECK(m.tail_zero == 7 && m.tail_early_flush == 7 && m.tail_zero_expected == 0, "flush counts %llu %llu",
@@ -123,7 +123,7 @@ static void test_metrics_equal_tails(void)
 
     /* the sink stored as exactly 1: 1 - p_sink sees no tail at all, the tail entries still do */
     r.out[0] = 1.0f;
-    sb_stab_measure(r.out, &r.e, SB_FORMAT_F32, -1.0, &m);
+    sb_stability_measure(r.out, &r.e, SB_FORMAT_F32, -1.0, &m);
     TK_CHECK(m.resid_1m_rel_err == 1.0, "1 - p_sink error %g", m.resid_1m_rel_err);
     TK_CHECK(m.resid_tail_rel_err <= 0x1p-24, "tail-measured R unaffected: %g", m.resid_tail_rel_err);
     TK_CHECK(fabs(m.sink_rel_err - r.residual / r.p_sink) < 1e-9 * r.residual, "sink error %g want %g", m.sink_rel_err,
@@ -135,7 +135,7 @@ static void test_metrics_equal_tails(void)
     /* a gap where R < 2^-53: p_sink is 1 in binary64, the metrics must still see the tail */
     closed_row_init(&r, 64, 50.0);
     r.out[0] = 1.0f;
-    sb_stab_measure(r.out, &r.e, SB_FORMAT_F32, -1.0, &m);
+    sb_stability_measure(r.out, &r.e, SB_FORMAT_F32, -1.0, &m);
     TK_CHECK(fabs(m.sink_rel_err - r.residual) < 1e-6 * r.residual, "tiny sink error %g want %g", m.sink_rel_err,
              r.residual);
     TK_CHECK(fabs(m.attn_sink_err - 2.0) < 1e-6, "tiny R: sink error in tail units %g want 2", m.attn_sink_err);
@@ -171,10 +171,10 @@ static void test_flush_counts(void)
     TK_CHECK(sb_oracle_softmax(x, N, NULL, &o, 0) == SB_OK, "oracle");
     const sb_softmax_kernel *k = sb_softmax_kernel_find("softmax_reference_f64");
     TK_CHECK(k && k->fn(x, y, N, NULL) == SB_OK, "reference kernel runs");
-    sb_stab_exact e = {N, 0, 0, cr, exact, v, o.sink_p, o.residual, 0, 0, 0};
-    sb_stab_exact_attention(&e);
-    sb_stab_metrics m;
-    sb_stab_measure(y, &e, SB_FORMAT_F32, k->ulp_bound, &m);
+    sb_stability_exact e = {N, 0, 0, cr, exact, v, o.sink_p, o.residual, 0, 0, 0};
+    sb_stability_exact_attention(&e);
+    sb_stability_metrics m;
+    sb_stability_measure(y, &e, SB_FORMAT_F32, k->ulp_bound, &m);
     TK_CHECK(m.tail_zero == zero32 && m.tail_zero_expected == zero32, "f32 zero: %llu (expected %llu), want %zu",
              (unsigned long long)m.tail_zero, (unsigned long long)m.tail_zero_expected, zero32);
     TK_CHECK(m.tail_subnormal == sub32 && m.tail_subnormal_expected == sub32, "f32 subnormal: %llu want %zu",
@@ -182,7 +182,7 @@ static void test_flush_counts(void)
     TK_CHECK(m.tail_early_flush == 0 && m.max_ulp <= 1 && m.resid_bound_ratio <= 1.0, "reference: no early flush");
     for (i = 0; i < N; i++)
         stored[i] = sb_format_round(y[i], SB_FORMAT_F16);
-    sb_stab_measure(stored, &e, SB_FORMAT_F16, -1.0, &m);
+    sb_stability_measure(stored, &e, SB_FORMAT_F16, -1.0, &m);
     TK_CHECK(m.tail_zero == zero32 + sub32 + zero16 && m.tail_zero_expected == m.tail_zero,
              "f16 zero: %llu want %zu", (unsigned long long)m.tail_zero, zero32 + sub32 + zero16);
     TK_CHECK(m.tail_subnormal == sub16 && m.tail_subnormal_expected == sub16, "f16 subnormal: %llu want %zu",
@@ -190,7 +190,7 @@ static void test_flush_counts(void)
     /* a kernel that flushes binary32 subnormals (FTZ) is caught as early flush */
     for (i = 1 + zero32; i < 1 + zero32 + sub32; i++)
         y[i] = 0.0f;
-    sb_stab_measure(y, &e, SB_FORMAT_F32, -1.0, &m);
+    sb_stability_measure(y, &e, SB_FORMAT_F32, -1.0, &m);
     TK_CHECK(m.tail_early_flush == sub32 && m.tail_subnormal == 0, "FTZ output: early flush %llu want %zu",
              (unsigned long long)m.tail_early_flush, sub32);
 }
@@ -198,24 +198,24 @@ static void test_flush_counts(void)
 static void test_theory(void)
 {
     /* docs/numerics.md's thresholds in the short-tail limit */
-    TK_CHECK(fabs(sb_stab_theory_gap(SB_EVENT_TAIL_SUBNORMAL, SB_FORMAT_F32, 0) - 87.3365) < 1e-3, "f32 subnormal");
-    TK_CHECK(fabs(sb_stab_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_F32, 0) - 103.9721) < 1e-3, "f32 zero");
-    TK_CHECK(fabs(sb_stab_theory_gap(SB_EVENT_TAIL_SUBNORMAL, SB_FORMAT_F16, 0) - 9.7045) < 1e-3, "f16 subnormal");
-    TK_CHECK(fabs(sb_stab_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_F16, 0) - 25 * log(2.0)) < 1e-6, "f16 zero");
-    TK_CHECK(fabs(sb_stab_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_BF16, 0) - 134 * log(2.0)) < 1e-9, "bf16 zero");
-    TK_CHECK(fabs(sb_stab_theory_gap(SB_EVENT_SINK_ONE, SB_FORMAT_F32, 4095) - (log(4095.0) + 25 * log(2.0))) < 1e-6,
+    TK_CHECK(fabs(sb_stability_theory_gap(SB_EVENT_TAIL_SUBNORMAL, SB_FORMAT_F32, 0) - 87.3365) < 1e-3, "f32 subnormal");
+    TK_CHECK(fabs(sb_stability_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_F32, 0) - 103.9721) < 1e-3, "f32 zero");
+    TK_CHECK(fabs(sb_stability_theory_gap(SB_EVENT_TAIL_SUBNORMAL, SB_FORMAT_F16, 0) - 9.7045) < 1e-3, "f16 subnormal");
+    TK_CHECK(fabs(sb_stability_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_F16, 0) - 25 * log(2.0)) < 1e-6, "f16 zero");
+    TK_CHECK(fabs(sb_stability_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_BF16, 0) - 134 * log(2.0)) < 1e-9, "bf16 zero");
+    TK_CHECK(fabs(sb_stability_theory_gap(SB_EVENT_SINK_ONE, SB_FORMAT_F32, 4095) - (log(4095.0) + 25 * log(2.0))) < 1e-6,
              "f32 sink one");
-    TK_CHECK(sb_stab_theory_gap(SB_EVENT_TAIL_SUBNORMAL, SB_FORMAT_F16, 65535) == -INFINITY,
+    TK_CHECK(sb_stability_theory_gap(SB_EVENT_TAIL_SUBNORMAL, SB_FORMAT_F16, 65535) == -INFINITY,
              "65535 tail entries are each below 2^-14 at any gap");
     /* the closed form agrees with the metric: an equal-tail row on either side of the f16 zero threshold */
     for (int side = -1; side <= 1; side += 2) {
-        double gap = sb_stab_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_F16, 63) + side * 1e-3;
+        double gap = sb_stability_theory_gap(SB_EVENT_TAIL_ZERO, SB_FORMAT_F16, 63) + side * 1e-3;
         closed_row r;
         closed_row_init(&r, 64, gap);
         for (size_t i = 0; i < r.n; i++)
             r.out[i] = sb_format_round(r.cr[i], SB_FORMAT_F16);
-        sb_stab_metrics m;
-        sb_stab_measure(r.out, &r.e, SB_FORMAT_F16, -1.0, &m);
+        sb_stability_metrics m;
+        sb_stability_measure(r.out, &r.e, SB_FORMAT_F16, -1.0, &m);
         TK_CHECK((m.tail_max == 0.0) == (side > 0), "f16 tail at gap %.4f: max %g", gap, m.tail_max);
         closed_row_free(&r);
     }
@@ -224,93 +224,93 @@ static void test_theory(void)
 static void test_thresholds(uint64_t seed)
 {
     const char *names[] = {"softmax_reference_f64", "softmax_scalar_f32"};
-    sb_stab_options o = {SB_STAB_QUICK, seed, names, 2, 0, 1u << SB_BLOCK_THRESHOLDS, NULL, NULL};
-    sb_stab_result r, again;
-    TK_CHECK(sb_stab_run(&o, &r) == SB_OK, "threshold sweep runs");
-    TK_CHECK(sb_stab_run(&o, &again) == SB_OK, "threshold sweep runs twice");
-    TK_CHECK(r.cell_count == again.cell_count && r.cell_count == r.rows * 2 * SB_PREC_COUNT, "cells %zu", r.cell_count);
+    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, names, 2, 0, 1u << SB_BLOCK_THRESHOLDS, NULL, NULL};
+    sb_stability_result r, again;
+    TK_CHECK(sb_stability_sweep(&o, &r) == SB_OK, "threshold sweep runs");
+    TK_CHECK(sb_stability_sweep(&o, &again) == SB_OK, "threshold sweep runs twice");
+    TK_CHECK(r.cell_count == again.cell_count && r.cell_count == r.rows * 2 * SB_STABILITY_PREC_COUNT, "cells %zu", r.cell_count);
     int same = r.cell_count == again.cell_count;
     for (size_t i = 0; same && i < r.cell_count; i++)
         same = memcmp(&r.cells[i].spec, &again.cells[i].spec, sizeof r.cells[i].spec) == 0 &&
                memcmp(&r.cells[i].m, &again.cells[i].m, sizeof r.cells[i].m) == 0 && r.cells[i].seed == again.cells[i].seed;
     TK_CHECK(same, "the same seed gives the same cells");
-    sb_stab_free(&again);
+    sb_stability_result_free(&again);
 
-    sb_stab_threshold *t = NULL;
+    sb_stability_threshold *t = NULL;
     size_t nt = 0;
-    TK_CHECK(sb_stab_thresholds(&r, &t, &nt) == SB_OK && nt > 0, "thresholds");
+    TK_CHECK(sb_stability_thresholds(&r, &t, &nt) == SB_OK && nt > 0, "thresholds");
     /* 2 kernels x 5 precisions x 5 places x (2 events, + sink-one for the 3 token places) */
-    TK_CHECK(nt == 2 * SB_PREC_COUNT * (5 * 2 + 3), "%zu threshold observations", nt);
+    TK_CHECK(nt == 2 * SB_STABILITY_PREC_COUNT * (5 * 2 + 3), "%zu threshold observations", nt);
     for (size_t i = 0; i < nt; i++)
         TK_CHECK(t[i].agrees, "%s %s %s, sink %s, n %zu: theory %.4f, observed %.4f after %.4f (monotone %d)",
-                 r.kernels[t[i].kernel]->name, sb_precision_name((sb_precision)t[i].precision),
-                 sb_stab_event_name((sb_stab_event)t[i].event), sb_place_name(t[i].place), t[i].n, t[i].theory,
+                 r.kernels[t[i].kernel]->name, sb_stability_precision_name((sb_stability_precision)t[i].precision),
+                 sb_stability_event_name((sb_stability_event)t[i].event), sb_place_name(t[i].place), t[i].n, t[i].theory,
                  t[i].observed, t[i].previous, t[i].monotone);
     /* The documented numbers, seen by the sweep (tail of 63 entries, sink first):
      * binary32 tails subnormal past 87.34 and 0 past 103.97; binary16 stored tails subnormal past 9.70 and
      * 0 past 17.33 -- not at 16.64, where e^-gap crosses binary16's smallest subnormal but still rounds up
      * to it; bfloat16 stored tails 0 past 92.88. */
     struct {
-        sb_precision p;
-        sb_stab_event e;
+        sb_stability_precision p;
+        sb_stability_event e;
         double lo, hi;
     } want[] = {
-        {SB_PREC_F32, SB_EVENT_TAIL_SUBNORMAL, 87.30, 87.40}, {SB_PREC_F32, SB_EVENT_TAIL_ZERO, 103.94, 104.03},
-        {SB_PREC_F16_OUT, SB_EVENT_TAIL_SUBNORMAL, 9.60, 9.75}, {SB_PREC_F16_OUT, SB_EVENT_TAIL_ZERO, 17.30, 17.40},
-        {SB_PREC_BF16_OUT, SB_EVENT_TAIL_ZERO, 92.85, 92.95},
+        {SB_STABILITY_PREC_F32, SB_EVENT_TAIL_SUBNORMAL, 87.30, 87.40}, {SB_STABILITY_PREC_F32, SB_EVENT_TAIL_ZERO, 103.94, 104.03},
+        {SB_STABILITY_PREC_F16_OUT, SB_EVENT_TAIL_SUBNORMAL, 9.60, 9.75}, {SB_STABILITY_PREC_F16_OUT, SB_EVENT_TAIL_ZERO, 17.30, 17.40},
+        {SB_STABILITY_PREC_BF16_OUT, SB_EVENT_TAIL_ZERO, 92.85, 92.95},
     };
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++)
         for (size_t i = 0; i < nt; i++)
             if (t[i].precision == want[w].p && t[i].event == want[w].e && t[i].place == SB_PLACE_FIRST)
                 TK_CHECK(t[i].observed > want[w].lo && t[i].observed < want[w].hi, "%s %s %s: observed %.4f not in (%g, %g)",
-                         r.kernels[t[i].kernel]->name, sb_precision_name(want[w].p), sb_stab_event_name(want[w].e),
+                         r.kernels[t[i].kernel]->name, sb_stability_precision_name(want[w].p), sb_stability_event_name(want[w].e),
                          t[i].observed, want[w].lo, want[w].hi);
     /* between 16.64 and 17.33 a binary16 tail entry is still 2^-24, not 0 */
     size_t seen = 0;
     for (size_t i = 0; i < r.cell_count; i++) {
-        const sb_stab_cell *c = &r.cells[i];
-        if (c->precision == SB_PREC_F16_OUT && c->spec.gap > 16.64 && c->spec.gap < 17.32 && c->spec.place == SB_PLACE_FIRST) {
+        const sb_stability_cell *c = &r.cells[i];
+        if (c->precision == SB_STABILITY_PREC_F16_OUT && c->spec.gap > 16.64 && c->spec.gap < 17.32 && c->spec.place == SB_PLACE_FIRST) {
             seen++;
             TK_CHECK(c->m.tail_max == 0x1p-24, "gap %.4f: f16 tail %g, want 2^-24", c->spec.gap, c->m.tail_max);
         }
     }
     TK_CHECK(seen > 0, "the sweep visits gaps between 16.64 and 17.33");
     free(t);
-    sb_stab_free(&r);
+    sb_stability_result_free(&r);
 }
 
 static void test_contract(uint64_t seed)
 {
-    sb_stab_options o = {SB_STAB_QUICK, seed, NULL, 0, 0, 0, NULL, NULL};
-    sb_stab_result r;
-    TK_CHECK(sb_stab_run(&o, &r) == SB_OK, "quick sweep runs");
-    TK_CHECK(r.kernel_count >= 2 && r.cell_count == r.rows * r.kernel_count * SB_PREC_COUNT, "%zu kernels, %zu cells",
+    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, NULL, 0, 0, 0, NULL, NULL};
+    sb_stability_result r;
+    TK_CHECK(sb_stability_sweep(&o, &r) == SB_OK, "quick sweep runs");
+    TK_CHECK(r.kernel_count >= 2 && r.cell_count == r.rows * r.kernel_count * SB_STABILITY_PREC_COUNT, "%zu kernels, %zu cells",
              r.kernel_count, r.cell_count);
     for (size_t k = 0; k < r.kernel_count; k++) {
         if (r.kernels[k]->ulp_bound < 0)
             continue;
-        for (int p = 0; p < SB_PREC_COUNT; p++) {
-            const sb_stab_verdict *v = sb_stab_verdict_of(&r, k, (sb_precision)p);
-            if (!sb_precision_runs_kernel((sb_precision)p)) {
+        for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++) {
+            const sb_stability_verdict *v = sb_stability_verdict_of(&r, k, (sb_stability_precision)p);
+            if (!sb_stability_precision_runs_kernel((sb_stability_precision)p)) {
                 TK_CHECK(v->cells == 0, "stored precisions run no kernel");
                 continue;
             }
             TK_CHECK(v->cells == r.rows && v->failures == 0, "%s %s: %zu of %zu cells fail: %s", r.kernels[k]->name,
-                     sb_precision_name((sb_precision)p), v->failures, v->cells, v->message);
+                     sb_stability_precision_name((sb_stability_precision)p), v->failures, v->cells, v->message);
             TK_CHECK(v->max_ulp <= r.kernels[k]->ulp_bound, "%s %s: max ulp %g > bound %g", r.kernels[k]->name,
-                     sb_precision_name((sb_precision)p), v->max_ulp, r.kernels[k]->ulp_bound);
-            if (p == SB_PREC_F32)
+                     sb_stability_precision_name((sb_stability_precision)p), v->max_ulp, r.kernels[k]->ulp_bound);
+            if (p == SB_STABILITY_PREC_F32)
                 TK_CHECK(v->max_resid_ratio <= 1.0, "%s: tail mass uses %g of its bound", r.kernels[k]->name,
                          v->max_resid_ratio);
         }
     }
-    TK_CHECK(!sb_stab_failed(&r), "no contract kernel failed");
+    TK_CHECK(!sb_stability_failed(&r), "no contract kernel failed");
     /* the study kernel breaks, and the sweep says so without failing */
     const sb_softmax_kernel *naive = sb_softmax_kernel_find("softmax_naive_f32");
     for (size_t k = 0; k < r.kernel_count; k++)
         if (r.kernels[k] == naive)
-            TK_CHECK(sb_stab_verdict_of(&r, k, SB_PREC_F32)->failures > 0, "the naive kernel overflows past gap 88.7");
-    sb_stab_free(&r);
+            TK_CHECK(sb_stability_verdict_of(&r, k, SB_STABILITY_PREC_F32)->failures > 0, "the naive kernel overflows past gap 88.7");
+    sb_stability_result_free(&r);
 }
 
 int main(int argc, char **argv)

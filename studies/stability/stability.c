@@ -11,7 +11,7 @@
 #include "check/ulp.h"
 
 #define NROUNDED 2   /* rounded-input variants: f16, bf16 */
-static const sb_precision rounded_prec[NROUNDED] = {SB_PREC_F16_IN, SB_PREC_BF16_IN};
+static const sb_stability_precision rounded_prec[NROUNDED] = {SB_STABILITY_PREC_F16_IN, SB_STABILITY_PREC_BF16_IN};
 
 typedef struct row_buffers {
     size_t cap;
@@ -56,31 +56,31 @@ static int buffers_reserve(row_buffers *b, size_t n)
     return 1;
 }
 
-const sb_stab_verdict *sb_stab_verdict_of(const sb_stab_result *r, size_t kernel, sb_precision p)
+const sb_stability_verdict *sb_stability_verdict_of(const sb_stability_result *r, size_t kernel, sb_stability_precision p)
 {
-    return &r->verdicts[kernel * SB_PREC_COUNT + (size_t)p];
+    return &r->verdicts[kernel * SB_STABILITY_PREC_COUNT + (size_t)p];
 }
 
-static sb_stab_cell *new_cell(sb_stab_result *r)
+static sb_stability_cell *new_cell(sb_stability_result *r)
 {
     if (r->cell_count == r->cell_cap) {
         size_t cap = r->cell_cap ? 2 * r->cell_cap : 4096;
-        sb_stab_cell *c = realloc(r->cells, cap * sizeof *c);
+        sb_stability_cell *c = realloc(r->cells, cap * sizeof *c);
         if (!c)
             return NULL;
         r->cells = c;
         r->cell_cap = cap;
     }
-    sb_stab_cell *c = &r->cells[r->cell_count++];
+    sb_stability_cell *c = &r->cells[r->cell_count++];
     memset(c, 0, sizeof *c);
     return c;
 }
 
 /* A new cell for kernel ki, precision prec on this row (metrics still to fill in). */
-static sb_stab_cell *start_cell(sb_stab_result *r, const sb_stab_row *row, size_t ki, sb_precision prec,
-                                const sb_stab_exact *e)
+static sb_stability_cell *start_cell(sb_stability_result *r, const sb_stability_row *row, size_t ki, sb_stability_precision prec,
+                                const sb_stability_exact *e)
 {
-    sb_stab_cell *c = new_cell(r);
+    sb_stability_cell *c = new_cell(r);
     if (!c)
         return NULL;
     c->kernel = (uint32_t)ki;
@@ -94,12 +94,12 @@ static sb_stab_cell *start_cell(sb_stab_result *r, const sb_stab_row *row, size_
 }
 
 /* A failure that comes earlier in (gap, n) replaces the verdict's first one. */
-static void record_failure(sb_stab_result *r, size_t cell_index, const char *message)
+static void record_failure(sb_stability_result *r, size_t cell_index, const char *message)
 {
-    const sb_stab_cell *c = &r->cells[cell_index];
-    sb_stab_verdict *v = &r->verdicts[c->kernel * SB_PREC_COUNT + c->precision];
+    const sb_stability_cell *c = &r->cells[cell_index];
+    sb_stability_verdict *v = &r->verdicts[c->kernel * SB_STABILITY_PREC_COUNT + c->precision];
     v->failures++;
-    const sb_stab_cell *f = v->first == SIZE_MAX ? NULL : &r->cells[v->first];
+    const sb_stability_cell *f = v->first == SIZE_MAX ? NULL : &r->cells[v->first];
     if (!f || c->spec.gap < f->spec.gap || (c->spec.gap == f->spec.gap && c->spec.n < f->spec.n)) {
         v->first = cell_index;
         snprintf(v->message, sizeof v->message, "%s", message);
@@ -108,21 +108,21 @@ static void record_failure(sb_stab_result *r, size_t cell_index, const char *mes
 
 /* Runs kernel ki on (x, p) under the contract checker, measures its output against the original row and
  * records the cell. The output stays in y. */
-static sb_status run_kernel(sb_stab_result *r, const sb_stab_row *row, size_t ki, sb_precision prec, const float *x,
-                            const sb_softmax_params *p, const sb_oracle *want, const sb_stab_exact *e, float *y)
+static sb_status run_kernel(sb_stability_result *r, const sb_stability_row *row, size_t ki, sb_stability_precision prec, const float *x,
+                            const sb_softmax_params *p, const sb_oracle *want, const sb_stability_exact *e, float *y)
 {
     const sb_softmax_kernel *k = r->kernels[ki];
     sb_contract_result cres;
     int ok = sb_contract_run(k, x, row->spec.n, p, want, NULL, &cres, y);
-    sb_stab_cell *c = start_cell(r, row, ki, prec, e);
+    sb_stability_cell *c = start_cell(r, row, ki, prec, e);
     if (!c)
         return SB_ENOMEM;
     c->contract_checked = 1;
     c->kernel_max_ulp = cres.max_ulp == SB_ULP_INFINITE ? INFINITY : (double)cres.max_ulp;
     /* The residual bound is checked where the row is the original one (f32), with the bound the
      * checker applies (study kernels: the 2-ulp target). */
-    double bound = prec == SB_PREC_F32 ? (k->ulp_bound >= 0 ? floor(k->ulp_bound) : 2.0) : -1.0;
-    sb_stab_measure(y, e, SB_FORMAT_F32, bound, &c->m);
+    double bound = prec == SB_STABILITY_PREC_F32 ? (k->ulp_bound >= 0 ? floor(k->ulp_bound) : 2.0) : -1.0;
+    sb_stability_measure(y, e, SB_FORMAT_F32, bound, &c->m);
     c->violation = (uint8_t)cres.violation;
     char message[384];
     snprintf(message, sizeof message, "%s", cres.message);
@@ -134,7 +134,7 @@ static sb_status run_kernel(sb_stab_result *r, const sb_stab_row *row, size_t ki
     }
     c->contract_ok = (uint8_t)ok;
     size_t index = r->cell_count - 1;
-    sb_stab_verdict *v = &r->verdicts[ki * SB_PREC_COUNT + prec];
+    sb_stability_verdict *v = &r->verdicts[ki * SB_STABILITY_PREC_COUNT + prec];
     v->cells++;
     if (c->kernel_max_ulp > v->max_ulp || isnan(c->kernel_max_ulp))
         v->max_ulp = isnan(c->kernel_max_ulp) ? INFINITY : c->kernel_max_ulp;
@@ -146,21 +146,21 @@ static sb_status run_kernel(sb_stab_result *r, const sb_stab_row *row, size_t ki
 }
 
 /* The f32 output stored in a 16-bit format: no kernel run, no contract, only the storage's effect. */
-static sb_status stored_cell(sb_stab_result *r, const sb_stab_row *row, size_t ki, sb_precision prec,
-                             const float *y32, float *stored, const sb_stab_exact *e)
+static sb_status stored_cell(sb_stability_result *r, const sb_stability_row *row, size_t ki, sb_stability_precision prec,
+                             const float *y32, float *stored, const sb_stability_exact *e)
 {
-    sb_format f = sb_precision_output_format(prec);
+    sb_format f = sb_stability_precision_output_format(prec);
     for (size_t i = 0; i < row->spec.n; i++)
         stored[i] = sb_format_round(y32[i], f);
-    sb_stab_cell *c = start_cell(r, row, ki, prec, e);
+    sb_stability_cell *c = start_cell(r, row, ki, prec, e);
     if (!c)
         return SB_ENOMEM;
     c->kernel_max_ulp = NAN;
-    sb_stab_measure(stored, e, f, -1.0, &c->m);
+    sb_stability_measure(stored, e, f, -1.0, &c->m);
     return SB_OK;
 }
 
-static sb_status eval_row(sb_stab_result *r, const sb_stab_row *row, row_buffers *b)
+static sb_status eval_row(sb_stability_result *r, const sb_stability_row *row, row_buffers *b)
 {
     size_t n = row->spec.n;
     if (!buffers_reserve(b, n))
@@ -178,16 +178,16 @@ static sb_status eval_row(sb_stab_result *r, const sb_stab_row *row, row_buffers
     sb_rng_seed(&rng, row->seed ^ 0x76616c7565735f76ull);
     for (size_t i = 0; i < n; i++)
         b->v[i] = (float)sb_rng_normal(&rng);
-    sb_stab_exact e = {n, want.sink_index, p.sink == SB_SINK_LOGIT, b->cr, b->exact, b->v, want.sink_p,
+    sb_stability_exact e = {n, want.sink_index, p.sink == SB_SINK_LOGIT, b->cr, b->exact, b->v, want.sink_p,
                        want.residual, 0, 0, 0};
-    sb_stab_exact_attention(&e);
+    sb_stability_exact_attention(&e);
 
     /* The rounded-input rows, each with its own oracle: the contract judges a kernel on the row it was
      * given; the metrics compare with the original row. */
     sb_softmax_params pr[NROUNDED];
     sb_oracle wr[NROUNDED];
     for (int j = 0; j < NROUNDED; j++) {
-        sb_format f = sb_precision_input_format(rounded_prec[j]);
+        sb_format f = sb_stability_precision_input_format(rounded_prec[j]);
         for (size_t i = 0; i < n; i++)
             b->xr[j][i] = sb_format_round(b->x[i], f);
         pr[j] = p;
@@ -201,20 +201,20 @@ static sb_status eval_row(sb_stab_result *r, const sb_stab_row *row, row_buffers
     }
 
     for (size_t ki = 0; ki < r->kernel_count; ki++) {
-        sb_status st = run_kernel(r, row, ki, SB_PREC_F32, b->x, &p, &want, &e, b->y32);
+        sb_status st = run_kernel(r, row, ki, SB_STABILITY_PREC_F32, b->x, &p, &want, &e, b->y32);
         for (int j = 0; j < NROUNDED && st == SB_OK; j++)
             st = run_kernel(r, row, ki, rounded_prec[j], b->xr[j], &pr[j], &wr[j], &e, b->y);
         if (st == SB_OK)
-            st = stored_cell(r, row, ki, SB_PREC_F16_OUT, b->y32, b->stored, &e);
+            st = stored_cell(r, row, ki, SB_STABILITY_PREC_F16_OUT, b->y32, b->stored, &e);
         if (st == SB_OK)
-            st = stored_cell(r, row, ki, SB_PREC_BF16_OUT, b->y32, b->stored, &e);
+            st = stored_cell(r, row, ki, SB_STABILITY_PREC_BF16_OUT, b->y32, b->stored, &e);
         if (st != SB_OK)
             return st;
     }
     return SB_OK;
 }
 
-static sb_status select_kernels(const sb_stab_options *o, sb_stab_result *r)
+static sb_status select_kernels(const sb_stability_sweep_options *o, sb_stability_result *r)
 {
     size_t total = sb_softmax_kernel_count();
     r->kernels = calloc(total ? total : 1, sizeof *r->kernels);
@@ -241,7 +241,7 @@ static sb_status select_kernels(const sb_stab_options *o, sb_stab_result *r)
     return SB_OK;
 }
 
-sb_status sb_stab_run(const sb_stab_options *o, sb_stab_result *r)
+sb_status sb_stability_sweep(const sb_stability_sweep_options *o, sb_stability_result *r)
 {
     memset(r, 0, sizeof *r);
     r->preset = o->preset;
@@ -249,14 +249,14 @@ sb_status sb_stab_run(const sb_stab_options *o, sb_stab_result *r)
     sb_status st = select_kernels(o, r);
     if (st != SB_OK)
         return st;
-    r->verdicts = calloc((r->kernel_count ? r->kernel_count : 1) * SB_PREC_COUNT, sizeof *r->verdicts);
+    r->verdicts = calloc((r->kernel_count ? r->kernel_count : 1) * SB_STABILITY_PREC_COUNT, sizeof *r->verdicts);
     if (!r->verdicts)
         return SB_ENOMEM;
-    for (size_t i = 0; i < r->kernel_count * SB_PREC_COUNT; i++)
+    for (size_t i = 0; i < r->kernel_count * SB_STABILITY_PREC_COUNT; i++)
         r->verdicts[i].first = SIZE_MAX;
 
-    sb_stab_row *rows = NULL;
-    st = sb_stab_plan(o->preset, o->seed, o->blocks_mask, &rows, &r->rows);
+    sb_stability_row *rows = NULL;
+    st = sb_stability_plan(o->preset, o->seed, o->blocks_mask, &rows, &r->rows);
     if (st != SB_OK)
         return st;
     double work = 0.0, done = 0.0;
@@ -275,7 +275,7 @@ sb_status sb_stab_run(const sb_stab_options *o, sb_stab_result *r)
     return st;
 }
 
-void sb_stab_free(sb_stab_result *r)
+void sb_stability_result_free(sb_stability_result *r)
 {
     free(r->kernels);
     free(r->cells);
@@ -283,19 +283,19 @@ void sb_stab_free(sb_stab_result *r)
     memset(r, 0, sizeof *r);
 }
 
-int sb_stab_failed(const sb_stab_result *r)
+int sb_stability_failed(const sb_stability_result *r)
 {
     for (size_t k = 0; k < r->kernel_count; k++) {
         if (r->kernels[k]->ulp_bound < 0)
             continue;
-        for (int p = 0; p < SB_PREC_COUNT; p++)
-            if (sb_stab_verdict_of(r, k, (sb_precision)p)->failures)
+        for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
+            if (sb_stability_verdict_of(r, k, (sb_stability_precision)p)->failures)
                 return 1;
     }
     return 0;
 }
 
-const sb_softmax_kernel *sb_stability_focus_kernel(const sb_stab_result *r, size_t *index)
+const sb_softmax_kernel *sb_stability_focus_kernel(const sb_stability_result *r, size_t *index)
 {
     const sb_softmax_kernel *d = sb_softmax_dispatch(4096);
     for (size_t k = 0; k < r->kernel_count; k++)

@@ -8,13 +8,13 @@
 
 #define GAP_MAX 130.0
 
-static const char *const precision_names[SB_PREC_COUNT] = {"f32", "f16_in", "bf16_in", "f16_out", "bf16_out"};
+static const char *const precision_names[SB_STABILITY_PREC_COUNT] = {"f32", "f16_in", "bf16_in", "f16_out", "bf16_out"};
 static const char *const block_names[SB_BLOCK_COUNT] = {"thresholds", "tails", "lengths"};
 
-const char *sb_precision_name(sb_precision p) { return (unsigned)p < SB_PREC_COUNT ? precision_names[p] : "?"; }
-const char *sb_stab_block_name(sb_stab_block b) { return (unsigned)b < SB_BLOCK_COUNT ? block_names[b] : "?"; }
+const char *sb_stability_precision_name(sb_stability_precision p) { return (unsigned)p < SB_STABILITY_PREC_COUNT ? precision_names[p] : "?"; }
+const char *sb_stability_block_name(sb_stability_block b) { return (unsigned)b < SB_BLOCK_COUNT ? block_names[b] : "?"; }
 
-int sb_stab_block_from_name(const char *s)
+int sb_stability_block_from_name(const char *s)
 {
     for (int b = 0; s && b < SB_BLOCK_COUNT; b++)
         if (strcmp(block_names[b], s) == 0)
@@ -22,7 +22,7 @@ int sb_stab_block_from_name(const char *s)
     return -1;
 }
 
-int sb_precision_runs_kernel(sb_precision p) { return p == SB_PREC_F32 || p == SB_PREC_F16_IN || p == SB_PREC_BF16_IN; }
+int sb_stability_precision_runs_kernel(sb_stability_precision p) { return p == SB_STABILITY_PREC_F32 || p == SB_STABILITY_PREC_F16_IN || p == SB_STABILITY_PREC_BF16_IN; }
 
 /* What each preset sweeps. */
 typedef struct preset_grid {
@@ -103,14 +103,14 @@ static void add_windows(gap_list *g, double n_tail, int half, double step)
     size_t nc = 0;
     for (int f = 0; f < SB_FORMAT_COUNT; f++)
         for (int e = 0; e < SB_EVENT_COUNT; e++)
-            centers[nc++] = sb_stab_theory_gap((sb_stab_event)e, (sb_format)f, n_tail);
+            centers[nc++] = sb_stability_theory_gap((sb_stability_event)e, (sb_format)f, n_tail);
     centers[nc++] = 24.0 * log(2.0);  /* where e^-gap drops below binary16's smallest subnormal */
     for (size_t c = 0; c < nc; c++)
         for (int k = -half; k < half; k++)
             add_gap(g, centers[c] + (k + 0.5) * step);
 }
 
-static uint64_t row_seed(uint64_t seed, sb_stab_block b, const sb_row_spec *s)
+static uint64_t row_seed(uint64_t seed, sb_stability_block b, const sb_row_spec *s)
 {
     uint64_t gap_bits;
     memcpy(&gap_bits, &s->gap, sizeof gap_bits);
@@ -124,19 +124,19 @@ static uint64_t row_seed(uint64_t seed, sb_stab_block b, const sb_row_spec *s)
 }
 
 typedef struct row_list {
-    sb_stab_row *v;
+    sb_stability_row *v;
     size_t n, cap;
     int failed;
 } row_list;
 
-static void add_row(row_list *l, uint64_t seed, sb_stab_block b, size_t n, double gap, sb_tail tail,
+static void add_row(row_list *l, uint64_t seed, sb_stability_block b, size_t n, double gap, sb_tail tail,
                     sb_sink_place place)
 {
     if (l->failed)
         return;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 1024;
-        sb_stab_row *v = realloc(l->v, cap * sizeof *v);
+        sb_stability_row *v = realloc(l->v, cap * sizeof *v);
         if (!v) {
             l->failed = 1;
             return;
@@ -144,7 +144,7 @@ static void add_row(row_list *l, uint64_t seed, sb_stab_block b, size_t n, doubl
         l->v = v;
         l->cap = cap;
     }
-    sb_stab_row *r = &l->v[l->n++];
+    sb_stability_row *r = &l->v[l->n++];
     memset(r, 0, sizeof *r);
     r->block = b;
     r->spec.n = n;
@@ -157,9 +157,9 @@ static void add_row(row_list *l, uint64_t seed, sb_stab_block b, size_t n, doubl
 
 static int logit_place(sb_sink_place p) { return p == SB_PLACE_LEARNED || p == SB_PLACE_SOFTMAX1; }
 
-sb_status sb_stab_plan(sb_stab_preset preset, uint64_t seed, unsigned mask, sb_stab_row **rows, size_t *count)
+sb_status sb_stability_plan(sb_stability_preset preset, uint64_t seed, unsigned mask, sb_stability_row **rows, size_t *count)
 {
-    const preset_grid *g = preset == SB_STAB_FULL ? &full_grid : &quick_grid;
+    const preset_grid *g = preset == SB_STABILITY_FULL ? &full_grid : &quick_grid;
     if (mask == 0)
         mask = (1u << SB_BLOCK_COUNT) - 1;
     row_list l = {NULL, 0, 0, 0};

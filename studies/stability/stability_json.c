@@ -39,12 +39,12 @@ static void write_machine(sb_json *j, const sb_stability_report *r)
 
 static void write_study(sb_json *j, const sb_stability_report *r)
 {
-    const sb_stab_result *res = &r->result;
+    const sb_stability_result *res = &r->result;
     size_t focus;
     const sb_softmax_kernel *fk = sb_stability_focus_kernel(res, &focus);
     sb_json_key(j, "study");
     sb_json_object_begin(j);
-    sb_json_kv_string(j, "preset", res->preset == SB_STAB_FULL ? "full" : "quick");
+    sb_json_kv_string(j, "preset", res->preset == SB_STABILITY_FULL ? "full" : "quick");
     sb_json_kv_uint(j, "seed", res->seed);
     sb_json_kv_uint(j, "rows", res->rows);
     sb_json_kv_uint(j, "cells", res->cell_count);
@@ -52,12 +52,12 @@ static void write_study(sb_json *j, const sb_stability_report *r)
     sb_json_kv_string(j, "exact", "the softmax of the original binary32 logits (MPFR oracle), for every precision");
     sb_json_key(j, "precisions");
     sb_json_array_begin(j);
-    for (int p = 0; p < SB_PREC_COUNT; p++) {
+    for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++) {
         sb_json_object_begin(j);
-        sb_json_kv_string(j, "name", sb_precision_name((sb_precision)p));
-        sb_json_kv_string(j, "input", sb_format_get(sb_precision_input_format((sb_precision)p))->name);
-        sb_json_kv_string(j, "output", sb_format_get(sb_precision_output_format((sb_precision)p))->name);
-        sb_json_kv_bool(j, "runs_kernel", sb_precision_runs_kernel((sb_precision)p));
+        sb_json_kv_string(j, "name", sb_stability_precision_name((sb_stability_precision)p));
+        sb_json_kv_string(j, "input", sb_format_get(sb_stability_precision_input_format((sb_stability_precision)p))->name);
+        sb_json_kv_string(j, "output", sb_format_get(sb_stability_precision_output_format((sb_stability_precision)p))->name);
+        sb_json_kv_bool(j, "runs_kernel", sb_stability_precision_runs_kernel((sb_stability_precision)p));
         sb_json_object_end(j);
     }
     sb_json_array_end(j);
@@ -71,15 +71,15 @@ static void write_study(sb_json *j, const sb_stability_report *r)
         sb_json_kv_number(j, "min_normal", fi->min_normal);
         sb_json_kv_number(j, "min_subnormal", fi->min_subnormal);
         for (int e = 0; e < SB_EVENT_COUNT; e++)
-            kv_number_or_null(j, sb_stab_event_name((sb_stab_event)e),
-                              sb_stab_theory_gap((sb_stab_event)e, (sb_format)f, e == SB_EVENT_SINK_ONE ? 1.0 : 0.0));
+            kv_number_or_null(j, sb_stability_event_name((sb_stability_event)e),
+                              sb_stability_theory_gap((sb_stability_event)e, (sb_format)f, e == SB_EVENT_SINK_ONE ? 1.0 : 0.0));
         sb_json_object_end(j);
     }
     sb_json_array_end(j);
     sb_json_object_end(j);
 }
 
-static void write_kernels(sb_json *j, const sb_stab_result *res)
+static void write_kernels(sb_json *j, const sb_stability_result *res)
 {
     sb_json_key(j, "kernels");
     sb_json_array_begin(j);
@@ -110,24 +110,24 @@ static void write_spec(sb_json *j, const sb_row_spec *s)
     sb_json_object_end(j);
 }
 
-static void write_verdicts(sb_json *j, const sb_stab_result *res)
+static void write_verdicts(sb_json *j, const sb_stability_result *res)
 {
     sb_json_key(j, "verdicts");
     sb_json_array_begin(j);
     for (size_t k = 0; k < res->kernel_count; k++)
-        for (int p = 0; p < SB_PREC_COUNT; p++) {
-            if (!sb_precision_runs_kernel((sb_precision)p))
+        for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++) {
+            if (!sb_stability_precision_runs_kernel((sb_stability_precision)p))
                 continue;
-            const sb_stab_verdict *v = sb_stab_verdict_of(res, k, (sb_precision)p);
+            const sb_stability_verdict *v = sb_stability_verdict_of(res, k, (sb_stability_precision)p);
             sb_json_object_begin(j);
             sb_json_kv_string(j, "kernel", res->kernels[k]->name);
-            sb_json_kv_string(j, "precision", sb_precision_name((sb_precision)p));
+            sb_json_kv_string(j, "precision", sb_stability_precision_name((sb_stability_precision)p));
             sb_json_kv_uint(j, "cells", v->cells);
             sb_json_kv_uint(j, "failures", v->failures);
             kv_number_or_null(j, "max_ulp", v->max_ulp);
-            kv_number_or_null(j, "max_resid_bound_ratio", p == SB_PREC_F32 ? v->max_resid_ratio : NAN);
+            kv_number_or_null(j, "max_resid_bound_ratio", p == SB_STABILITY_PREC_F32 ? v->max_resid_ratio : NAN);
             if (v->first != SIZE_MAX) {
-                const sb_stab_cell *c = &res->cells[v->first];
+                const sb_stability_cell *c = &res->cells[v->first];
                 sb_json_key(j, "first_failure");
                 sb_json_object_begin(j);
                 write_spec(j, &c->spec);
@@ -145,12 +145,12 @@ static void write_thresholds(sb_json *j, const sb_stability_report *r)
     sb_json_key(j, "thresholds");
     sb_json_array_begin(j);
     for (size_t i = 0; i < r->threshold_count; i++) {
-        const sb_stab_threshold *t = &r->thresholds[i];
+        const sb_stability_threshold *t = &r->thresholds[i];
         sb_json_object_begin(j);
         sb_json_kv_string(j, "kernel", r->result.kernels[t->kernel]->name);
-        sb_json_kv_string(j, "precision", sb_precision_name((sb_precision)t->precision));
-        sb_json_kv_string(j, "event", sb_stab_event_name((sb_stab_event)t->event));
-        sb_json_kv_string(j, "block", sb_stab_block_name((sb_stab_block)t->block));
+        sb_json_kv_string(j, "precision", sb_stability_precision_name((sb_stability_precision)t->precision));
+        sb_json_kv_string(j, "event", sb_stability_event_name((sb_stability_event)t->event));
+        sb_json_kv_string(j, "block", sb_stability_block_name((sb_stability_block)t->block));
         sb_json_kv_string(j, "place", sb_place_name(t->place));
         sb_json_kv_uint(j, "n", t->n);
         kv_number_or_null(j, "theory", t->theory);
@@ -163,16 +163,16 @@ static void write_thresholds(sb_json *j, const sb_stability_report *r)
     sb_json_array_end(j);
 }
 
-static void write_cell(sb_json *j, const sb_stability_report *r, const sb_stab_cell *c)
+static void write_cell(sb_json *j, const sb_stability_report *r, const sb_stability_cell *c)
 {
     const sb_softmax_kernel *k = r->result.kernels[c->kernel];
-    const sb_stab_metrics *m = &c->m;
+    const sb_stability_metrics *m = &c->m;
     sb_json_object_begin(j);
     sb_json_kv_string(j, "machine", r->host);
     sb_json_kv_string(j, "kernel", k->name);
     sb_json_kv_string(j, "isa", k->isa);
-    sb_json_kv_string(j, "precision", sb_precision_name((sb_precision)c->precision));
-    sb_json_kv_string(j, "block", sb_stab_block_name((sb_stab_block)c->block));
+    sb_json_kv_string(j, "precision", sb_stability_precision_name((sb_stability_precision)c->precision));
+    sb_json_kv_string(j, "block", sb_stability_block_name((sb_stability_block)c->block));
     write_spec(j, &c->spec);
     sb_json_kv_uint(j, "seed", c->seed);
     kv_number_or_null(j, "p_sink", c->p_sink);

@@ -39,7 +39,7 @@ static void fmt_gap(char *buf, size_t size, double v)
 }
 
 /* The published value each threshold is compared with (docs/numerics.md, section "Thresholds"). */
-static const char *docs_value(sb_format f, sb_stab_event e)
+static const char *docs_value(sb_format f, sb_stability_event e)
 {
     static const char *const v[SB_FORMAT_COUNT][SB_EVENT_COUNT] = {
         {"87.34", "103.97", "R < 2⁻²⁴: ln n′ + 16.64"},
@@ -51,13 +51,13 @@ static const char *docs_value(sb_format f, sb_stab_event e)
 
 static void md_header(FILE *f, const sb_stability_report *r)
 {
-    const sb_stab_result *res = &r->result;
+    const sb_stability_result *res = &r->result;
     const sb_cpu_info *c = sb_cpu();
     char feats[256];
     sb_cpu_feature_string(c->features, feats, sizeof feats);
     fprintf(f, "# Stability of sink-dominated softmax rows: %s\n\n", r->host);
     fprintf(f, "- %s sweep, seed %" PRIu64 ": %zu rows × %zu kernels × %d precisions = %zu cells, %.1f s (started %s)\n",
-            res->preset == SB_STAB_FULL ? "full" : "quick", res->seed, res->rows, res->kernel_count, SB_PREC_COUNT,
+            res->preset == SB_STABILITY_FULL ? "full" : "quick", res->seed, res->rows, res->kernel_count, SB_STABILITY_PREC_COUNT,
             res->cell_count, r->seconds, r->started);
     fprintf(f, "- reproduce: `%s`\n", r->command);
     fprintf(f, "- CPU: %s %s (%s); features: %s; sinkbench %s (%s)\n", c->vendor, c->model, c->arch, feats, sb_version(),
@@ -76,7 +76,7 @@ static void md_header(FILE *f, const sb_stability_report *r)
 
 static void md_thresholds(FILE *f, const sb_stability_report *r, size_t focus)
 {
-    const sb_stab_result *res = &r->result;
+    const sb_stability_result *res = &r->result;
     size_t n_thr = 0;
     for (size_t i = 0; i < r->threshold_count; i++)
         if (r->thresholds[i].block == SB_BLOCK_THRESHOLDS && (n_thr == 0 || r->thresholds[i].n < n_thr))
@@ -94,12 +94,12 @@ static void md_thresholds(FILE *f, const sb_stability_report *r, size_t focus)
     fprintf(f, "| precision | stored as | event | docs/numerics.md | theory Δ* (n′ = %zu) | observed | previous swept | "
                "agree |\n|---|---|---|---|---:|---:|---:|---:|\n",
             n_thr ? n_thr - 1 : 0);
-    for (int p = 0; p < SB_PREC_COUNT; p++)
+    for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
         for (int e = 0; e < SB_EVENT_COUNT; e++) {
-            const sb_stab_threshold *shown = NULL;
+            const sb_stability_threshold *shown = NULL;
             size_t total = 0, agree = 0;
             for (size_t i = 0; i < r->threshold_count; i++) {
-                const sb_stab_threshold *t = &r->thresholds[i];
+                const sb_stability_threshold *t = &r->thresholds[i];
                 if (t->precision != p || t->event != e || res->kernels[t->kernel]->ulp_bound < 0)
                     continue;
                 total++;
@@ -109,28 +109,28 @@ static void md_thresholds(FILE *f, const sb_stability_report *r, size_t focus)
             }
             if (!total)
                 continue;
-            sb_format of = sb_precision_output_format((sb_precision)p);
+            sb_format of = sb_stability_precision_output_format((sb_stability_precision)p);
             char th[32] = "—", ob[32] = "—", pr[32] = "—";
             if (shown) {
                 fmt_gap(th, sizeof th, shown->theory);
                 fmt_gap(ob, sizeof ob, shown->observed);
                 fmt_gap(pr, sizeof pr, shown->previous);
             }
-            fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %zu/%zu |\n", sb_precision_name((sb_precision)p),
-                    sb_format_get(of)->name, sb_stab_event_name((sb_stab_event)e), docs_value(of, (sb_stab_event)e), th,
+            fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %zu/%zu |\n", sb_stability_precision_name((sb_stability_precision)p),
+                    sb_format_get(of)->name, sb_stability_event_name((sb_stability_event)e), docs_value(of, (sb_stability_event)e), th,
                     ob, pr, agree, total);
         }
     size_t listed = 0;
     for (size_t i = 0; i < r->threshold_count; i++) {
-        const sb_stab_threshold *t = &r->thresholds[i];
+        const sb_stability_threshold *t = &r->thresholds[i];
         if (t->agrees || res->kernels[t->kernel]->ulp_bound < 0)
             continue;
         if (listed++ == 0)
             fprintf(f, "\nDisagreements (contract kernels):\n\n");
         if (listed <= 30)
             fprintf(f, "- `%s` %s %s, %s block, sink %s, n = %zu: theory %.4f, observed %.4f after %.4f%s\n",
-                    res->kernels[t->kernel]->name, sb_precision_name((sb_precision)t->precision),
-                    sb_stab_event_name((sb_stab_event)t->event), sb_stab_block_name((sb_stab_block)t->block),
+                    res->kernels[t->kernel]->name, sb_stability_precision_name((sb_stability_precision)t->precision),
+                    sb_stability_event_name((sb_stability_event)t->event), sb_stability_block_name((sb_stability_block)t->block),
                     sb_place_name(t->place), t->n, t->theory, t->observed, t->previous,
                     t->monotone ? "" : " (not monotone: the event comes and goes)");
     }
@@ -145,7 +145,7 @@ static void md_thresholds(FILE *f, const sb_stability_report *r, size_t focus)
 
 static void md_contract(FILE *f, const sb_stability_report *r)
 {
-    const sb_stab_result *res = &r->result;
+    const sb_stability_result *res = &r->result;
     fprintf(f, "## Contract: where each kernel first exceeds its bound\n\n");
     fprintf(f, "Every kernel run goes through the contract checker (check/contract.h) against the oracle "
                "of the row the kernel was given (for `_in` precisions: the rounded row). Binary32 cells also check "
@@ -162,17 +162,17 @@ static void md_contract(FILE *f, const sb_stability_report *r)
         else
             snprintf(bound, sizeof bound, "study");
         size_t failures = 0, cells = 0;
-        const sb_stab_verdict *first = NULL;
-        const sb_stab_cell *first_cell = NULL;
-        sb_precision first_prec = SB_PREC_F32;
-        const sb_precision runs[3] = {SB_PREC_F32, SB_PREC_F16_IN, SB_PREC_BF16_IN};
+        const sb_stability_verdict *first = NULL;
+        const sb_stability_cell *first_cell = NULL;
+        sb_stability_precision first_prec = SB_STABILITY_PREC_F32;
+        const sb_stability_precision runs[3] = {SB_STABILITY_PREC_F32, SB_STABILITY_PREC_F16_IN, SB_STABILITY_PREC_BF16_IN};
         for (int i = 0; i < 3; i++) {
-            const sb_stab_verdict *v = sb_stab_verdict_of(res, k, runs[i]);
+            const sb_stability_verdict *v = sb_stability_verdict_of(res, k, runs[i]);
             fmt_err(u[i], sizeof u[i], v->max_ulp);
             failures += v->failures;
             cells += v->cells;
             if (v->first != SIZE_MAX) {
-                const sb_stab_cell *c = &res->cells[v->first];
+                const sb_stability_cell *c = &res->cells[v->first];
                 if (!first_cell || c->spec.gap < first_cell->spec.gap) {
                     first = v;
                     first_cell = c;
@@ -180,31 +180,31 @@ static void md_contract(FILE *f, const sb_stability_report *r)
                 }
             }
         }
-        fmt_err(resid, sizeof resid, sb_stab_verdict_of(res, k, SB_PREC_F32)->max_resid_ratio);
+        fmt_err(resid, sizeof resid, sb_stability_verdict_of(res, k, SB_STABILITY_PREC_F32)->max_resid_ratio);
         fprintf(f, "| `%s` | %s | %s | %s | %s | %s | %zu/%zu | ", kr->name, bound, u[0], u[1], u[2], resid, failures, cells);
         if (!first)
             fprintf(f, "none%s |\n", kr->ulp_bound >= 0 ? " (within its bound everywhere)" : "");
         else
-            fprintf(f, "%s Δ = %g, n = %zu, sink %s, %s tail: %s |\n", sb_precision_name(first_prec), first_cell->spec.gap,
+            fprintf(f, "%s Δ = %g, n = %zu, sink %s, %s tail: %s |\n", sb_stability_precision_name(first_prec), first_cell->spec.gap,
                     first_cell->spec.n, sb_place_name(first_cell->spec.place), sb_tail_name(first_cell->spec.tail),
                     first->message);
     }
     fprintf(f, "\n");
 }
 
-typedef int (*cell_pred)(const sb_stab_cell *c);
-static int pred_early_flush(const sb_stab_cell *c) { return c->m.tail_early_flush > 0; }
-static int pred_whole_tail(const sb_stab_cell *c) { return c->m.tail_max == 0.0 && c->m.tail_count > 0; }
-static int pred_sink_one(const sb_stab_cell *c) { return token_place(c->spec.place) && c->m.p_sink_stored == 1.0; }
-static int pred_sink_swamps(const sb_stab_cell *c) { return c->m.attn_sink_err > 1.0; }
-static int pred_tail_half_lost(const sb_stab_cell *c) { return c->m.attn_tail_err > 0.5; }
+typedef int (*cell_pred)(const sb_stability_cell *c);
+static int pred_early_flush(const sb_stability_cell *c) { return c->m.tail_early_flush > 0; }
+static int pred_whole_tail(const sb_stability_cell *c) { return c->m.tail_max == 0.0 && c->m.tail_count > 0; }
+static int pred_sink_one(const sb_stability_cell *c) { return token_place(c->spec.place) && c->m.p_sink_stored == 1.0; }
+static int pred_sink_swamps(const sb_stability_cell *c) { return c->m.attn_sink_err > 1.0; }
+static int pred_tail_half_lost(const sb_stability_cell *c) { return c->m.attn_tail_err > 0.5; }
 
 /* The cell with the smallest gap (then n) where pred holds, among kernel k's cells in precision p. */
-static const sb_stab_cell *first_where(const sb_stab_result *res, size_t k, int p, cell_pred pred)
+static const sb_stability_cell *first_where(const sb_stability_result *res, size_t k, int p, cell_pred pred)
 {
-    const sb_stab_cell *best = NULL;
+    const sb_stability_cell *best = NULL;
     for (size_t i = 0; i < res->cell_count; i++) {
-        const sb_stab_cell *c = &res->cells[i];
+        const sb_stability_cell *c = &res->cells[i];
         if (c->kernel != k || c->precision != p || !pred(c))
             continue;
         if (!best || c->spec.gap < best->spec.gap || (c->spec.gap == best->spec.gap && c->spec.n < best->spec.n))
@@ -215,7 +215,7 @@ static const sb_stab_cell *first_where(const sb_stab_result *res, size_t k, int 
 
 static void md_tail_loss(FILE *f, const sb_stability_report *r)
 {
-    const sb_stab_result *res = &r->result;
+    const sb_stability_result *res = &r->result;
     static const cell_pred preds[] = {pred_early_flush, pred_whole_tail, pred_sink_one, pred_sink_swamps,
                                       pred_tail_half_lost};
     fprintf(f, "## Where each kernel loses its tail\n\n");
@@ -228,10 +228,10 @@ static void md_tail_loss(FILE *f, const sb_stability_report *r)
     fprintf(f, "| kernel | precision | early flush | tail gone | p_sink = 1 | sink error > tail | tail half lost |\n"
                "|---|---|---|---|---|---|---|\n");
     for (size_t k = 0; k < res->kernel_count; k++)
-        for (int p = 0; p < SB_PREC_COUNT; p++) {
-            fprintf(f, "| `%s` | %s |", res->kernels[k]->name, sb_precision_name((sb_precision)p));
+        for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++) {
+            fprintf(f, "| `%s` | %s |", res->kernels[k]->name, sb_stability_precision_name((sb_stability_precision)p));
             for (size_t q = 0; q < sizeof preds / sizeof preds[0]; q++) {
-                const sb_stab_cell *c = first_where(res, k, p, preds[q]);
+                const sb_stability_cell *c = first_where(res, k, p, preds[q]);
                 if (c)
                     fprintf(f, " %g (%zu, %s, %s) |", c->spec.gap, c->spec.n, sb_place_name(c->spec.place),
                             sb_tail_name(c->spec.tail));
@@ -244,10 +244,10 @@ static void md_tail_loss(FILE *f, const sb_stability_report *r)
 }
 
 /* The cell of kernel k, precision p in the lengths block with this tail, n and gap (sink first). */
-static const sb_stab_cell *find_cell(const sb_stab_result *res, size_t k, int p, sb_tail tail, size_t n, double gap)
+static const sb_stability_cell *find_cell(const sb_stability_result *res, size_t k, int p, sb_tail tail, size_t n, double gap)
 {
     for (size_t i = 0; i < res->cell_count; i++) {
-        const sb_stab_cell *c = &res->cells[i];
+        const sb_stability_cell *c = &res->cells[i];
         if (c->kernel == k && c->precision == p && c->block == SB_BLOCK_LENGTHS && c->spec.tail == tail &&
             c->spec.n == n && c->spec.gap == gap && c->spec.place == SB_PLACE_FIRST)
             return c;
@@ -255,15 +255,15 @@ static const sb_stab_cell *find_cell(const sb_stab_result *res, size_t k, int p,
     return NULL;
 }
 
-static void lengths_grid(const sb_stab_result *res, size_t k, size_t *n_max, size_t *n_mid, double *gaps, size_t *ngaps,
+static void lengths_grid(const sb_stability_result *res, size_t k, size_t *n_max, size_t *n_mid, double *gaps, size_t *ngaps,
                          size_t cap)
 {
     *n_max = 0;
     *ngaps = 0;
     size_t ns[32], nn = 0;
     for (size_t i = 0; i < res->cell_count; i++) {
-        const sb_stab_cell *c = &res->cells[i];
-        if (c->kernel != k || c->precision != SB_PREC_F32 || c->block != SB_BLOCK_LENGTHS)
+        const sb_stability_cell *c = &res->cells[i];
+        if (c->kernel != k || c->precision != SB_STABILITY_PREC_F32 || c->block != SB_BLOCK_LENGTHS)
             continue;
         int seen = 0;
         for (size_t j = 0; j < nn; j++)
@@ -286,18 +286,18 @@ static void lengths_grid(const sb_stab_result *res, size_t k, size_t *n_max, siz
 
 /* One row per swept gap of the lengths block (focus kernel, this tail and n, sink first): two metrics per
  * precision, side by side ("a | b") or as "a / b". */
-static void metric_pairs(FILE *f, const sb_stab_result *res, size_t focus, sb_tail tail, size_t n, const double *gaps,
+static void metric_pairs(FILE *f, const sb_stability_result *res, size_t focus, sb_tail tail, size_t n, const double *gaps,
                          size_t ngaps, size_t off_a, size_t off_b, int side_by_side)
 {
     for (size_t g = 0; g < ngaps; g++) {
-        const sb_stab_cell *c0 = find_cell(res, focus, SB_PREC_F32, tail, n, gaps[g]);
+        const sb_stability_cell *c0 = find_cell(res, focus, SB_STABILITY_PREC_F32, tail, n, gaps[g]);
         if (!c0)
             continue;
         fprintf(f, "| %g |", gaps[g]);
         if (side_by_side)
             fprintf(f, " %.3g |", c0->residual);
-        for (int p = 0; p < SB_PREC_COUNT; p++) {
-            const sb_stab_cell *c = find_cell(res, focus, p, tail, n, gaps[g]);
+        for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++) {
+            const sb_stability_cell *c = find_cell(res, focus, p, tail, n, gaps[g]);
             char a[32] = "—", b[32] = "—";
             if (c) {
                 fmt_err(a, sizeof a, *(const double *)((const char *)&c->m + off_a));
@@ -312,7 +312,7 @@ static void metric_pairs(FILE *f, const sb_stab_result *res, size_t focus, sb_ta
 
 static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
 {
-    const sb_stab_result *res = &r->result;
+    const sb_stability_result *res = &r->result;
     size_t n_max, n_mid, ngaps;
     double gaps[64];
     lengths_grid(res, focus, &n_max, &n_mid, gaps, &ngaps, 64);
@@ -323,14 +323,14 @@ static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
                "measured from the stored tail entries (*tail*) and as 1 − stored p_sink (*1−p*), per precision.\n\n",
             res->kernels[focus]->name, n_max);
     fprintf(f, "| Δ | exact R |");
-    for (int p = 0; p < SB_PREC_COUNT; p++)
-        fprintf(f, " %s tail | %s 1−p |", sb_precision_name((sb_precision)p), sb_precision_name((sb_precision)p));
+    for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
+        fprintf(f, " %s tail | %s 1−p |", sb_stability_precision_name((sb_stability_precision)p), sb_stability_precision_name((sb_stability_precision)p));
     fprintf(f, "\n|---:|---:|");
-    for (int p = 0; p < SB_PREC_COUNT; p++)
+    for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
         fprintf(f, "---:|---:|");
     fprintf(f, "\n");
-    metric_pairs(f, res, focus, SB_TAIL_EQUAL, n_max, gaps, ngaps, offsetof(sb_stab_metrics, resid_tail_rel_err),
-                 offsetof(sb_stab_metrics, resid_1m_rel_err), 1);
+    metric_pairs(f, res, focus, SB_TAIL_EQUAL, n_max, gaps, ngaps, offsetof(sb_stability_metrics, resid_tail_rel_err),
+                 offsetof(sb_stability_metrics, resid_1m_rel_err), 1);
 
     fprintf(f, "## Attention output: what survives of the tail\n\n");
     fprintf(f, "`%s`, n = %zu Gaussian tail logits, sink token first, values v_i ~ N(0, 1). Each entry: the error of "
@@ -338,14 +338,14 @@ static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
                "contribution Σ_tail y_j |v_j| (tail / sink; 1 means the tail's information is gone or drowned).\n\n",
             res->kernels[focus]->name, n_mid);
     fprintf(f, "| Δ |");
-    for (int p = 0; p < SB_PREC_COUNT; p++)
-        fprintf(f, " %s |", sb_precision_name((sb_precision)p));
+    for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
+        fprintf(f, " %s |", sb_stability_precision_name((sb_stability_precision)p));
     fprintf(f, "\n|---:|");
-    for (int p = 0; p < SB_PREC_COUNT; p++)
+    for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
         fprintf(f, "---|");
     fprintf(f, "\n");
-    metric_pairs(f, res, focus, SB_TAIL_GAUSSIAN, n_mid, gaps, ngaps, offsetof(sb_stab_metrics, attn_tail_err),
-                 offsetof(sb_stab_metrics, attn_sink_err), 0);
+    metric_pairs(f, res, focus, SB_TAIL_GAUSSIAN, n_mid, gaps, ngaps, offsetof(sb_stability_metrics, attn_tail_err),
+                 offsetof(sb_stability_metrics, attn_sink_err), 0);
 }
 
 static void md_plots(FILE *f, const sb_stability_report *r)

@@ -20,7 +20,7 @@ static void csum_add(csum *a, double t)
 
 static double csum_get(const csum *a) { return a->s + a->c; }
 
-void sb_stab_exact_attention(sb_stab_exact *e)
+void sb_stability_exact_attention(sb_stability_exact *e)
 {
     csum tail = {0, 0}, all = {0, 0}, scale_tail = {0, 0};
     for (size_t i = 0; i < e->n; i++) {
@@ -43,7 +43,7 @@ static double rel(double got, double want)
     return fabs(got - want) / fabs(want);
 }
 
-void sb_stab_measure(const float *y, const sb_stab_exact *e, sb_format f, double ulp_bound, sb_stab_metrics *m)
+void sb_stability_measure(const float *y, const sb_stability_exact *e, sb_format f, double ulp_bound, sb_stability_metrics *m)
 {
     const sb_format_info *fi = sb_format_get(f);
     memset(m, 0, sizeof *m);
@@ -125,9 +125,9 @@ void sb_stab_measure(const float *y, const sb_stab_exact *e, sb_format f, double
 /* ---- thresholds ---- */
 
 static const char *const event_names[SB_EVENT_COUNT] = {"tail_subnormal", "tail_zero", "sink_one"};
-const char *sb_stab_event_name(sb_stab_event e) { return (unsigned)e < SB_EVENT_COUNT ? event_names[e] : "?"; }
+const char *sb_stability_event_name(sb_stability_event e) { return (unsigned)e < SB_EVENT_COUNT ? event_names[e] : "?"; }
 
-double sb_stab_theory_gap(sb_stab_event e, sb_format f, double n_tail)
+double sb_stability_theory_gap(sb_stability_event e, sb_format f, double n_tail)
 {
     const sb_format_info *fi = sb_format_get(f);
     double t;
@@ -152,14 +152,14 @@ double sb_stab_theory_gap(sb_stab_event e, sb_format f, double n_tail)
     return 1.0 / t > n_tail ? log(1.0 / t - n_tail) : -INFINITY;
 }
 
-double sb_stab_effective_gap(double gap, sb_precision p)
+double sb_stability_effective_gap(double gap, sb_stability_precision p)
 {
-    return (double)sb_format_round((float)gap, sb_precision_input_format(p));
+    return (double)sb_format_round((float)gap, sb_stability_precision_input_format(p));
 }
 
-int sb_stab_event_holds(const sb_stab_cell *c, sb_stab_event e)
+int sb_stability_event_holds(const sb_stability_cell *c, sb_stability_event e)
 {
-    const sb_format_info *fi = sb_format_get(sb_precision_output_format((sb_precision)c->precision));
+    const sb_format_info *fi = sb_format_get(sb_stability_precision_output_format((sb_stability_precision)c->precision));
     switch (e) {
     case SB_EVENT_TAIL_SUBNORMAL: return c->m.tail_max < fi->min_normal;
     case SB_EVENT_TAIL_ZERO: return c->m.tail_max == 0.0;
@@ -173,7 +173,7 @@ static int is_token_place(sb_sink_place p) { return p == SB_PLACE_FIRST || p == 
 /* Cells sorted for grouping: kernel, precision, block, place, n, then gap. */
 static int cmp_group(const void *a, const void *b)
 {
-    const sb_stab_cell *x = *(const sb_stab_cell *const *)a, *y = *(const sb_stab_cell *const *)b;
+    const sb_stability_cell *x = *(const sb_stability_cell *const *)a, *y = *(const sb_stability_cell *const *)b;
 #define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
     CMP(kernel);
     CMP(precision);
@@ -185,18 +185,18 @@ static int cmp_group(const void *a, const void *b)
     return 0;
 }
 
-static int same_group(const sb_stab_cell *x, const sb_stab_cell *y)
+static int same_group(const sb_stability_cell *x, const sb_stability_cell *y)
 {
     return x->kernel == y->kernel && x->precision == y->precision && x->block == y->block &&
            x->spec.place == y->spec.place && x->spec.n == y->spec.n;
 }
 
-sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, size_t *count)
+sb_status sb_stability_thresholds(const sb_stability_result *r, sb_stability_threshold **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
     size_t m = 0;
-    const sb_stab_cell **c = malloc((r->cell_count ? r->cell_count : 1) * sizeof *c);
+    const sb_stability_cell **c = malloc((r->cell_count ? r->cell_count : 1) * sizeof *c);
     if (!c)
         return SB_ENOMEM;
     for (size_t i = 0; i < r->cell_count; i++)
@@ -205,7 +205,7 @@ sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, s
     qsort(c, m, sizeof *c, cmp_group);
 
     size_t cap = 64, nt = 0;
-    sb_stab_threshold *t = malloc(cap * sizeof *t);
+    sb_stability_threshold *t = malloc(cap * sizeof *t);
     if (!t) {
         free(c);
         return SB_ENOMEM;
@@ -214,14 +214,14 @@ sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, s
         size_t g1 = g0 + 1;
         while (g1 < m && same_group(c[g0], c[g1]))
             g1++;
-        const sb_stab_cell *first = c[g0];
-        sb_precision prec = (sb_precision)first->precision;
+        const sb_stability_cell *first = c[g0];
+        sb_stability_precision prec = (sb_stability_precision)first->precision;
         size_t n_tail = first->spec.n - (is_token_place(first->spec.place) ? 1 : 0);
         for (int e = 0; e < SB_EVENT_COUNT; e++) {
             if (e == SB_EVENT_SINK_ONE && !is_token_place(first->spec.place))
                 continue;
             if (nt == cap) {
-                sb_stab_threshold *bigger = realloc(t, 2 * cap * sizeof *t);
+                sb_stability_threshold *bigger = realloc(t, 2 * cap * sizeof *t);
                 if (!bigger) {
                     free(t);
                     free(c);
@@ -230,7 +230,7 @@ sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, s
                 t = bigger;
                 cap *= 2;
             }
-            sb_stab_threshold *th = &t[nt++];
+            sb_stability_threshold *th = &t[nt++];
             memset(th, 0, sizeof *th);
             th->kernel = first->kernel;
             th->precision = first->precision;
@@ -238,12 +238,12 @@ sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, s
             th->block = first->block;
             th->place = first->spec.place;
             th->n = first->spec.n;
-            th->theory = sb_stab_theory_gap((sb_stab_event)e, sb_precision_output_format(prec), (double)n_tail);
+            th->theory = sb_stability_theory_gap((sb_stability_event)e, sb_stability_precision_output_format(prec), (double)n_tail);
             th->observed = NAN;
             th->previous = NAN;
             size_t at = g1;
             for (size_t i = g0; i < g1; i++) {
-                if (sb_stab_event_holds(c[i], (sb_stab_event)e)) {
+                if (sb_stability_event_holds(c[i], (sb_stability_event)e)) {
                     at = i;
                     break;
                 }
@@ -253,10 +253,10 @@ sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, s
             if (at < g1) {
                 th->observed = c[at]->spec.gap;
                 for (size_t i = at; i < g1; i++)
-                    th->monotone &= sb_stab_event_holds(c[i], (sb_stab_event)e);
+                    th->monotone &= sb_stability_event_holds(c[i], (sb_stability_event)e);
             }
-            double lo = isnan(th->previous) ? -INFINITY : sb_stab_effective_gap(th->previous, prec);
-            double hi = isnan(th->observed) ? INFINITY : sb_stab_effective_gap(th->observed, prec);
+            double lo = isnan(th->previous) ? -INFINITY : sb_stability_effective_gap(th->previous, prec);
+            double hi = isnan(th->observed) ? INFINITY : sb_stability_effective_gap(th->observed, prec);
             th->agrees = th->monotone && (isnan(th->previous) || lo < th->theory) && th->theory <= hi;
         }
         g0 = g1;
@@ -267,12 +267,12 @@ sb_status sb_stab_thresholds(const sb_stab_result *r, sb_stab_threshold **out, s
     return SB_OK;
 }
 
-sb_format sb_precision_input_format(sb_precision p)
+sb_format sb_stability_precision_input_format(sb_stability_precision p)
 {
-    return p == SB_PREC_F16_IN ? SB_FORMAT_F16 : p == SB_PREC_BF16_IN ? SB_FORMAT_BF16 : SB_FORMAT_F32;
+    return p == SB_STABILITY_PREC_F16_IN ? SB_FORMAT_F16 : p == SB_STABILITY_PREC_BF16_IN ? SB_FORMAT_BF16 : SB_FORMAT_F32;
 }
 
-sb_format sb_precision_output_format(sb_precision p)
+sb_format sb_stability_precision_output_format(sb_stability_precision p)
 {
-    return p == SB_PREC_F16_OUT ? SB_FORMAT_F16 : p == SB_PREC_BF16_OUT ? SB_FORMAT_BF16 : SB_FORMAT_F32;
+    return p == SB_STABILITY_PREC_F16_OUT ? SB_FORMAT_F16 : p == SB_STABILITY_PREC_BF16_OUT ? SB_FORMAT_BF16 : SB_FORMAT_F32;
 }

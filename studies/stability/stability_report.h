@@ -8,8 +8,8 @@
 
 typedef struct sb_stability_report {
     const sb_stability_options *options;
-    sb_stab_result result;
-    sb_stab_threshold *thresholds;
+    sb_stability_result result;
+    sb_stability_threshold *thresholds;
     size_t threshold_count;
     char started[64], host[256], command[512];
     double seconds;

@@ -96,18 +96,18 @@ int sb_stability_run(const sb_stability_options *o, const char *out_dir, sb_stab
         snprintf(rep.command, sizeof rep.command, "%s", o->command);
     else
         snprintf(rep.command, sizeof rep.command, "sinkbench stability --%s --seed %" PRIu64,
-                 o->preset == SB_STAB_FULL ? "full" : "quick", o->seed);
+                 o->preset == SB_STABILITY_FULL ? "full" : "quick", o->seed);
 
     progress_state ps = {now_seconds(), 0.0, isatty(STDERR_FILENO), -1};
-    sb_stab_options so = {o->preset, o->seed, o->kernels, o->kernel_count, o->include_emulated, o->blocks_mask,
+    sb_stability_sweep_options so = {o->preset, o->seed, o->kernels, o->kernel_count, o->include_emulated, o->blocks_mask,
                           o->progress ? progress : NULL, &ps};
     double t0 = now_seconds();
-    sb_status st = sb_stab_run(&so, &rep.result);
+    sb_status st = sb_stability_sweep(&so, &rep.result);
     rep.seconds = now_seconds() - t0;
     if (st == SB_OK)
-        st = sb_stab_thresholds(&rep.result, &rep.thresholds, &rep.threshold_count);
+        st = sb_stability_thresholds(&rep.result, &rep.thresholds, &rep.threshold_count);
     if (st != SB_OK) {
-        sb_stab_free(&rep.result);
+        sb_stability_result_free(&rep.result);
         free(rep.thresholds);
         return sb_tool_error("stability", "%s while running the sweep", sb_status_str(st));
     }
@@ -137,7 +137,7 @@ int sb_stability_run(const sb_stability_options *o, const char *out_dir, sb_stab
     out->cells = rep.result.cell_count;
     out->kernels = rep.result.kernel_count;
     out->seconds = rep.seconds;
-    out->failed = sb_stab_failed(&rep.result);
+    out->failed = sb_stability_failed(&rep.result);
     for (size_t i = 0; i < rep.threshold_count; i++) {
         if (rep.result.kernels[rep.thresholds[i].kernel]->ulp_bound < 0)
             continue;
@@ -146,7 +146,7 @@ int sb_stability_run(const sb_stability_options *o, const char *out_dir, sb_stab
     }
     out->plots_written = rep.plots_written;
     snprintf(out->plots_note, sizeof out->plots_note, "%s", rep.plots_note);
-    sb_stab_free(&rep.result);
+    sb_stability_result_free(&rep.result);
     free(rep.thresholds);
     if (!ok)
         return SB_EXIT_ERROR;

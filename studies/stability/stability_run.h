@@ -10,12 +10,12 @@
 #include "studies/stability/stability.h"
 
 typedef struct sb_stability_options {
-    sb_stab_preset preset;
+    sb_stability_preset preset;
     uint64_t seed;
     const char *const *kernels;   /* names (NULL: every supported kernel) */
     size_t kernel_count;
     int include_emulated;         /* also SIMDe-emulated ISAs */
-    unsigned blocks_mask;         /* 1u << sb_stab_block; 0: every block */
+    unsigned blocks_mask;         /* 1u << sb_stability_block; 0: every block */
     int plots;                    /* draw the PNGs (Debian's python3 + matplotlib; skipped with a note if missing) */
     const char *plot_dir;         /* folder holding stability.py (NULL: the search of io/plot_script.h) */
     int progress;                 /* progress line on stderr */

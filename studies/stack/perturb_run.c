@@ -62,7 +62,7 @@ static int write_file(const char *dir, const char *name, void (*fn)(FILE *, void
     return sb_atomic_write(path, fn, ctx, "sinkbench perturb");
 }
 
-static void json_writer(FILE *f, void *ctx) { pt_write_json(f, ctx); }
+static void json_writer(FILE *f, void *ctx) { sb_perturb_write_json(f, ctx); }
 
 /* Draws the plots from dir/perturb.json; on failure note says why (no script, no python, no matplotlib). */
 static void plot(const sb_perturb_options *o, const char *dir, char *note, size_t note_size)
@@ -84,14 +84,14 @@ static void plot(const sb_perturb_options *o, const char *dir, char *note, size_
 }
 
 typedef struct md_ctx {
-    const pt_results *r;
+    const sb_perturb_results *r;
     const char *dir, *note;
 } md_ctx;
 
 static void md_writer(FILE *f, void *ctx)
 {
     const md_ctx *m = ctx;
-    pt_write_markdown(f, m->r, m->dir, m->note);
+    sb_perturb_write_markdown(f, m->r, m->dir, m->note);
 }
 
 int sb_perturb_run(const sb_perturb_options *o, const char *out_dir, char *summary, size_t summary_size)
@@ -103,12 +103,12 @@ int sb_perturb_run(const sb_perturb_options *o, const char *out_dir, char *summa
         return sb_tool_error("perturb", "cannot create %s: %s", out_dir, strerror(errno));
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    pt_results *r = malloc(sizeof *r);
+    sb_perturb_results *r = malloc(sizeof *r);
     if (!r)
         return sb_tool_error("perturb", "out of memory");
-    sb_status st = pt_study_run(o, r);
+    sb_status st = sb_perturb_study_run(o, r);
     if (st != SB_OK) {
-        pt_results_free(r);
+        sb_perturb_results_free(r);
         free(r);
         return sb_tool_error("perturb", "the study stopped: %s", sb_status_str(st));
     }
@@ -125,10 +125,10 @@ int sb_perturb_run(const sb_perturb_options *o, const char *out_dir, char *summa
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     md_ctx mc = {r, out_dir, note};
     ok = ok && write_file(out_dir, "perturb.md", md_writer, &mc);
-    pt_summary(r, summary, summary_size);
+    sb_perturb_summary(r, summary, summary_size);
     if (o->progress)
         fprintf(stderr, "perturb: done in %.1f s\n", r->seconds);
-    pt_results_free(r);
+    sb_perturb_results_free(r);
     free(r);
     return ok ? SB_EXIT_OK : SB_EXIT_ERROR;
 }

@@ -26,7 +26,7 @@ static double now(void)
 }
 
 /* One line per stage on stderr: wall time since the study started and the process CPU time. */
-static void progress(const pt_results *r, const char *what)
+static void progress(const sb_perturb_results *r, const char *what)
 {
     if (r->o.progress)
         fprintf(stderr, "perturb: %6.1f s (%.1f s CPU)  %s\n", now() - r->started, (double)clock() / CLOCKS_PER_SEC,
@@ -141,7 +141,7 @@ static int bufs_alloc(bufs *b, size_t L, size_t H, size_t n, size_t d)
 static double *zeros(size_t count) { return calloc(count ? count : 1, sizeof(double)); }
 
 /* Drift, collapse with depth and the sink metric for one sink mode on the base stack. */
-static sb_status run_mode(pt_results *r, pt_mode *m, bufs *b)
+static sb_status run_mode(sb_perturb_results *r, sb_perturb_mode *m, bufs *b)
 {
     const sb_perturb_options *o = &r->o;
     size_t L = r->L, n = r->n, H = r->H, d = r->d, nd = n * d, S = o->sequences, T = n < PT_T ? n : PT_T;
@@ -224,7 +224,7 @@ static sb_status run_mode(pt_results *r, pt_mode *m, bufs *b)
 
 /* Sensitivity of the last token to every input token: S_i = sqrt(mean_p ||J_{n-1,i} u_p||^2) over unit
  * random probes u_p; with a finite-difference check of one JVP per profile. */
-static sb_status run_profile(pt_results *r, pt_profile *p, int linear)
+static sb_status run_profile(sb_perturb_results *r, sb_perturb_profile *p, int linear)
 {
     const sb_perturb_options *o = &r->o;
     size_t n = r->sens_tokens, P = r->sens_probes;
@@ -306,13 +306,13 @@ static sb_status run_profile(pt_results *r, pt_profile *p, int linear)
     return st;
 }
 
-static sb_status run_sensitivity(pt_results *r)
+static sb_status run_sensitivity(sb_perturb_results *r)
 {
     sb_status st = SB_OK;
     r->fd_step = 1e-5;
     for (size_t k = 0; k < r->n_sens_depths && st == SB_OK; k++)
         for (int kind = 0; kind < 3 && st == SB_OK; kind++) {
-            pt_profile *p = &r->profile[r->n_profiles++];
+            sb_perturb_profile *p = &r->profile[r->n_profiles++];
             p->sink = kind == 0 ? SB_STACK_SINK_NONE : kind == 1 ? SB_STACK_SINK_BOS : SB_STACK_SINK_COUNT;
             p->layers = r->sens_depths[k];
             st = run_profile(r, p, kind == 2);
@@ -321,7 +321,7 @@ static sb_status run_sensitivity(pt_results *r)
 }
 
 /* M_{n-1,0} of [(Lambda+I)/2]^l for l = 1..limit_layers (closed form). */
-static sb_status run_limit(pt_results *r)
+static sb_status run_limit(sb_perturb_results *r)
 {
     sb_stack_config c = config_for(&r->o, SB_STACK_SINK_NONE, 1, 1, r->d);
     c.linear = 1;
@@ -346,7 +346,7 @@ static sb_status run_limit(pt_results *r)
 }
 
 /* Representational collapse ||y_n([v, a]) - y_{n+1}([v, a, a])||_1 and the rank-collapse residual vs n. */
-static sb_status run_context(pt_results *r)
+static sb_status run_context(sb_perturb_results *r)
 {
     const sb_perturb_options *o = &r->o;
     sb_status st = SB_OK;
@@ -402,7 +402,7 @@ static sb_status run_context(pt_results *r)
 }
 
 /* Last-token drift after L layers for one stack configuration, mean over sequences. */
-static sb_status drift_after(pt_results *r, const sb_stack_config *c, double *drift, double *residual)
+static sb_status drift_after(sb_perturb_results *r, const sb_stack_config *c, double *drift, double *residual)
 {
     const sb_perturb_options *o = &r->o;
     size_t n = r->n, d = c->width, S = r->sweep_sequences;
@@ -435,7 +435,7 @@ static sb_status drift_after(pt_results *r, const sb_stack_config *c, double *dr
     return st;
 }
 
-static sb_status run_heads(pt_results *r)
+static sb_status run_heads(sb_perturb_results *r)
 {
     sb_status st = SB_OK;
     for (size_t k = 0; k < r->n_heads && st == SB_OK; k++)
@@ -447,7 +447,7 @@ static sb_status run_heads(pt_results *r)
     return st;
 }
 
-static sb_status run_gaps(pt_results *r)
+static sb_status run_gaps(sb_perturb_results *r)
 {
     static const sb_stack_sink swept[] = {SB_STACK_SINK_BOS, SB_STACK_SINK_LEARNED, SB_STACK_SINK_NO_BOS,
                                           SB_STACK_SINK_GATED};
@@ -463,7 +463,7 @@ static sb_status run_gaps(pt_results *r)
 
 /* Every supported kernel at f32 and f64+kernel (all layers, and layer 1 only), and the dispatch kernel
  * with bf16 and f16 storage, against the binary64 reference, without a sink and with a BOS sink. */
-static sb_status run_numerics(pt_results *r)
+static sb_status run_numerics(sb_perturb_results *r)
 {
     const sb_perturb_options *o = &r->o;
     size_t L = r->L, n = r->n, d = r->d, nd = n * d, nk = sb_softmax_kernel_count();
@@ -492,7 +492,7 @@ static sb_status run_numerics(pt_results *r)
             size_t runs = ki < nk ? 3 : 2;
             for (size_t v = 0; v < runs && st == SB_OK; v++) {
                 sb_stack_exec e = {ki < nk ? per_kernel[v] : storage[v], k, ki < nk && v == 2 ? 1 : 0};
-                pt_numeric_run *nr = &r->numeric[r->n_numeric];
+                sb_perturb_numeric_run *nr = &r->numeric[r->n_numeric];
                 nr->sink = c.sink;
                 nr->kernel = k->name;
                 nr->precision = e.precision;
@@ -516,7 +516,7 @@ static sb_status run_numerics(pt_results *r)
     return st;
 }
 
-static void plan(pt_results *r)
+static void plan(sb_perturb_results *r)
 {
     const sb_perturb_options *o = &r->o;
     int full = o->level == SB_PERTURB_FULL;
@@ -556,7 +556,7 @@ static void plan(pt_results *r)
     memcpy(r->gaps, gaps, sizeof gaps);
 }
 
-sb_status pt_study_run(const sb_perturb_options *o, pt_results *r)
+sb_status sb_perturb_study_run(const sb_perturb_options *o, sb_perturb_results *r)
 {
     memset(r, 0, sizeof *r);
     r->o = *o;
@@ -597,11 +597,11 @@ sb_status pt_study_run(const sb_perturb_options *o, pt_results *r)
         st = run_numerics(r);
     }
     if (st == SB_OK)
-        pt_trends_compute(r);
+        sb_perturb_trends_compute(r);
     return st;
 }
 
-void pt_results_free(pt_results *r)
+void sb_perturb_results_free(sb_perturb_results *r)
 {
     for (int m = 0; m < PT_MODES; m++) {
         free(r->mode[m].last_drift);

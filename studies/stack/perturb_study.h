@@ -13,7 +13,7 @@
 #define PT_T 64 /* the sink metric's window */
 
 /* One sink mode on the base stack (drift, collapse with depth, sink metric). */
-typedef struct pt_mode {
+typedef struct sb_perturb_mode {
     sb_stack_sink sink;
     double strength;      /* gap, or the gate bias for gated */
     double *last_drift;   /* L+1: mean over sequences of ||h_{n-1} - h'_{n-1}|| per layer */
@@ -25,39 +25,39 @@ typedef struct pt_mode {
     double alpha_mean[2];    /* [row 0 counted]: mean alpha over layers and heads */
     double virtual_sink;  /* mean mass a logit sink took (queries < T, every layer and head) */
     double repeated_rate; /* Sink_1^0.3 (row 0 not counted) on a repeated-token input */
-} pt_mode;
+} sb_perturb_mode;
 
-typedef struct pt_profile {
+typedef struct sb_perturb_profile {
     sb_stack_sink sink; /* or SB_STACK_SINK_COUNT for the linear limit */
     size_t layers;
     double *s;          /* tokens: sensitivity of the last token's output to each input token */
     double share_first; /* s[0] / sum s */
-} pt_profile;
+} sb_perturb_profile;
 
-typedef struct pt_numeric_run {
+typedef struct sb_perturb_numeric_run {
     sb_stack_sink sink;
     const char *kernel;
     sb_stack_precision precision;
     size_t injected;    /* 0: every layer; 1: layer 1 only */
     double *error;      /* L+1: ||H - H_ref||_F / ||H_ref||_F per layer */
-} pt_numeric_run;
+} sb_perturb_numeric_run;
 
-typedef struct pt_trend {
+typedef struct sb_perturb_trend {
     char id[32];
     char text[640];
     double value;
     int reproduced; /* 1, 0, or -1 for an observation that is not a published claim */
-} pt_trend;
+} sb_perturb_trend;
 
-typedef struct pt_results {
+typedef struct sb_perturb_results {
     sb_perturb_options o;
     size_t L, n, H, d, j;   /* base stack and perturbed token */
     size_t sweep_sequences; /* sequences per point of the head and strength sweeps */
-    pt_mode mode[PT_MODES];
+    sb_perturb_mode mode[PT_MODES];
 
     /* Sensitivity profiles (JVP) of the last token. */
     size_t sens_tokens, sens_probes, sens_depths[PT_MAX_LIST], n_sens_depths;
-    pt_profile profile[3 * PT_MAX_LIST]; /* none, bos, linear limit per depth */
+    sb_perturb_profile profile[3 * PT_MAX_LIST]; /* none, bos, linear limit per depth */
     size_t n_profiles;
     double fd_max_rel_error, fd_step;
     size_t fd_checks;
@@ -83,18 +83,18 @@ typedef struct pt_results {
     double gap_drift[PT_MODES][PT_MAX_LIST];
 
     /* Numerical propagation. */
-    pt_numeric_run *numeric;
+    sb_perturb_numeric_run *numeric;
     size_t n_numeric;
 
-    pt_trend trends[32];
+    sb_perturb_trend trends[32];
     size_t n_trends;
     double started, seconds; /* monotonic clock at the start; the whole run's duration */
-} pt_results;
+} sb_perturb_results;
 
 /* Runs every experiment; SB_OK or the first stack error. */
-sb_status pt_study_run(const sb_perturb_options *o, pt_results *r);
-void pt_results_free(pt_results *r);
+sb_status sb_perturb_study_run(const sb_perturb_options *o, sb_perturb_results *r);
+void sb_perturb_results_free(sb_perturb_results *r);
 /* Fills r->trends from the measurements. */
-void pt_trends_compute(pt_results *r);
+void sb_perturb_trends_compute(sb_perturb_results *r);
 
 #endif

@@ -10,14 +10,14 @@
 
 #define CRITERION 1.25 /* an effect "exists" when a ratio is at least this (25 %) */
 
-static void add(pt_results *r, const char *id, int reproduced, double value, const char *fmt, ...)
+static void add(sb_perturb_results *r, const char *id, int reproduced, double value, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static void add(pt_results *r, const char *id, int reproduced, double value, const char *fmt, ...)
+static void add(sb_perturb_results *r, const char *id, int reproduced, double value, const char *fmt, ...)
 {
     if (r->n_trends >= sizeof r->trends / sizeof r->trends[0])
         return;
-    pt_trend *t = &r->trends[r->n_trends++];
+    sb_perturb_trend *t = &r->trends[r->n_trends++];
     snprintf(t->id, sizeof t->id, "%s", id);
     t->value = value;
     t->reproduced = reproduced;
@@ -30,7 +30,7 @@ static void add(pt_results *r, const char *id, int reproduced, double value, con
         snprintf(t->text + len, sizeof t->text - len, " — %s.", reproduced ? "reproduced" : "NOT reproduced");
 }
 
-static const char *mode_phrase(const pt_results *r, sb_stack_sink s, char *buf, size_t size)
+static const char *mode_phrase(const sb_perturb_results *r, sb_stack_sink s, char *buf, size_t size)
 {
     switch (s) {
     case SB_STACK_SINK_BOS: snprintf(buf, size, "a BOS sink token (Δ = %g, value × %g)", r->o.gap, r->o.value_scale); break;
@@ -60,7 +60,7 @@ static double loglog_slope(const size_t *x, const double *y, size_t k)
     return m >= 2 && den != 0 ? ((double)m * sxy - sx * sy) / den : NAN;
 }
 
-static const pt_profile *find_profile(const pt_results *r, sb_stack_sink s, size_t layers)
+static const sb_perturb_profile *find_profile(const sb_perturb_results *r, sb_stack_sink s, size_t layers)
 {
     for (size_t k = 0; k < r->n_profiles; k++)
         if (r->profile[k].sink == s && r->profile[k].layers == layers)
@@ -68,27 +68,27 @@ static const pt_profile *find_profile(const pt_results *r, sb_stack_sink s, size
     return NULL;
 }
 
-static const pt_numeric_run *find_numeric(const pt_results *r, sb_stack_sink s, const char *kernel,
+static const sb_perturb_numeric_run *find_numeric(const sb_perturb_results *r, sb_stack_sink s, const char *kernel,
                                           sb_stack_precision p, size_t injected)
 {
     for (size_t k = 0; k < r->n_numeric; k++) {
-        const pt_numeric_run *n = &r->numeric[k];
+        const sb_perturb_numeric_run *n = &r->numeric[k];
         if (n->sink == s && strcmp(n->kernel, kernel) == 0 && n->precision == p && n->injected == injected)
             return n;
     }
     return NULL;
 }
 
-void pt_trends_compute(pt_results *r)
+void sb_perturb_trends_compute(sb_perturb_results *r)
 {
     size_t L = r->L;
     char buf[160];
-    const pt_mode *none = &r->mode[SB_STACK_SINK_NONE], *bos = &r->mode[SB_STACK_SINK_BOS];
+    const sb_perturb_mode *none = &r->mode[SB_STACK_SINK_NONE], *bos = &r->mode[SB_STACK_SINK_BOS];
     r->n_trends = 0;
 
     /* Sinks slow over-mixing: last-token drift after L layers, every mode against none. */
     for (int m = 1; m < PT_MODES; m++) {
-        const pt_mode *md = &r->mode[m];
+        const sb_perturb_mode *md = &r->mode[m];
         double q = ratio(none->last_drift[L], md->last_drift[L]);
         char id[32];
         snprintf(id, sizeof id, "drift_%s", sb_stack_sink_name(md->sink));
@@ -116,10 +116,10 @@ void pt_trends_compute(pt_results *r)
         none->residual[0], none->residual[L], L, bos->residual[0], bos->residual[L]);
 
     /* Sensitivity concentrates on the first token with depth (no sink), and the linear limit. */
-    const pt_profile *p1 = find_profile(r, SB_STACK_SINK_NONE, r->sens_depths[0]);
-    const pt_profile *pL = find_profile(r, SB_STACK_SINK_NONE, r->sens_depths[r->n_sens_depths - 1]);
-    const pt_profile *b1 = find_profile(r, SB_STACK_SINK_BOS, r->sens_depths[0]);
-    const pt_profile *bL = find_profile(r, SB_STACK_SINK_BOS, r->sens_depths[r->n_sens_depths - 1]);
+    const sb_perturb_profile *p1 = find_profile(r, SB_STACK_SINK_NONE, r->sens_depths[0]);
+    const sb_perturb_profile *pL = find_profile(r, SB_STACK_SINK_NONE, r->sens_depths[r->n_sens_depths - 1]);
+    const sb_perturb_profile *b1 = find_profile(r, SB_STACK_SINK_BOS, r->sens_depths[0]);
+    const sb_perturb_profile *bL = find_profile(r, SB_STACK_SINK_BOS, r->sens_depths[r->n_sens_depths - 1]);
     if (p1 && pL && b1 && bL)
         add(r, "sensitivity_first_token", pL->share_first > p1->share_first, pL->share_first,
             "Without a sink, the last token's sensitivity (exact JVP, n = %zu) concentrates on the first token as "
@@ -176,7 +176,7 @@ void pt_trends_compute(pt_results *r)
         ratio(r->gap_drift[SB_STACK_SINK_GATED][0], r->gap_drift[SB_STACK_SINK_GATED][kg]));
 
     /* The sink metric. */
-    const pt_mode *nb = &r->mode[SB_STACK_SINK_NO_BOS], *ln = &r->mode[SB_STACK_SINK_LEARNED];
+    const sb_perturb_mode *nb = &r->mode[SB_STACK_SINK_NO_BOS], *ln = &r->mode[SB_STACK_SINK_LEARNED];
     size_t T = r->n < PT_T ? r->n : PT_T;
     add(r, "sink_metric", bos->sink_rate[0][0] > none->sink_rate[0][0], bos->sink_rate[0][0],
         "Sink metric Sink_1^ε (T = %zu, query row 0 not counted): ε = 0.3: BOS %.1f %%, no-BOS template %.1f %%, "
@@ -195,12 +195,12 @@ void pt_trends_compute(pt_results *r)
     /* Numerical propagation (an observation of this project, not a published claim). */
     const sb_softmax_kernel *dk = sb_softmax_dispatch(r->n);
     if (dk) {
-        const pt_numeric_run *in = find_numeric(r, SB_STACK_SINK_NONE, dk->name, SB_STACK_F64_KERNEL, 1);
-        const pt_numeric_run *ib = find_numeric(r, SB_STACK_SINK_BOS, dk->name, SB_STACK_F64_KERNEL, 1);
-        const pt_numeric_run *fn = find_numeric(r, SB_STACK_SINK_NONE, dk->name, SB_STACK_F32, 0);
-        const pt_numeric_run *fb = find_numeric(r, SB_STACK_SINK_BOS, dk->name, SB_STACK_F32, 0);
-        const pt_numeric_run *bn = find_numeric(r, SB_STACK_SINK_NONE, dk->name, SB_STACK_BF16, 0);
-        const pt_numeric_run *bb = find_numeric(r, SB_STACK_SINK_BOS, dk->name, SB_STACK_BF16, 0);
+        const sb_perturb_numeric_run *in = find_numeric(r, SB_STACK_SINK_NONE, dk->name, SB_STACK_F64_KERNEL, 1);
+        const sb_perturb_numeric_run *ib = find_numeric(r, SB_STACK_SINK_BOS, dk->name, SB_STACK_F64_KERNEL, 1);
+        const sb_perturb_numeric_run *fn = find_numeric(r, SB_STACK_SINK_NONE, dk->name, SB_STACK_F32, 0);
+        const sb_perturb_numeric_run *fb = find_numeric(r, SB_STACK_SINK_BOS, dk->name, SB_STACK_F32, 0);
+        const sb_perturb_numeric_run *bn = find_numeric(r, SB_STACK_SINK_NONE, dk->name, SB_STACK_BF16, 0);
+        const sb_perturb_numeric_run *bb = find_numeric(r, SB_STACK_SINK_BOS, dk->name, SB_STACK_BF16, 0);
         if (in && ib && fn && fb && bn && bb)
             add(r, "numerics", -1, ratio(in->error[L], in->error[1]),
                 "Rounding through depth (%s): an error injected by the kernel in layer 1 alone changes %.3g× by "

@@ -39,12 +39,12 @@ static void matrix(sb_json *j, const char *key, const double *v, size_t rows, si
     sb_json_array_end(j);
 }
 
-static const char *profile_name(const pt_profile *p)
+static const char *profile_name(const sb_perturb_profile *p)
 {
     return p->sink == SB_STACK_SINK_COUNT ? "linear_limit" : sb_stack_sink_name(p->sink);
 }
 
-static void write_config(sb_json *j, const pt_results *r)
+static void write_config(sb_json *j, const sb_perturb_results *r)
 {
     const sb_perturb_options *o = &r->o;
     sb_json_key(j, "config");
@@ -67,12 +67,12 @@ static void write_config(sb_json *j, const pt_results *r)
     sb_json_object_end(j);
 }
 
-static void write_modes(sb_json *j, const pt_results *r)
+static void write_modes(sb_json *j, const sb_perturb_results *r)
 {
     sb_json_key(j, "modes");
     sb_json_array_begin(j);
     for (int m = 0; m < PT_MODES; m++) {
-        const pt_mode *md = &r->mode[m];
+        const sb_perturb_mode *md = &r->mode[m];
         sb_json_object_begin(j);
         sb_json_kv_string(j, "mode", sb_stack_sink_name(md->sink));
         sb_json_kv_number(j, "strength", md->strength);
@@ -97,7 +97,7 @@ static void write_modes(sb_json *j, const pt_results *r)
     sb_json_array_end(j);
 }
 
-static void write_sensitivity(sb_json *j, const pt_results *r)
+static void write_sensitivity(sb_json *j, const sb_perturb_results *r)
 {
     sb_json_key(j, "sensitivity");
     sb_json_object_begin(j);
@@ -106,7 +106,7 @@ static void write_sensitivity(sb_json *j, const pt_results *r)
     sb_json_key(j, "profiles");
     sb_json_array_begin(j);
     for (size_t k = 0; k < r->n_profiles; k++) {
-        const pt_profile *p = &r->profile[k];
+        const sb_perturb_profile *p = &r->profile[k];
         sb_json_object_begin(j);
         sb_json_kv_string(j, "mode", profile_name(p));
         sb_json_kv_uint(j, "layers", p->layers);
@@ -132,7 +132,7 @@ static void write_sensitivity(sb_json *j, const pt_results *r)
     sb_json_object_end(j);
 }
 
-static void write_sweeps(sb_json *j, const pt_results *r)
+static void write_sweeps(sb_json *j, const sb_perturb_results *r)
 {
     sb_json_key(j, "context");
     sb_json_object_begin(j);
@@ -183,12 +183,12 @@ static void write_sweeps(sb_json *j, const pt_results *r)
     sb_json_object_end(j);
 }
 
-static void write_numerics(sb_json *j, const pt_results *r)
+static void write_numerics(sb_json *j, const sb_perturb_results *r)
 {
     sb_json_key(j, "numerics");
     sb_json_array_begin(j);
     for (size_t k = 0; k < r->n_numeric; k++) {
-        const pt_numeric_run *n = &r->numeric[k];
+        const sb_perturb_numeric_run *n = &r->numeric[k];
         sb_json_object_begin(j);
         sb_json_kv_string(j, "mode", sb_stack_sink_name(n->sink));
         sb_json_kv_string(j, "kernel", n->kernel);
@@ -200,7 +200,7 @@ static void write_numerics(sb_json *j, const pt_results *r)
     sb_json_array_end(j);
 }
 
-void pt_write_json(FILE *f, const pt_results *r)
+void sb_perturb_write_json(FILE *f, const sb_perturb_results *r)
 {
     sb_json j;
     sb_json_init(&j, f);
@@ -214,7 +214,7 @@ void pt_write_json(FILE *f, const pt_results *r)
     sb_json_key(&j, "trends");
     sb_json_array_begin(&j);
     for (size_t k = 0; k < r->n_trends; k++) {
-        const pt_trend *t = &r->trends[k];
+        const sb_perturb_trend *t = &r->trends[k];
         sb_json_object_begin(&j);
         sb_json_kv_string(&j, "id", t->id);
         if (t->reproduced < 0)
@@ -233,7 +233,7 @@ void pt_write_json(FILE *f, const pt_results *r)
     sb_json_object_end(&j);
 }
 
-void pt_summary(const pt_results *r, char *out, size_t size)
+void sb_perturb_summary(const sb_perturb_results *r, char *out, size_t size)
 {
     if (!out || !size)
         return;
@@ -260,7 +260,7 @@ static void plot_link(FILE *f, const char *dir, const char *name, const char *ca
         fprintf(f, "![%s](%s)\n\n*%s*\n\n", caption, name, caption);
 }
 
-void pt_write_markdown(FILE *f, const pt_results *r, const char *dir, const char *plot_note)
+void sb_perturb_write_markdown(FILE *f, const sb_perturb_results *r, const char *dir, const char *plot_note)
 {
     const sb_perturb_options *o = &r->o;
     size_t L = r->L;
@@ -281,7 +281,7 @@ void pt_write_markdown(FILE *f, const pt_results *r, const char *dir, const char
                "| logit-sink mass |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
             L, L);
     for (int m = 0; m < PT_MODES; m++) {
-        const pt_mode *md = &r->mode[m];
+        const sb_perturb_mode *md = &r->mode[m];
         fprintf(f, "| %s | %.3g | %.3g | %.1f %% | %.3f | %.1f %% | %.1f %% | %.1f %% | %.3f | %.3f |\n",
                 sb_stack_sink_name(md->sink), md->last_drift[1], md->last_drift[L], 100 * md->nonlocal, md->residual[L],
                 100 * md->sink_rate[0][0], 100 * md->sink_rate[0][1], 100 * md->sink_rate[1][0], md->alpha_mean[0],
@@ -292,7 +292,7 @@ void pt_write_markdown(FILE *f, const pt_results *r, const char *dir, const char
                "| sink | kernel | precision | injected | layer 1 | layer %zu |\n|---|---|---|---|---:|---:|\n",
             L);
     for (size_t k = 0; k < r->n_numeric; k++) {
-        const pt_numeric_run *n = &r->numeric[k];
+        const sb_perturb_numeric_run *n = &r->numeric[k];
         fprintf(f, "| %s | %s | %s | %s | %.3g | %.3g |\n", sb_stack_sink_name(n->sink), n->kernel,
                 sb_stack_precision_name(n->precision), n->injected ? "layer 1 only" : "every layer", n->error[1],
                 n->error[L]);

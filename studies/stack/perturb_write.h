@@ -7,10 +7,10 @@
 #include "studies/stack/perturb_study.h"
 
 /* Every measurement; deterministic for a given seed and build (no times, no host names). */
-void pt_write_json(FILE *f, const pt_results *r);
+void sb_perturb_write_json(FILE *f, const sb_perturb_results *r);
 /* The human-readable page; dir is where the plots are looked for, plot_note says why they are missing. */
-void pt_write_markdown(FILE *f, const pt_results *r, const char *dir, const char *plot_note);
+void sb_perturb_write_markdown(FILE *f, const sb_perturb_results *r, const char *dir, const char *plot_note);
 /* The trends as a Markdown list. */
-void pt_summary(const pt_results *r, char *out, size_t size);
+void sb_perturb_summary(const sb_perturb_results *r, char *out, size_t size);
 
 #endif
