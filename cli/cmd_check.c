@@ -1,5 +1,6 @@
 /* sinkbench check: every kernel against the MPFR oracle under the numerics contract. */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,32 +186,43 @@ static int run_check(int argc, char **argv)
 {
     sb_suite_options o = {SB_SUITE_QUICK, 20261129, NULL, 1, progress, NULL};
     int json = 0, quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
+    enum { OPT_SEED = 256, OPT_KERNEL };
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},         {"full", no_argument, NULL, 'f'},
+        {"quick", no_argument, NULL, 'q'},        {"quiet", no_argument, NULL, 'Q'},
+        {"seed", required_argument, NULL, OPT_SEED}, {"kernel", required_argument, NULL, OPT_KERNEL},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long seed;
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        switch (c) {
+        case 'j':
             json = 1;
-        } else if (strcmp(a, "--full") == 0) {
+            break;
+        case 'f':
             o.level = SB_SUITE_FULL;
-        } else if (strcmp(a, "--quick") == 0) {
+            break;
+        case 'q':
             o.level = SB_SUITE_QUICK;
-        } else if (strcmp(a, "--quiet") == 0) {
+            break;
+        case 'Q':
             quiet = 1;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0) {
-            if (i + 1 >= argc)
-                return sb_tool_usage_error("check", "%s needs a value", a);
-            const char *v = argv[++i];
-            if (a[2] == 's') {
-                unsigned long long s;
-                if (!sb_tool_parse_u64("check", a, v, &s))
-                    return SB_EXIT_USAGE;
-                o.seed = s;
-            } else {
-                if (!sb_softmax_kernel_find(v) && !sb_attention_kernel_find(v))
-                    return sb_tool_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", v);
-                o.kernel = v;
-            }
-        } else {
-            return sb_tool_usage_error("check", "unknown option '%s'", a);
+            break;
+        case OPT_SEED:
+            if (!sb_tool_parse_u64("check", "--seed", optarg, &seed))
+                return SB_EXIT_USAGE;
+            o.seed = seed;
+            break;
+        case OPT_KERNEL:
+            if (!sb_softmax_kernel_find(optarg) && !sb_attention_kernel_find(optarg))
+                return sb_tool_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", optarg);
+            o.kernel = optarg;
+            break;
+        case 1:
+            return sb_tool_usage_error("check", "unexpected argument '%s'", optarg);
+        default:
+            return sb_tool_option_error("check", c, argc, argv, opts);
         }
     }
     if (quiet || json || !isatty(fileno(stderr)))

@@ -1,4 +1,5 @@
 /* sinkbench info: the CPU, what dispatch chooses, and every registered kernel. */
+#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -121,12 +122,16 @@ static void info_text(FILE *f)
 
 static int run_info(int argc, char **argv)
 {
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        if (c == 'j')
             json = 1;
+        else if (c == 1)
+            return sb_tool_usage_error("info", "unexpected argument '%s'", optarg);
         else
-            return sb_tool_usage_error("info", "unknown option '%s'", argv[i]);
+            return sb_tool_option_error("info", c, argc, argv, opts);
     }
     if (json)
         sb_cli_info_json(stdout);
