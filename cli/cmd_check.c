@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "io/json.h"
+#include "io/json_helpers.h"
 #include "check/attention_suite.h"
 #include "check/suite.h"
 #include "sinkbench/sinkbench.h"
@@ -108,78 +108,79 @@ static void print_attention_text(const sb_attention_suite_stats *st, size_t na, 
     }
 }
 
-static void attention_json(sb_json *j, const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
+static void attention_json(json_object *doc, const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
 {
-    sb_json_kv_uint(j, "attention_problems", sb_attention_suite_case_count(level));
-    sb_json_key(j, "attention_kernels");
-    sb_json_array_begin(j);
+    json_object_object_add(doc, "attention_problems", json_object_new_uint64(sb_attention_suite_case_count(level)));
+    json_object *kernels = json_object_new_array();
     for (size_t k = 0; k < na && st; k++) {
         const sb_attention_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "name", s->kernel->name);
-        sb_json_kv_string(j, "isa", s->kernel->isa);
-        sb_json_kv_string(j, "algorithm", s->kernel->algorithm);
-        sb_json_kv_string(j, "bound", s->kernel->error_bound && s->kernel->bound_text ? s->kernel->bound_text : "study");
-        sb_json_kv_uint(j, "problems", s->problems);
-        sb_json_kv_uint(j, "rows", s->rows);
-        sb_json_kv_uint(j, "failing_problems", s->failures);
-        sb_json_kv_number(j, "max_error_units", s->max_c);
-        sb_json_kv_number(j, "max_tolerance_ratio", s->max_ratio);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
+        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object_object_add(e, "bound", sb_json_new_string(s->kernel->error_bound && s->kernel->bound_text
+                                                                  ? s->kernel->bound_text
+                                                                  : "study"));
+        json_object_object_add(e, "problems", json_object_new_uint64(s->problems));
+        json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
+        json_object_object_add(e, "failing_problems", json_object_new_uint64(s->failures));
+        json_object_object_add(e, "max_error_units", sb_json_new_number(s->max_c, 0));
+        json_object_object_add(e, "max_tolerance_ratio", sb_json_new_number(s->max_ratio, 0));
         if (s->failures) {
-            sb_json_kv_string(j, "first_failure_problem", s->first_label);
-            sb_json_kv_string(j, "first_failure", s->first.message);
+            json_object_object_add(e, "first_failure_problem", sb_json_new_string(s->first_label));
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->first.message));
         }
-        sb_json_object_end(j);
+        json_object_array_add(kernels, e);
     }
-    sb_json_array_end(j);
+    json_object_object_add(doc, "attention_kernels", kernels);
 }
 
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
                        uint64_t seed, sb_suite_level level)
 {
-    sb_json j;
-    sb_json_init(&j, f);
-    sb_json_object_begin(&j);
-    sb_json_kv_string(&j, "level", level == SB_SUITE_FULL ? "full" : "quick");
-    sb_json_kv_uint(&j, "seed", seed);
-    sb_json_kv_uint(&j, "rows", sb_suite_row_count(level));
-    sb_json_key(&j, "kernels");
-    sb_json_array_begin(&j);
+    json_object *doc = json_object_new_object();
+    json_object_object_add(doc, "level", sb_json_new_string(level == SB_SUITE_FULL ? "full" : "quick"));
+    json_object_object_add(doc, "seed", json_object_new_uint64(seed));
+    json_object_object_add(doc, "rows", json_object_new_uint64(sb_suite_row_count(level)));
+    json_object *kernels = json_object_new_array();
     for (size_t k = 0; k < nk; k++) {
         const sb_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        sb_json_object_begin(&j);
-        sb_json_kv_string(&j, "name", s->kernel->name);
-        sb_json_kv_string(&j, "isa", s->kernel->isa);
-        sb_json_kv_string(&j, "algorithm", s->kernel->algorithm);
-        sb_json_kv_number(&j, "ulp_bound", s->kernel->ulp_bound);
-        sb_json_kv_bool(&j, "api_ok", s->api_ok);
-        sb_json_kv_uint(&j, "rows", s->rows);
-        sb_json_kv_uint(&j, "failing_rows", s->failures);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
+        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object_object_add(e, "ulp_bound", sb_json_new_number(s->kernel->ulp_bound, 0));
+        json_object_object_add(e, "api_ok", json_object_new_boolean(s->api_ok));
+        json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
+        json_object_object_add(e, "failing_rows", json_object_new_uint64(s->failures));
         if (s->max_ulp == UINT64_MAX)
-            sb_json_kv_string(&j, "max_ulp", "inf");
+            json_object_object_add(e, "max_ulp", sb_json_new_string("inf"));
         else
-            sb_json_kv_uint(&j, "max_ulp", s->max_ulp);
-        sb_json_kv_number(&j, "mean_ulp", s->entries ? s->sum_ulp_error / (double)s->entries : 0.0);
-        sb_json_key(&j, "failing_rows_by_rule");
-        sb_json_object_begin(&j);
+            json_object_object_add(e, "max_ulp", json_object_new_uint64(s->max_ulp));
+        json_object_object_add(e, "mean_ulp",
+                               sb_json_new_number(s->entries ? s->sum_ulp_error / (double)s->entries : 0.0, 0));
+        json_object *by_rule = json_object_new_object();
         for (int v = 1; v < SB_V_COUNT; v++)
             if (s->rows_by_rule[v])
-                sb_json_kv_uint(&j, sb_violation_name((sb_violation)v), s->rows_by_rule[v]);
-        sb_json_object_end(&j);
+                json_object_object_add(by_rule, sb_violation_name((sb_violation)v),
+                                       json_object_new_uint64(s->rows_by_rule[v]));
+        json_object_object_add(e, "failing_rows_by_rule", by_rule);
         if (!s->api_ok)
-            sb_json_kv_string(&j, "first_failure", s->api.message);
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->api.message));
         else if (s->failures)
-            sb_json_kv_string(&j, "first_failure", s->first.message);
-        sb_json_object_end(&j);
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->first.message));
+        json_object_array_add(kernels, e);
     }
-    sb_json_array_end(&j);
-    attention_json(&j, at, na, level);
-    sb_json_kv_bool(&j, "passed", !sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na)));
-    sb_json_object_end(&j);
+    json_object_object_add(doc, "kernels", kernels);
+    attention_json(doc, at, na, level);
+    json_object_object_add(doc, "passed",
+                           json_object_new_boolean(!sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na))));
+    sb_json_print(f, doc);
+    json_object_put(doc);
 }
 
 static int run_check(int argc, char **argv)

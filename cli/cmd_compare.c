@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "io/bench_results.h"
-#include "io/json.h"
+#include "io/json_helpers.h"
 
 typedef sb_bench_results bench_file;
 typedef sb_compare_options options;
@@ -86,19 +86,15 @@ static int run_compare(int argc, char **argv)
         }
     }
     if (rc == SB_EXIT_OK) {
-        sb_json j;
-        if (o.json) {
-            sb_json_init(&j, stdout);
-            sb_json_object_begin(&j);
-        }
+        json_object *j = o.json ? json_object_new_object() : NULL;
         if (nf == 1) {
-            sb_compare_side_by_side(&files[0], &o, o.json ? &j : NULL);
-            sb_compare_attention(&files[0], &o, o.json ? &j : NULL);
+            sb_compare_side_by_side(&files[0], &o, j);
+            sb_compare_attention(&files[0], &o, j);
         } else
-            sb_compare_ratio_table(files, nf, &o, o.json ? &j : NULL);
-        if (o.json) {
-            sb_json_object_end(&j);
-            fputc('\n', stdout);
+            sb_compare_ratio_table(files, nf, &o, j);
+        if (j) {
+            sb_json_print(stdout, j);
+            json_object_put(j);
         }
     }
     for (size_t i = 0; i < loaded; i++)

@@ -12,7 +12,7 @@
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "bench_traffic.h"
-#include "io/json_parse.h"
+#include "io/json_helpers.h"
 #include "io/paths.h"
 #include "io/tool.h"
 #include "sbbench.h"
@@ -156,16 +156,16 @@ static void note_peer(void *ctx, const char *path, sb_status status, const char 
 /* Checks that Google Benchmark wrote a complete report: it must parse and hold a benchmarks array. */
 static int report_complete(const char *path)
 {
-    char err[256];
-    sb_jv *doc = sb_jv_parse_file(path, err, sizeof err);
-    if (!doc) {
+    char err[512];
+    json_object *doc = NULL;
+    if (!sb_json_read_file(path, &doc, err, sizeof err)) {
         fprintf(stderr, "sinkbench-bench: the report is not valid JSON: %s\n", err);
         return 0;
     }
-    int ok = sb_jv_type_of(sb_jv_get(doc, "benchmarks")) == SB_JV_ARRAY;
+    int ok = json_object_is_type(json_object_object_get(doc, "benchmarks"), json_type_array);
     if (!ok)
         fprintf(stderr, "sinkbench-bench: the report has no \"benchmarks\" array\n");
-    sb_jv_free(doc);
+    json_object_put(doc);
     return ok;
 }
 

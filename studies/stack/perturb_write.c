@@ -3,40 +3,55 @@
 #include "studies/stack/perturb_write.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "io/json.h"
+#include "io/json_helpers.h"
 
-static void numbers(sb_json *j, const char *key, const double *v, size_t n)
+/* Series and matrix rows are written one per line (json-c's pretty printer would give each number a
+ * line of its own); records and objects one member per line. */
+static void numbers(json_object *o, const char *key, const double *v, size_t n)
 {
-    sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        sb_json_number(j, v[i]);
-    sb_json_array_end(j);
+        json_object_array_add(a, sb_json_new_number(v[i], 0));
+    json_object_object_add(o, key, sb_json_one_line(a));
 }
 
-static void sizes(sb_json *j, const char *key, const size_t *v, size_t n)
+static void sizes(json_object *o, const char *key, const size_t *v, size_t n)
 {
-    sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        sb_json_uint(j, v[i]);
-    sb_json_array_end(j);
+        json_object_array_add(a, json_object_new_uint64(v[i]));
+    json_object_object_add(o, key, sb_json_one_line(a));
 }
 
-static void matrix(sb_json *j, const char *key, const double *v, size_t rows, size_t cols)
+static void matrix(json_object *o, const char *key, const double *v, size_t rows, size_t cols)
 {
-    sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object *m = json_object_new_array();
     for (size_t r = 0; r < rows; r++) {
-        sb_json_array_begin(j);
+        json_object *row = json_object_new_array();
         for (size_t c = 0; c < cols; c++)
-            sb_json_number(j, v[r * cols + c]);
-        sb_json_array_end(j);
+            json_object_array_add(row, sb_json_new_number(v[r * cols + c], 0));
+        json_object_array_add(m, sb_json_one_line(row));
     }
-    sb_json_array_end(j);
+    json_object_object_add(o, key, m);
+}
+
+static void add_number(json_object *o, const char *key, double v)
+{
+    json_object_object_add(o, key, sb_json_new_number(v, 0));
+}
+
+static void add_uint(json_object *o, const char *key, uint64_t v)
+{
+    json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void add_string(json_object *o, const char *key, const char *s)
+{
+    json_object_object_add(o, key, sb_json_new_string(s));
 }
 
 static const char *profile_name(const sb_perturb_profile *p)
@@ -44,193 +59,174 @@ static const char *profile_name(const sb_perturb_profile *p)
     return p->sink == SB_STACK_SINK_COUNT ? "linear_limit" : sb_stack_sink_name(p->sink);
 }
 
-static void write_config(sb_json *j, const sb_perturb_results *r)
+static json_object *config(const sb_perturb_results *r)
 {
     const sb_perturb_options *o = &r->o;
-    sb_json_key(j, "config");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "layers", r->L);
-    sb_json_kv_uint(j, "tokens", r->n);
-    sb_json_kv_uint(j, "heads", r->H);
-    sb_json_kv_uint(j, "width", r->d);
-    sb_json_kv_bool(j, "norm", o->norm);
-    sb_json_kv_bool(j, "mlp", o->mlp);
-    sb_json_kv_number(j, "temperature", o->temperature);
-    sb_json_kv_number(j, "gap", o->gap);
-    sb_json_kv_number(j, "gate_bias", o->gate_bias);
-    sb_json_kv_number(j, "value_scale", o->value_scale);
-    sb_json_kv_uint(j, "sequences", o->sequences);
-    sb_json_kv_string(j, "perturbation", o->swap ? "swap" : "add");
+    json_object *c = json_object_new_object();
+    add_uint(c, "layers", r->L);
+    add_uint(c, "tokens", r->n);
+    add_uint(c, "heads", r->H);
+    add_uint(c, "width", r->d);
+    json_object_object_add(c, "norm", json_object_new_boolean(o->norm));
+    json_object_object_add(c, "mlp", json_object_new_boolean(o->mlp));
+    add_number(c, "temperature", o->temperature);
+    add_number(c, "gap", o->gap);
+    add_number(c, "gate_bias", o->gate_bias);
+    add_number(c, "value_scale", o->value_scale);
+    add_uint(c, "sequences", o->sequences);
+    add_string(c, "perturbation", o->swap ? "swap" : "add");
     if (!o->swap)
-        sb_json_kv_number(j, "perturb_size", o->perturb_size);
-    sb_json_kv_uint(j, "perturbed_token", r->j);
-    sb_json_object_end(j);
+        add_number(c, "perturb_size", o->perturb_size);
+    add_uint(c, "perturbed_token", r->j);
+    return c;
 }
 
-static void write_modes(sb_json *j, const sb_perturb_results *r)
+static json_object *modes(const sb_perturb_results *r)
 {
-    sb_json_key(j, "modes");
-    sb_json_array_begin(j);
+    json_object *list = json_object_new_array();
     for (int m = 0; m < PT_MODES; m++) {
         const sb_perturb_mode *md = &r->mode[m];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", sb_stack_sink_name(md->sink));
-        sb_json_kv_number(j, "strength", md->strength);
-        numbers(j, "last_token_drift", md->last_drift, r->L + 1);
-        sb_json_kv_number(j, "nonlocal_share", md->nonlocal);
-        numbers(j, "rank_collapse_residual", md->residual, r->L + 1);
-        matrix(j, "drift_map", md->map, r->L + 1, r->n);
-        sb_json_key(j, "sink_metric");
-        sb_json_object_begin(j);
-        sb_json_kv_number(j, "sink_0.3", md->sink_rate[0][0]);
-        sb_json_kv_number(j, "sink_0.8", md->sink_rate[0][1]);
-        sb_json_kv_number(j, "alpha_mean", md->alpha_mean[0]);
-        sb_json_kv_number(j, "sink_0.3_with_row0", md->sink_rate[1][0]);
-        sb_json_kv_number(j, "sink_0.8_with_row0", md->sink_rate[1][1]);
-        sb_json_kv_number(j, "alpha_mean_with_row0", md->alpha_mean[1]);
-        sb_json_kv_number(j, "virtual_sink_mass", md->virtual_sink);
-        sb_json_kv_number(j, "repeated_tokens_sink_0.3", md->repeated_rate);
-        matrix(j, "alpha", md->alpha, r->L, r->H);
-        sb_json_object_end(j);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", sb_stack_sink_name(md->sink));
+        add_number(e, "strength", md->strength);
+        numbers(e, "last_token_drift", md->last_drift, r->L + 1);
+        add_number(e, "nonlocal_share", md->nonlocal);
+        numbers(e, "rank_collapse_residual", md->residual, r->L + 1);
+        matrix(e, "drift_map", md->map, r->L + 1, r->n);
+        json_object *sink = json_object_new_object();
+        add_number(sink, "sink_0.3", md->sink_rate[0][0]);
+        add_number(sink, "sink_0.8", md->sink_rate[0][1]);
+        add_number(sink, "alpha_mean", md->alpha_mean[0]);
+        add_number(sink, "sink_0.3_with_row0", md->sink_rate[1][0]);
+        add_number(sink, "sink_0.8_with_row0", md->sink_rate[1][1]);
+        add_number(sink, "alpha_mean_with_row0", md->alpha_mean[1]);
+        add_number(sink, "virtual_sink_mass", md->virtual_sink);
+        add_number(sink, "repeated_tokens_sink_0.3", md->repeated_rate);
+        matrix(sink, "alpha", md->alpha, r->L, r->H);
+        json_object_object_add(e, "sink_metric", sink);
+        json_object_array_add(list, e);
     }
-    sb_json_array_end(j);
+    return list;
 }
 
-static void write_sensitivity(sb_json *j, const sb_perturb_results *r)
+static void add_sensitivity(json_object *doc, const sb_perturb_results *r)
 {
-    sb_json_key(j, "sensitivity");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "tokens", r->sens_tokens);
-    sb_json_kv_uint(j, "probes", r->sens_probes);
-    sb_json_key(j, "profiles");
-    sb_json_array_begin(j);
+    json_object *sens = json_object_new_object();
+    add_uint(sens, "tokens", r->sens_tokens);
+    add_uint(sens, "probes", r->sens_probes);
+    json_object *profiles = json_object_new_array();
     for (size_t k = 0; k < r->n_profiles; k++) {
         const sb_perturb_profile *p = &r->profile[k];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", profile_name(p));
-        sb_json_kv_uint(j, "layers", p->layers);
-        sb_json_kv_number(j, "share_first", p->share_first);
-        numbers(j, "s", p->s, r->sens_tokens);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", profile_name(p));
+        add_uint(e, "layers", p->layers);
+        add_number(e, "share_first", p->share_first);
+        numbers(e, "s", p->s, r->sens_tokens);
+        json_object_array_add(profiles, e);
     }
-    sb_json_array_end(j);
-    sb_json_key(j, "fd_check");
-    sb_json_object_begin(j);
-    sb_json_kv_number(j, "step", r->fd_step);
-    sb_json_kv_uint(j, "checks", r->fd_checks);
-    sb_json_kv_number(j, "max_rel_error", r->fd_max_rel_error);
-    sb_json_object_end(j);
-    sb_json_object_end(j);
+    json_object_object_add(sens, "profiles", profiles);
+    json_object *fd = json_object_new_object();
+    add_number(fd, "step", r->fd_step);
+    add_uint(fd, "checks", r->fd_checks);
+    add_number(fd, "max_rel_error", r->fd_max_rel_error);
+    json_object_object_add(sens, "fd_check", fd);
+    json_object_object_add(doc, "sensitivity", sens);
 
-    sb_json_key(j, "limit");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "tokens", r->limit_tokens);
-    sb_json_kv_number(j, "temperature", r->o.temperature);
-    numbers(j, "mass_first", r->limit_mass, r->limit_layers);
-    sb_json_kv_number(j, "stack_max_error", r->limit_stack_error);
-    sb_json_object_end(j);
+    json_object *limit = json_object_new_object();
+    add_uint(limit, "tokens", r->limit_tokens);
+    add_number(limit, "temperature", r->o.temperature);
+    numbers(limit, "mass_first", r->limit_mass, r->limit_layers);
+    add_number(limit, "stack_max_error", r->limit_stack_error);
+    json_object_object_add(doc, "limit", limit);
 }
 
-static void write_sweeps(sb_json *j, const sb_perturb_results *r)
+static void add_sweeps(json_object *doc, const sb_perturb_results *r)
 {
-    sb_json_key(j, "context");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "layers", r->context_layers);
-    sizes(j, "tokens", r->context_n, r->n_context);
-    sb_json_key(j, "modes");
-    sb_json_array_begin(j);
+    json_object *context = json_object_new_object();
+    add_uint(context, "layers", r->context_layers);
+    sizes(context, "tokens", r->context_n, r->n_context);
+    json_object *cmodes = json_object_new_array();
     for (int m = 0; m < PT_MODES; m++) {
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", sb_stack_sink_name((sb_stack_sink)m));
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", sb_stack_sink_name((sb_stack_sink)m));
         const char *keys[3] = {"distance_l1", "distance_rel", "rank_collapse_residual"};
         const double *vals[3] = {r->context_l1[m], r->context_rel[m], r->context_residual[m]};
         for (int q = 0; q < 3; q++) {
-            sb_json_key(j, keys[q]);
-            sb_json_array_begin(j);
-            for (size_t k = 0; k < r->n_context; k++)
-                if (r->context_has[m][k])
-                    sb_json_number(j, vals[q][k]);
-                else
-                    sb_json_null(j);
-            sb_json_array_end(j);
+            json_object *a = json_object_new_array();
+            for (size_t k = 0; k < r->n_context; k++) /* null: not measured at that length */
+                json_object_array_add(a, r->context_has[m][k] ? sb_json_new_number(vals[q][k], 0) : NULL);
+            json_object_object_add(e, keys[q], sb_json_one_line(a));
         }
-        sb_json_object_end(j);
+        json_object_array_add(cmodes, e);
     }
-    sb_json_array_end(j);
-    sb_json_object_end(j);
+    json_object_object_add(context, "modes", cmodes);
+    json_object_object_add(doc, "context", context);
 
-    sb_json_key(j, "heads");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "width", r->heads_width);
-    sb_json_kv_uint(j, "layers", r->heads_layers);
-    sb_json_kv_uint(j, "sequences", r->sweep_sequences);
-    sizes(j, "heads", r->heads, r->n_heads);
-    numbers(j, "none_last_token_drift", r->heads_drift[0], r->n_heads);
-    numbers(j, "bos_last_token_drift", r->heads_drift[1], r->n_heads);
-    numbers(j, "none_rank_collapse_residual", r->heads_residual[0], r->n_heads);
-    numbers(j, "bos_rank_collapse_residual", r->heads_residual[1], r->n_heads);
-    sb_json_object_end(j);
+    json_object *heads = json_object_new_object();
+    add_uint(heads, "width", r->heads_width);
+    add_uint(heads, "layers", r->heads_layers);
+    add_uint(heads, "sequences", r->sweep_sequences);
+    sizes(heads, "heads", r->heads, r->n_heads);
+    numbers(heads, "none_last_token_drift", r->heads_drift[0], r->n_heads);
+    numbers(heads, "bos_last_token_drift", r->heads_drift[1], r->n_heads);
+    numbers(heads, "none_rank_collapse_residual", r->heads_residual[0], r->n_heads);
+    numbers(heads, "bos_rank_collapse_residual", r->heads_residual[1], r->n_heads);
+    json_object_object_add(doc, "heads", heads);
 
-    sb_json_key(j, "strength");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "sequences", r->sweep_sequences);
-    numbers(j, "gaps", r->gaps, r->n_gaps);
+    json_object *strength = json_object_new_object();
+    add_uint(strength, "sequences", r->sweep_sequences);
+    numbers(strength, "gaps", r->gaps, r->n_gaps);
     static const sb_stack_sink swept[] = {SB_STACK_SINK_BOS, SB_STACK_SINK_LEARNED, SB_STACK_SINK_NO_BOS,
                                           SB_STACK_SINK_GATED};
     for (size_t m = 0; m < sizeof swept / sizeof *swept; m++)
-        numbers(j, sb_stack_sink_name(swept[m]), r->gap_drift[swept[m]], r->n_gaps);
-    sb_json_object_end(j);
+        numbers(strength, sb_stack_sink_name(swept[m]), r->gap_drift[swept[m]], r->n_gaps);
+    json_object_object_add(doc, "strength", strength);
 }
 
-static void write_numerics(sb_json *j, const sb_perturb_results *r)
+static json_object *numerics(const sb_perturb_results *r)
 {
-    sb_json_key(j, "numerics");
-    sb_json_array_begin(j);
+    json_object *list = json_object_new_array();
     for (size_t k = 0; k < r->n_numeric; k++) {
         const sb_perturb_numeric_run *n = &r->numeric[k];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", sb_stack_sink_name(n->sink));
-        sb_json_kv_string(j, "kernel", n->kernel);
-        sb_json_kv_string(j, "precision", sb_stack_precision_name(n->precision));
-        sb_json_kv_uint(j, "injected_layers", n->injected);
-        numbers(j, "error", n->error, r->L + 1);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", sb_stack_sink_name(n->sink));
+        add_string(e, "kernel", n->kernel);
+        add_string(e, "precision", sb_stack_precision_name(n->precision));
+        add_uint(e, "injected_layers", n->injected);
+        numbers(e, "error", n->error, r->L + 1);
+        json_object_array_add(list, e);
     }
-    sb_json_array_end(j);
+    return list;
 }
 
 void sb_perturb_write_json(FILE *f, const sb_perturb_results *r)
 {
-    sb_json j;
-    sb_json_init(&j, f);
-    sb_json_set_inline_depth(&j, 4); /* each series, map row and record on one line */
-    sb_json_object_begin(&j);
-    sb_json_kv_string(&j, "tool", "sinkbench perturb");
-    sb_json_kv_string(&j, "version", sb_version());
-    sb_json_kv_string(&j, "level", r->o.level == SB_PERTURB_FULL ? "full" : "quick");
-    sb_json_kv_uint(&j, "seed", r->o.seed);
-    write_config(&j, r);
-    sb_json_key(&j, "trends");
-    sb_json_array_begin(&j);
+    json_object *doc = json_object_new_object();
+    add_string(doc, "tool", "sinkbench perturb");
+    add_string(doc, "version", sb_version());
+    add_string(doc, "level", r->o.level == SB_PERTURB_FULL ? "full" : "quick");
+    add_uint(doc, "seed", r->o.seed);
+    json_object_object_add(doc, "config", config(r));
+    json_object *trends = json_object_new_array();
     for (size_t k = 0; k < r->n_trends; k++) {
         const sb_perturb_trend *t = &r->trends[k];
-        sb_json_object_begin(&j);
-        sb_json_kv_string(&j, "id", t->id);
+        json_object *e = json_object_new_object();
+        add_string(e, "id", t->id);
         if (t->reproduced < 0)
-            sb_json_kv_string(&j, "kind", "observation");
+            add_string(e, "kind", "observation");
         else
-            sb_json_kv_bool(&j, "reproduced", t->reproduced);
-        sb_json_kv_number(&j, "value", t->value);
-        sb_json_kv_string(&j, "text", t->text);
-        sb_json_object_end(&j);
+            json_object_object_add(e, "reproduced", json_object_new_boolean(t->reproduced));
+        add_number(e, "value", t->value);
+        add_string(e, "text", t->text);
+        json_object_array_add(trends, e);
     }
-    sb_json_array_end(&j);
-    write_modes(&j, r);
-    write_sensitivity(&j, r);
-    write_sweeps(&j, r);
-    write_numerics(&j, r);
-    sb_json_object_end(&j);
+    json_object_object_add(doc, "trends", trends);
+    json_object_object_add(doc, "modes", modes(r));
+    add_sensitivity(doc, r);
+    add_sweeps(doc, r);
+    json_object_object_add(doc, "numerics", numerics(r));
+    sb_json_print(f, doc);
+    json_object_put(doc);
 }
 
 void sb_perturb_summary(const sb_perturb_results *r, char *out, size_t size)
