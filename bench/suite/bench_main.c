@@ -15,7 +15,7 @@
 #include "io/json_helpers.h"
 #include "io/paths.h"
 #include "io/tool.h"
-#include "sbbench.h"
+#include "gbench.h"
 #include "sinkbench/sinkbench.h"
 
 #ifndef SB_BENCH_PEER_VERSIONS
@@ -94,41 +94,41 @@ static void add_context(const sb_bench_config *cfg, const char *plugins)
 {
     const sb_cpu_info *c = sb_cpu();
     char buf[1024];
-    sbb_context("sinkbench_version", sb_version());
-    sbb_context("sinkbench_library_build", sb_build_info());
-    sbb_context("sinkbench_bench_build", SB_BENCH_BUILD);
-    sbb_context("google_benchmark_version", sbb_library_version());
-    sbb_context("google_benchmark_note", "Debian's libbenchmark is built without NDEBUG (library_build_type) and warns "
+    sb_gbench_context("sinkbench_version", sb_version());
+    sb_gbench_context("sinkbench_library_build", sb_build_info());
+    sb_gbench_context("sinkbench_bench_build", SB_BENCH_BUILD);
+    sb_gbench_context("google_benchmark_version", sb_gbench_library_version());
+    sb_gbench_context("google_benchmark_note", "Debian's libbenchmark is built without NDEBUG (library_build_type) and warns "
                                          "'Library was built as DEBUG'; the timed loop is the header's inline "
                                          "KeepRunningBatch in our -O3 shim, only the bookkeeping between runs is "
                                          "unoptimised");
-    sbb_context("cpu_arch", c->arch);
+    sb_gbench_context("cpu_arch", c->arch);
     snprintf(buf, sizeof buf, "%s %s", c->vendor, c->model);
-    sbb_context("cpu_model", buf);
+    sb_gbench_context("cpu_model", buf);
     sb_cpu_feature_string(c->features, buf, sizeof buf);
-    sbb_context("cpu_features", buf);
+    sb_gbench_context("cpu_features", buf);
     const char *isa = sb_dispatch_isa();
-    sbb_context("dispatch_isa", isa ? isa : "none");
-    sbb_context("dispatch_note", sb_dispatch_note());
+    sb_gbench_context("dispatch_isa", isa ? isa : "none");
+    sb_gbench_context("dispatch_note", sb_dispatch_note());
     const sb_bench_caches *k = sb_bench_cache_sizes();
     snprintf(buf, sizeof buf, "L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (%s)", k->l1d >> 10, k->l2 >> 10, k->l3 >> 10,
              k->source);
-    sbb_context("cache_sizes", buf);
-    sbb_context("cache_policy", "working set x+y per iteration; hot in L1d, L2 or L3/2 when it fits, else from DRAM "
+    sb_gbench_context("cache_sizes", buf);
+    sb_gbench_context("cache_policy", "working set x+y per iteration; hot in L1d, L2 or L3/2 when it fits, else from DRAM "
                                 "rotating over >= 2 x L3 of buffers");
-    sbb_context("preset", cfg->preset->name);
+    sb_gbench_context("preset", cfg->preset->name);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->seed);
-    sbb_context("input_seed", buf);
-    sbb_context("inputs", "check/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
-    sbb_context("time", "cpu_time is the thread's CPU time (Google Benchmark's default); ns_per_row uses it");
-    sbb_context("peers", SB_BENCH_PEER_VERSIONS[0] ? SB_BENCH_PEER_VERSIONS : "none built");
-    sbb_context("plugins_loaded", plugins[0] ? plugins : "none");
+    sb_gbench_context("input_seed", buf);
+    sb_gbench_context("inputs", "check/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
+    sb_gbench_context("time", "cpu_time is the thread's CPU time (Google Benchmark's default); ns_per_row uses it");
+    sb_gbench_context("peers", SB_BENCH_PEER_VERSIONS[0] ? SB_BENCH_PEER_VERSIONS : "none built");
+    sb_gbench_context("plugins_loaded", plugins[0] ? plugins : "none");
     size_t len = 0;
     buf[0] = 0;
     for (size_t i = 0; sb_bench_traffic_table[i].algorithm && len < sizeof buf; i++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%u", i ? " " : "", sb_bench_traffic_table[i].algorithm,
                                 sb_bench_traffic_bytes(&sb_bench_traffic_table[i]));
-    sbb_context("bytes_per_element", buf);
+    sb_gbench_context("bytes_per_element", buf);
 }
 
 /* The plugins loaded, ':'-separated, for the report's context and the line on stderr. */
@@ -399,7 +399,7 @@ int main(int argc, char **argv)
         gargv[gargc++] = argv[i];
     gargv[gargc] = NULL;
 
-    long ran = sbb_main(&gargc, gargv);
+    long ran = sb_gbench_main(&gargc, gargv);
     free(gargv);
     if (ran < 0) {
         if (writing)
