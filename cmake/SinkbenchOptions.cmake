@@ -19,3 +19,8 @@ else()
   set(SINKBENCH_ARCH "${CMAKE_SYSTEM_PROCESSOR}")
 endif()
 message(STATUS "sinkbench: target architecture ${SINKBENCH_ARCH}")
+
+# libsinkbench's thread pool (kernels/core/pool.c): "auto" takes Debian's pthreadpool when found and
+# falls back to the library's own small pool; "pthreadpool" requires it; "sinkbench" never uses it.
+set(SINKBENCH_THREAD_POOL "auto" CACHE STRING "Thread pool of libsinkbench: auto, pthreadpool or sinkbench")
+set_property(CACHE SINKBENCH_THREAD_POOL PROPERTY STRINGS auto pthreadpool sinkbench)
