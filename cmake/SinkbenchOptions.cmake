@@ -24,3 +24,6 @@ message(STATUS "sinkbench: target architecture ${SINKBENCH_ARCH}")
 # falls back to the library's own small pool; "pthreadpool" requires it; "sinkbench" never uses it.
 set(SINKBENCH_THREAD_POOL "auto" CACHE STRING "Thread pool of libsinkbench: auto, pthreadpool or sinkbench")
 set_property(CACHE SINKBENCH_THREAD_POOL PROPERTY STRINGS auto pthreadpool sinkbench)
+# The CPU description (kernels/core/cpu.c): cpuinfo names the microarchitecture and the caches; without
+# it (or where it cannot initialise) the library reads CPUID, sysfs and sysconf itself.
+option(SINKBENCH_CPUINFO "Describe the CPU with cpuinfo when it is found" ON)

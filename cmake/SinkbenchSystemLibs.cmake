@@ -1,5 +1,6 @@
 # Plain C libraries that ship a header and a shared object but no usable CMake package for every
-# target (Debian's pthreadpool has none).
+# target (Debian's pthreadpool has none; cpuinfo's is the amd64 one even in an aarch64 cross build,
+# since /usr/lib/cmake/cpuinfo is not per-architecture).
 #
 # sinkbench_find_c_library(<PREFIX> HEADER <file.h> NAMES <lib...> SYMBOL <function>)
 # sets <PREFIX>_FOUND, <PREFIX>_LIBRARY and <PREFIX>_INCLUDE_DIR (empty when the header is in a

@@ -6,7 +6,7 @@ set -eu
 packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
   libsimde-dev libmpfr-dev libgmp-dev \
   libbenchmark-dev \
-  libxnnpack-dev libpthreadpool-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libsleef-dev libhwy-dev \
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libsleef-dev libhwy-dev \
   libtorch-dev libopenblas0-pthread \
   clang llvm libclang-rt-14-dev afl++ \
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user \
@@ -17,6 +17,9 @@ packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
 # libpthreadpool-dev (libsinkbench's thread pool; also XNNPACK's) has no arm64 twin here: Debian 12's
 # package is not Multi-Arch, so installing libpthreadpool-dev:arm64 would remove the amd64 one and,
 # with it, libxnnpack-dev and libtorch-dev. The aarch64 build uses the library's own pool instead.
+# libcpuinfo-dev:arm64 cannot be installed beside the amd64 one either (both ship
+# /usr/lib/cmake/cpuinfo/cpuinfo-targets-none.cmake with different contents): the aarch64 build
+# describes the CPU with the library's own code, as it would under qemu-user anyway.
 foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
