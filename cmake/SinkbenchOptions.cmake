@@ -20,10 +20,9 @@ else()
 endif()
 message(STATUS "sinkbench: target architecture ${SINKBENCH_ARCH}")
 
-# libsinkbench's thread pool (kernels/core/pool.c): "auto" takes Debian's pthreadpool when found and
-# falls back to the library's own small pool; "pthreadpool" requires it; "sinkbench" never uses it.
-set(SINKBENCH_THREAD_POOL "auto" CACHE STRING "Thread pool of libsinkbench: auto, pthreadpool or sinkbench")
-set_property(CACHE SINKBENCH_THREAD_POOL PROPERTY STRINGS auto pthreadpool sinkbench)
+# libsinkbench's thread pool (kernels/core/pool.c) is its own; Debian's pthreadpool is built in beside
+# it when found, for SINKBENCH_THREAD_POOL=pthreadpool at run time (the comparison in docs/attention.md).
+option(SINKBENCH_PTHREADPOOL "Build pthreadpool in as the alternative thread pool when it is found" ON)
 # The CPU description (kernels/core/cpu.c): cpuinfo names the microarchitecture and the caches; without
 # it (or where it cannot initialise) the library reads CPUID, sysfs and sysconf itself.
 option(SINKBENCH_CPUINFO "Describe the CPU with cpuinfo when it is found" ON)

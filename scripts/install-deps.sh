@@ -14,9 +14,9 @@ packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
 # ocl-icd-opencl-dev and opencl-c-headers: Debian's oneDNN CMake package (dnnl-config.cmake) requires
 # OpenCL although the CPU engine never uses it; without them the oneDNN peer is off.
 # The aarch64 build's oracle links MPFR for arm64 (Debian multiarch).
-# libpthreadpool-dev (libsinkbench's thread pool; also XNNPACK's) has no arm64 twin here: Debian 12's
-# package is not Multi-Arch, so installing libpthreadpool-dev:arm64 would remove the amd64 one and,
-# with it, libxnnpack-dev and libtorch-dev. The aarch64 build uses the library's own pool instead.
+# libpthreadpool-dev (XNNPACK's pool; libsinkbench's alternative to its own) has no arm64 twin here:
+# Debian 12's package is not Multi-Arch, so installing libpthreadpool-dev:arm64 would remove the amd64
+# one and, with it, libxnnpack-dev and libtorch-dev. The aarch64 build has only the library's own pool.
 # libcpuinfo-dev:arm64 cannot be installed beside the amd64 one either (both ship
 # /usr/lib/cmake/cpuinfo/cpuinfo-targets-none.cmake with different contents): the aarch64 build
 # describes the CPU with the library's own code, as it would under qemu-user anyway.

@@ -166,10 +166,10 @@ static void pp_slot(void *arg, size_t slot)
 
 /* pthreadpool has a fixed thread count: growing means a new pool. A call asking for fewer threads
  * than the pool has gets `threads` slots, each taking indices from the job, so at most `threads`
- * threads work on it. PTHREADPOOL_FLAG_YIELD_WORKERS: helpers sleep as soon as a call ends instead of
- * spinning for the next one (docs/attention.md: the spin bought nothing measurable on decode and
- * burnt a core for milliseconds after every call). Never PTHREADPOOL_FLAG_DISABLE_DENORMALS: the
- * caller's environment is the contract. */
+ * threads work on it (all of them still wake and check in). PTHREADPOOL_FLAG_YIELD_WORKERS: helpers
+ * sleep as soon as a call ends instead of spinning for the next one (docs/attention.md: on a loaded
+ * machine the spin made small decode calls take scheduler ticks, 10 to 25 ms). Never
+ * PTHREADPOOL_FLAG_DISABLE_DENORMALS: the caller's environment is the contract. */
 static void pp_run(job *j, size_t threads)
 {
     if (pp_threads < threads) {
@@ -233,16 +233,19 @@ static void fork_child(void)
 static void setup(void)
 {
 #ifdef SB_HAVE_PTHREADPOOL
-    /* pthreadpool starts its threads with the default attributes: use it only where the default
-     * stack holds a work unit (glibc: the stack rlimit, 8 MB on Debian), else our own pool. */
+    /* pthreadpool only when asked for (pool.h says why), and only where the default thread stack
+     * holds a work unit: it starts its threads with the default attributes (glibc: the stack rlimit,
+     * 8 MB on Debian). */
     const char *e = getenv("SINKBENCH_THREAD_POOL");
-    size_t stack = 0;
-    pthread_attr_t a;
-    if (pthread_getattr_default_np(&a) == 0) {
-        pthread_attr_getstacksize(&a, &stack);
-        pthread_attr_destroy(&a);
+    if (e && strcmp(e, "pthreadpool") == 0) {
+        size_t stack = 0;
+        pthread_attr_t a;
+        if (pthread_getattr_default_np(&a) == 0) {
+            pthread_attr_getstacksize(&a, &stack);
+            pthread_attr_destroy(&a);
+        }
+        use_pp = stack >= SB_POOL_STACK;
     }
-    use_pp = !(e && strcmp(e, "sinkbench") == 0) && stack >= SB_POOL_STACK;
 #endif
     pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
