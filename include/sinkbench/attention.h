@@ -110,7 +110,7 @@ typedef struct sb_attention_desc {
                         * pool across heads, query tiles and splits (the caller included; threads
                         * start on the first such call and are kept). The result is bit-identical for
                         * every thread count. A call made while another thread's call holds the pool
-                        * runs on its calling thread alone (docs/attention.md, "Threads"). */
+                        * runs on its calling thread alone (docs/attention.md, "The thread pool"). */
     void *workspace;        /* optional scratch of workspace_size bytes (see
                              * sb_attention_workspace_size); NULL: kernels allocate it when needed */
     size_t workspace_size;

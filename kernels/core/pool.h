@@ -2,7 +2,7 @@
  * thread and shared by every parallel entry point (the flash attention driver today, a batched
  * softmax later). Threads persist between calls, so a call pays a wake-up, not a thread start.
  *
- * Backends (docs/attention.md, "Threads"): our own small pool (condition variables, helpers that
+ * Backends (docs/attention.md, "The thread pool"): our own small pool (condition variables, helpers that
  * sleep as soon as a call ends), and Debian's pthreadpool (XNNPACK's pool) where the build has it and
  * SINKBENCH_THREAD_POOL=pthreadpool asks for it. Ours is the default because it measured faster here:
  * a pthreadpool call waits until every pool thread has woken and checked in, even those with nothing
