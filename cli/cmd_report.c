@@ -119,9 +119,12 @@ static void section_info(report *r, FILE *f)
     sb_cpu_feature_string(c->features, feats, sizeof feats);
     const char *isa = sb_dispatch_isa();
     fprintf(f, "## Machine and dispatch\n\n");
+    char desc[256];
+    sb_cli_cpu_description(desc, sizeof desc);
     fprintf(f, "- CPU: %s %s (%s)%s; features: %s\n", c->vendor, c->model, c->arch,
             c->emulated ? " **under emulation: timings are meaningless, accuracy is real**" : "",
             feats[0] ? feats : "(none)");
+    fprintf(f, "- microarchitecture and caches: %s\n", desc);
     fprintf(f, "- sinkbench %s (%s)\n", sb_version(), sb_build_info());
     fprintf(f, "- dispatch: %s (%s)\n\n", isa ? isa : "none", sb_dispatch_note());
     fprintf(f, "| row length | dispatched kernel |\n|---:|---|\n");

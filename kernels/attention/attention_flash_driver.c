@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attention/attention_internal.h"
+#include "core/pool.h"
 
 /* Merges the splits of one row with the sink into its output row, in binary64 (S * d operations per
  * row, nothing next to the kernel's work): the chunks' factors exp(m_s - M) and the sink's term are
@@ -108,7 +109,7 @@ sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn)
     run_ctx c = {&p, fn};
     size_t threads = d->n_threads > 1 ? d->n_threads : 1;
     if (p.splits == 1) {
-        sb_attn_parallel_for(p.n_tiles, threads, run_direct, &c);
+        sb_pool_parallel_for(p.n_tiles, threads, run_direct, &c);
         return SB_OK;
     }
     void *mem = NULL, *ws = d->workspace;
@@ -118,8 +119,8 @@ sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn)
             return SB_ENOMEM;
     }
     p.parts = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63);
-    sb_attn_parallel_for(p.n_tiles * p.splits, threads, run_split, &c);
-    sb_attn_parallel_for(p.n_tiles, threads, run_merge, &c);
+    sb_pool_parallel_for(p.n_tiles * p.splits, threads, run_split, &c);
+    sb_pool_parallel_for(p.n_tiles, threads, run_merge, &c);
     free(mem);
     return SB_OK;
 }

@@ -232,8 +232,4 @@ sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn);
 void sb_attn_plan_init(const sb_attention_desc *d, sb_attn_plan *p);
 size_t sb_attn_plan_workspace(const sb_attention_desc *d);
 
-/* Runs fn(ctx, 0 .. count-1) on up to `threads` threads (the caller's included). Which thread runs
- * which index is unspecified; callers make each index's work independent of that. */
-void sb_attn_parallel_for(size_t count, size_t threads, void (*fn)(void *ctx, size_t index), void *ctx);
-
 #endif
