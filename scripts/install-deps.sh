@@ -8,13 +8,18 @@ packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
   libbenchmark-dev \
   libxnnpack-dev libpthreadpool-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libsleef-dev libhwy-dev \
   libtorch-dev libopenblas0-pthread \
+  libopenblas-dev libopenblas-pthread-dev libjson-c-dev fortunes \
   clang llvm libclang-rt-14-dev afl++ \
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user \
   python3 python3-matplotlib"
 # ocl-icd-opencl-dev and opencl-c-headers: Debian's oneDNN CMake package (dnnl-config.cmake) requires
 # OpenCL although the CPU engine never uses it; without them the oneDNN peer is off.
-# The aarch64 build's oracle links MPFR for arm64 (Debian multiarch).
-foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64"
+# libopenblas-dev, libjson-c-dev, fortunes: the emerge study (studies/emerge, docs/emerge.md) trains small
+# transformers with OpenBLAS's cblas_sgemm, writes its measurements with json-c and reads natural text
+# from the fortune cookie files (/usr/share/games/fortunes, about 2.6 MB).
+# The aarch64 build's oracle links MPFR for arm64 (Debian multiarch); the emerge study json-c (OpenBLAS
+# is optional there: without it the trainer uses its own matrix loops).
+foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64 libjson-c-dev:arm64"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
