@@ -109,8 +109,8 @@ sb_status sb_emerge_data_text(sb_emerge_data *d, const char *dir, char *err, siz
 void sb_emerge_data_free(sb_emerge_data *d);
 
 /* One sequence of T tokens with the template of `sink` (docs/emerge.md "Data"): ids[T]; targets[T]
- * (the next token, -1 for none: the last position and the BOS prediction); trigger[T] (may be NULL: 1
- * where the input token is a BB trigger). split 0 train, 1 validation. A pure function of
+ * (the next token; -1 at the last position); trigger[T] (may be NULL: 1 where the input token is a BB
+ * trigger whose next token is a copy). split 0 train, 1 validation. A pure function of
  * (data, sink, T, split, seed, index). */
 void sb_emerge_data_sequence(const sb_emerge_data *d, sb_emerge_sink sink, size_t T, int split, uint64_t seed,
                              uint64_t index, uint32_t *ids, int32_t *targets, unsigned char *trigger);
@@ -214,6 +214,59 @@ typedef struct sb_emerge_map_metrics {
 } sb_emerge_map_metrics;
 sb_status sb_emerge_map_metrics_compute(const sb_emerge_attn_maps *m, size_t window, sb_emerge_map_metrics *out);
 void sb_emerge_map_metrics_free(sb_emerge_map_metrics *mm);
+
+
+/* ---- the study (`sinkbench emerge`, docs/emerge.md "The study") ----------------------------------- */
+
+typedef enum sb_emerge_level { SB_EMERGE_QUICK = 0, SB_EMERGE_FULL = 1 } sb_emerge_level;
+
+#define SB_EMERGE_MAX_LIST 8
+
+typedef struct sb_emerge_study_options {
+    sb_emerge_level level;
+    uint64_t seed;            /* weights and batches: seed index k of a cell trains with seed + k */
+    uint64_t task_seed;       /* the Bigram-Backcopy table */
+    size_t seeds;             /* seeds per cell */
+    size_t steps, tokens_per_step, threads, width, heads, eval_every;
+    double lr;
+    size_t n_contexts, contexts[SB_EMERGE_MAX_LIST]; /* training context lengths */
+    size_t n_depths, depths[SB_EMERGE_MAX_LIST];     /* depths every variant trains at */
+    size_t n_deep, deep[SB_EMERGE_MAX_LIST];         /* further depths, for deep_variants only */
+    unsigned variants;        /* bit (1 << sb_emerge_sink) per variant of the main grid */
+    unsigned deep_variants;   /* variants of the depth sweep */
+    int text;                 /* also train on fortune text (bos and none) */
+    size_t text_depth, text_context;
+    const char *text_dir;     /* NULL: /usr/share/games/fortunes */
+    sb_emerge_matmul matmul;
+    size_t checkpoint_every;  /* steps between checkpoints (0: none) */
+    int keep_checkpoints;     /* keep each run's final checkpoint */
+    int progress;             /* progress lines on stderr */
+} sb_emerge_study_options;
+
+/* quick: Bigram-Backcopy, 1 layer of 1 head, width 64, context 64, bos and none, 1 seed, 800 steps.
+ * full: every variant x contexts 32/64/128/256 x 3 seeds at depth 1, depths 2 and 4 for bos and none,
+ * fortune text (bos, none) at depth 2 and context 128; 1000 steps of 1024 tokens each (lr 0.01). */
+void sb_emerge_study_options_default(sb_emerge_study_options *o, sb_emerge_level level);
+/* NULL when valid, else one sentence naming the problem. */
+const char *sb_emerge_study_options_problem(const sb_emerge_study_options *o);
+
+typedef struct sb_emerge_study sb_emerge_study;
+
+/* Runs the study into out_dir (created): runs/<id>.json per finished run, checkpoints/<id>.ckpt while a
+ * run trains, emerge.json (every run and the aggregates over seeds), all written atomically. Runs
+ * already finished in out_dir with the same settings are read back, a run with a checkpoint resumes.
+ * SB_EINVAL (invalid options, a foreign checkpoint: err says which), SB_EUNSUPPORTED (no fortune text
+ * for text runs), SB_ENOMEM; err names the problem. */
+sb_status sb_emerge_study_run(const sb_emerge_study_options *o, const char *out_dir, sb_emerge_study **out, char *err,
+                              size_t err_size);
+/* Writes out_dir/emerge.md (what ran, each measurement, verdicts with the measured numbers);
+ * plots_note: NULL when the plots were drawn, else why not. */
+sb_status sb_emerge_study_write_markdown(const sb_emerge_study *s, const char *plots_note, char *err, size_t err_size);
+/* A few Markdown lines: per quick-run variant whether a sink formed, with the numbers. */
+void sb_emerge_study_summary(const sb_emerge_study *s, char *buf, size_t size);
+/* 1 when every bos run of the study formed a sink (Sink_1^0.3 >= 50 % at the end). */
+int sb_emerge_study_bos_formed(const sb_emerge_study *s);
+void sb_emerge_study_free(sb_emerge_study *s);
 
 #ifdef __cplusplus
 }

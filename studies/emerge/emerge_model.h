@@ -16,7 +16,9 @@ typedef struct sb_emerge_exec {
     const unsigned char *key_mask; /* T entries: non-zero = no query attends to this position (a removed
                                       BOS or first token: with rotary positions this equals dropping it) */
     int sink_off;                  /* learned, softmax1: no logit sink; gate: gate held open at 1 */
-    sb_softmax_fn softmax;         /* binary32 pass: the row kernel; NULL = sb_softmax_f32 (dispatch) */
+    sb_softmax_fn softmax;         /* the row kernel; binary32 pass: NULL = sb_softmax_f32 (dispatch); binary64
+                                      pass: NULL = the contract in binary64, else logits rounded to binary32,
+                                      this kernel, probabilities widened back (the kernel's rounding alone) */
     sb_emerge_storage storage;     /* binary32 pass: activations and probabilities rounded to bf16/f16 */
     sb_emerge_matmul matmul;
 } sb_emerge_exec;
@@ -34,7 +36,7 @@ typedef struct sb_emerge_acts {
         hm[SB_EMERGE_MAX_LAYERS], u2[SB_EMERGE_MAX_LAYERS], r2[SB_EMERGE_MAX_LAYERS], z[SB_EMERGE_MAX_LAYERS],
         s[SB_EMERGE_MAX_LAYERS], uf, rf, logits;
     /* scratch for backward */
-    size_t dh, dhm, du, dq, dk, dv, da, dz, ds, dlogits, dx, wt, rope;
+    size_t dh, dhm, du, dq, dk, dv, da, dz, ds, dlogits, dx, wt, rope, head;
 } sb_emerge_acts;
 
 /* Allocates activations for B sequences of up to T tokens (T <= config.context) in the precision of

@@ -280,8 +280,12 @@ sb_status sb_emerge_acts_alloc(sb_emerge_acts *a, const sb_emerge_config *c, siz
         wt = sb_emerge_matmul_scratch(V, d);
     if (sb_emerge_matmul_scratch(d, V) > wt)
         wt = sb_emerge_matmul_scratch(d, V);
+    size_t dh = d / H;
+    if (sb_emerge_matmul_scratch(T, dh) > wt)
+        wt = sb_emerge_matmul_scratch(T, dh);
     TAKE(a->wt, wt);
-    TAKE(a->rope, 2 * T * (d / H / 2));
+    TAKE(a->rope, 2 * T * (dh / 2));
+    TAKE(a->head, 7 * T * dh + T * T); /* one head's Q, K, V, dA, dQ, dK, dV and dP */
 #undef TAKE
     a->mem = calloc(off, elem);
     if (!a->mem)

@@ -186,7 +186,12 @@ static void rmsnorm_back(const real *h, const real *r, const real *gain, const r
     }
 }
 
-static inline real sigmoid(real z) { return (real)(1.0 / (1.0 + exp(-(double)z))); }
+#if SB_EMERGE_IS_F32
+static inline real rexp(real x) { return expf(x); }
+#else
+static inline real rexp(real x) { return exp(x); }
+#endif
+static inline real sigmoid(real z) { return 1 / (1 + rexp(-z)); }
 
 /* Rotary positions on the pairs (2i, 2i+1) of every head: angle t * base^(-2i/d_head). dir = -1 rotates
  * back (the transpose, for the reverse pass). */
@@ -256,8 +261,20 @@ static sb_status softmax_row(const sb_emerge_exec *e, real *row, size_t n, int h
     if (st != SB_OK)
         return st;
 #else
-    (void)e;
-    softmax_row_f64(row, n, has_sink, sink);
+    if (e && e->softmax) {
+        /* binary64 model, binary32 softmax: the kernel's own rounding, isolated ("f64+kernel") */
+        float buf[SB_EMERGE_MAX_CONTEXT];
+        for (size_t j = 0; j < n; j++)
+            buf[j] = (float)row[j];
+        sb_softmax_params p = {has_sink ? SB_SINK_LOGIT : SB_SINK_NONE, has_sink ? (float)sink : 0.0f};
+        sb_status st = e->softmax(buf, buf, n, &p);
+        if (st != SB_OK)
+            return st;
+        for (size_t j = 0; j < n; j++)
+            row[j] = buf[j];
+    } else {
+        softmax_row_f64(row, n, has_sink, sink);
+    }
 #endif
     if (!has_sink) {
         *psink = 0;
@@ -280,6 +297,113 @@ static inline real dot(const real *a, const real *b, size_t n)
     for (size_t i = 0; i < n; i++)
         s += a[i] * b[i];
     return s;
+}
+
+/* ---- one attention head of one sequence ---------------------------------------------------------- */
+
+/* Column block hh (dh wide) of sequence b's T rows of a [B*T, d] matrix, copied to / from [T, dh]. */
+static void gather(const real *src, real *dst, size_t b, size_t hh, size_t T, size_t d, size_t dh)
+{
+    for (size_t t = 0; t < T; t++)
+        memcpy(dst + t * dh, src + (b * T + t) * d + hh * dh, dh * sizeof *dst);
+}
+
+static void scatter(const real *src, real *dst, size_t b, size_t hh, size_t T, size_t d, size_t dh)
+{
+    for (size_t t = 0; t < T; t++)
+        memcpy(dst + (b * T + t) * d + hh * dh, src + t * dh, dh * sizeof *dst);
+}
+
+/* Scores, row softmax through the contract, and the weighted values of one head: P [T,T] (zero above the
+ * diagonal), ps [T] the logit sink's share per query, the output into att. The products run over the
+ * full square (twice the causal work) because a vectorised or BLAS product of the square is faster than
+ * scalar loops over the triangle at these sizes. */
+static sb_status attend(const sb_emerge_config *c, const sb_emerge_exec *e, sb_emerge_acts *a, const real *q,
+                        const real *k, const real *v, real *P, real *ps, real *att, size_t b, size_t hh, size_t T,
+                        int sinked, real sink)
+{
+    size_t d = c->width, dh = d / c->heads;
+    const unsigned char *mask = e ? e->key_mask : NULL;
+    sb_emerge_matmul how = e ? e->matmul : SB_EMERGE_MATMUL_OWN;
+    real scale = (real)(1.0 / sqrt((double)dh));
+    real *Qh = at(a, a->head), *Kh = Qh + T * dh, *Vh = Kh + T * dh, *Ah = Vh + T * dh, *wt = at(a, a->wt);
+    gather(q, Qh, b, hh, T, d, dh);
+    gather(k, Kh, b, hh, T, d, dh);
+    gather(v, Vh, b, hh, T, d, dh);
+    if (mask) /* a masked key adds nothing, even if its value is not finite */
+        for (size_t j = 0; j < T; j++)
+            if (mask[j])
+                memset(Vh + j * dh, 0, dh * sizeof *Vh);
+    FN(sb_emerge_matmul)(how, 0, 1, T, T, dh, Qh, Kh, 0, P, wt);
+    for (size_t t = 0; t < T; t++) {
+        real *row = P + t * T, smax = -INFINITY;
+        size_t jmax = t + 1;
+        for (size_t j = 0; j <= t; j++) {
+            if (mask && mask[j]) {
+                row[j] = -INFINITY;
+                continue;
+            }
+            row[j] *= scale;
+            if (jmax > t || row[j] > smax) {
+                smax = row[j];
+                jmax = j;
+            }
+        }
+        sb_status st = softmax_row(e, row, t + 1, sinked, sink, smax, jmax, &ps[t]);
+        if (st != SB_OK)
+            return st;
+        for (size_t j = t + 1; j < T; j++)
+            row[j] = 0;
+        store(e, row, t + 1);
+    }
+    FN(sb_emerge_matmul)(how, 0, 0, T, dh, T, P, Vh, 0, Ah, wt);
+    scatter(Ah, att, b, hh, T, d, dh);
+    return SB_OK;
+}
+
+/* Reverse pass of one head: dq, dk, dv (their column block) from da; returns d(loss)/d(sink logit).
+ * dP = dA V^T, dV = P^T dA, dS = P (dP - rowsum(P dP)) scale, dQ = dS K, dK = dS^T Q; a logit sink
+ * with share p_s gets -p_s rowsum(P dP) from every row. */
+static double attend_back(const sb_emerge_config *c, const sb_emerge_exec *e, sb_emerge_acts *a, const real *q,
+                          const real *k, const real *v, const real *P, const real *ps, const real *da, real *dq,
+                          real *dk, real *dv, size_t b, size_t hh, size_t T)
+{
+    size_t d = c->width, dh = d / c->heads;
+    const unsigned char *mask = e ? e->key_mask : NULL;
+    sb_emerge_matmul how = e ? e->matmul : SB_EMERGE_MATMUL_OWN;
+    real scale = (real)(1.0 / sqrt((double)dh));
+    real *Qh = at(a, a->head), *Kh = Qh + T * dh, *Vh = Kh + T * dh, *dAh = Vh + T * dh, *dQh = dAh + T * dh,
+         *dKh = dQh + T * dh, *dVh = dKh + T * dh, *dP = dVh + T * dh, *wt = at(a, a->wt);
+    gather(q, Qh, b, hh, T, d, dh);
+    gather(k, Kh, b, hh, T, d, dh);
+    gather(v, Vh, b, hh, T, d, dh);
+    gather(da, dAh, b, hh, T, d, dh);
+    if (mask)
+        for (size_t j = 0; j < T; j++)
+            if (mask[j])
+                memset(Vh + j * dh, 0, dh * sizeof *Vh);
+    FN(sb_emerge_matmul)(how, 0, 1, T, T, dh, dAh, Vh, 0, dP, wt);
+    FN(sb_emerge_matmul)(how, 1, 0, T, dh, T, P, dAh, 0, dVh, wt);
+    double dsink = 0.0;
+    for (size_t t = 0; t < T; t++) {
+        const real *row = P + t * T;
+        real *g = dP + t * T;
+        double cdot = 0.0;
+        for (size_t j = 0; j <= t; j++)
+            cdot += (double)row[j] * (double)g[j];
+        dsink -= (double)ps[t] * cdot;
+        real cd = (real)cdot;
+        for (size_t j = 0; j <= t; j++)
+            g[j] = row[j] * (g[j] - cd) * scale;
+        for (size_t j = t + 1; j < T; j++)
+            g[j] = 0;
+    }
+    FN(sb_emerge_matmul)(how, 0, 0, T, dh, T, dP, Kh, 0, dQh, wt);
+    FN(sb_emerge_matmul)(how, 1, 0, T, dh, T, dP, Qh, 0, dKh, wt);
+    scatter(dQh, dq, b, hh, T, d, dh);
+    scatter(dKh, dk, b, hh, T, d, dh);
+    scatter(dVh, dv, b, hh, T, d, dh);
+    return dsink;
 }
 
 /* ---- forward -------------------------------------------------------------------------------------- */
@@ -305,9 +429,7 @@ sb_status FN(sb_emerge_forward)(const sb_emerge_config *c, const real *params, c
     layout lo;
     get_layout(c, &lo);
     sb_emerge_matmul how = e ? e->matmul : SB_EMERGE_MATMUL_OWN;
-    const unsigned char *mask = e ? e->key_mask : NULL;
-    size_t L = c->layers, d = c->width, H = c->heads, dh = d / H, F = c->hidden, V = SB_EMERGE_VOCAB, BT = B * T;
-    real scale = (real)(1.0 / sqrt((double)dh));
+    size_t L = c->layers, d = c->width, H = c->heads, F = c->hidden, V = SB_EMERGE_VOCAB, BT = B * T;
     real *wt = at(a, a->wt), *tab = at(a, a->rope);
     rope_table(c, tab, T);
 
@@ -334,39 +456,10 @@ sb_status FN(sb_emerge_forward)(const sb_emerge_config *c, const real *params, c
         for (size_t b = 0; b < B; b++)
             for (size_t hh = 0; hh < H; hh++) {
                 real sink = c->sink == SB_EMERGE_SINK_LEARNED ? params[lo.sink[l] + hh] : 0;
-                for (size_t t = 0; t < T; t++) {
-                    real *row = P + ((b * H + hh) * T + t) * T;
-                    const real *qt = q + (b * T + t) * d + hh * dh;
-                    real smax = -INFINITY;
-                    size_t jmax = t + 1;
-                    for (size_t j = 0; j <= t; j++) {
-                        if (mask && mask[j]) {
-                            row[j] = -INFINITY;
-                            continue;
-                        }
-                        row[j] = scale * dot(qt, k + (b * T + j) * d + hh * dh, dh);
-                        if (row[j] > smax || jmax > t) {
-                            smax = row[j];
-                            jmax = j;
-                        }
-                    }
-                    sb_status st = softmax_row(e, row, t + 1, sinked, sink, smax, jmax, &ps[(b * H + hh) * T + t]);
-                    if (st != SB_OK)
-                        return st;
-                    for (size_t j = t + 1; j < T; j++)
-                        row[j] = 0;
-                    store(e, row, t + 1);
-                    real *out = att + (b * T + t) * d + hh * dh;
-                    memset(out, 0, dh * sizeof *out);
-                    for (size_t j = 0; j <= t; j++) {
-                        if (mask && mask[j])
-                            continue; /* a masked key adds nothing, even if its value is not finite */
-                        real pj = row[j];
-                        const real *vj = v + (b * T + j) * d + hh * dh;
-                        for (size_t i = 0; i < dh; i++)
-                            out[i] += pj * vj[i];
-                    }
-                }
+                sb_status st = attend(c, e, a, q, k, v, P + (b * H + hh) * T * T, ps + (b * H + hh) * T, att, b, hh,
+                                      T, sinked, sink);
+                if (st != SB_OK)
+                    return st;
             }
         store(e, att, BT * d);
         real *ag = at(a, a->ag[l]);
@@ -413,14 +506,19 @@ sb_status FN(sb_emerge_forward)(const sb_emerge_config *c, const real *params, c
             continue;
         if ((uint32_t)targets[i] >= V)
             return SB_EINVAL;
-        const real *z = logits + i * V;
-        double m = -INFINITY, se = 0.0;
+        /* log-softmax over the vocabulary; the row is replaced by the probabilities the reverse pass uses */
+        real *z = logits + i * V, m = -INFINITY;
         for (size_t j = 0; j < V; j++)
             if (z[j] > m)
                 m = z[j];
+        real zt = z[targets[i]];
+        double se = 0.0;
         for (size_t j = 0; j < V; j++)
-            se += exp((double)z[j] - m);
-        double nll = m + log(se) - (double)z[targets[i]];
+            se += (double)(z[j] = rexp(z[j] - m));
+        real inv = (real)(1.0 / se);
+        for (size_t j = 0; j < V; j++)
+            z[j] *= inv;
+        double nll = log(se) - (double)(zt - m);
         if (loss && loss->nll)
             loss->nll[i] = nll;
         sum += nll;
@@ -445,9 +543,7 @@ sb_status FN(sb_emerge_backward)(const sb_emerge_config *c, const real *params, 
     layout lo;
     get_layout(c, &lo);
     sb_emerge_matmul how = e ? e->matmul : SB_EMERGE_MATMUL_OWN;
-    const unsigned char *mask = e ? e->key_mask : NULL;
-    size_t L = c->layers, d = c->width, H = c->heads, dh = d / H, F = c->hidden, V = SB_EMERGE_VOCAB, BT = B * T;
-    real scale = (real)(1.0 / sqrt((double)dh));
+    size_t L = c->layers, d = c->width, H = c->heads, F = c->hidden, V = SB_EMERGE_VOCAB, BT = B * T;
     real *wt = at(a, a->wt), *tab = at(a, a->rope);
     real *dh_ = at(a, a->dh), *dhm = at(a, a->dhm), *du = at(a, a->du), *dq = at(a, a->dq), *dk = at(a, a->dk),
          *dv = at(a, a->dv), *da = at(a, a->da), *dz = at(a, a->dz), *ds = at(a, a->ds);
@@ -461,15 +557,10 @@ sb_status FN(sb_emerge_backward)(const sb_emerge_config *c, const real *params, 
                 memset(g, 0, V * sizeof *g);
                 continue;
             }
-            const real *z = logits + i * V;
-            double m = -INFINITY, se = 0.0;
+            const real *p = logits + i * V; /* probabilities, left there by the forward pass */
+            real sc = (real)scale_loss;
             for (size_t j = 0; j < V; j++)
-                if (z[j] > m)
-                    m = z[j];
-            for (size_t j = 0; j < V; j++)
-                se += exp((double)z[j] - m);
-            for (size_t j = 0; j < V; j++)
-                g[j] = (real)(scale_loss * exp((double)z[j] - m) / se);
+                g[j] = sc * p[j];
             g[targets[i]] -= (real)scale_loss;
         }
         real *uf = at(a, a->uf);
@@ -484,7 +575,6 @@ sb_status FN(sb_emerge_backward)(const sb_emerge_config *c, const real *params, 
         for (size_t i = 0; i < BT * d; i++)
             dh_[i] += dout[i];
 
-    real *drow = at(a, a->dlogits); /* free from here on: one attention row of dP */
     for (size_t l = L; l-- > 0;) {
         /* MLP: h_{l+1} = hm + silu(u2 W1) W2 */
         real *hm = at(a, a->hm[l]), *u2 = at(a, a->u2[l]), *z = at(a, a->z[l]), *s = at(a, a->s[l]);
@@ -525,39 +615,8 @@ sb_status FN(sb_emerge_backward)(const sb_emerge_config *c, const real *params, 
         int learned = c->sink == SB_EMERGE_SINK_LEARNED && !(e && e->sink_off);
         for (size_t b = 0; b < B; b++)
             for (size_t hh = 0; hh < H; hh++) {
-                double dsink = 0.0;
-                for (size_t t = 0; t < T; t++) {
-                    const real *row = P + ((b * H + hh) * T + t) * T, *dat = da + (b * T + t) * d + hh * dh;
-                    const real *qt = q + (b * T + t) * d + hh * dh;
-                    real *dqt = dq + (b * T + t) * d + hh * dh;
-                    double cdot = 0.0;
-                    for (size_t j = 0; j <= t; j++) {
-                        if (mask && mask[j]) {
-                            drow[j] = 0;
-                            continue;
-                        }
-                        const real *vj = v + (b * T + j) * d + hh * dh;
-                        real *dvj = dv + (b * T + j) * d + hh * dh;
-                        drow[j] = dot(dat, vj, dh);
-                        for (size_t i = 0; i < dh; i++)
-                            dvj[i] += row[j] * dat[i];
-                        cdot += (double)row[j] * (double)drow[j];
-                    }
-                    if (learned)
-                        dsink -= (double)ps[(b * H + hh) * T + t] * cdot;
-                    real cd = (real)cdot;
-                    for (size_t j = 0; j <= t; j++) {
-                        if (mask && mask[j])
-                            continue;
-                        real dsj = row[j] * (drow[j] - cd) * scale;
-                        const real *kj = k + (b * T + j) * d + hh * dh;
-                        real *dkj = dk + (b * T + j) * d + hh * dh;
-                        for (size_t i = 0; i < dh; i++) {
-                            dqt[i] += dsj * kj[i];
-                            dkj[i] += dsj * qt[i];
-                        }
-                    }
-                }
+                double dsink = attend_back(c, e, a, q, k, v, P + (b * H + hh) * T * T, ps + (b * H + hh) * T, da,
+                                           dq, dk, dv, b, hh, T);
                 if (learned)
                     grad[lo.sink[l] + hh] += (real)dsink;
             }
