@@ -36,8 +36,11 @@ typedef struct sb_emerge_probe_result {
     double off_token_share[2];  /* share of the final layer's drift on tokens other than the swapped one */
     double *sens[2];            /* T: sqrt(mean_p ||d(u_p . h_L[T-1]) / dx_i||^2), the last token's sensitivity */
     double sens_first_share[2]; /* sens[0] / sum */
-    double repeated_rate;       /* Sink_1^0.3 on a repeated-token sequence (Gu et al.: 0 %) */
+    double repeated_rate;       /* Sink_1^0.3 on one repeated token after the template's first token (BOS, the
+                                   fixed first token; Gu et al. report 0 % for LLMs on repeated tokens) */
     double repeated_alpha;
+    double repeated_plain_rate; /* the same with the token at every position, position 0 included */
+    double repeated_plain_alpha;
     sb_emerge_kernel_run *kernel;
     size_t n_kernels;
     sb_emerge_skipped *skipped;

@@ -20,7 +20,7 @@ typedef struct sb_emerge_run {
     int done, read_back;
     /* read from the JSON */
     double rate03, rate08, first_mass, formed_step, logit_mass, gate_closure, norm_ratio, value_ratio, copy_loss;
-    double val_loss[2], drift_last[2], off_share[2], sens_share[2], repeated_rate;
+    double val_loss[2], drift_last[2], off_share[2], sens_share[2], repeated_rate, repeated_plain_rate;
     double tokens_per_second, train_seconds;
 } sb_emerge_run;
 
@@ -40,13 +40,13 @@ typedef struct sb_emerge_stat {
 
 void sb_emerge_stat_compute(const double *v, size_t n, sb_emerge_stat *out);
 
-#define SB_EMERGE_METRICS 20
+#define SB_EMERGE_METRICS 21
 #define SB_EMERGE_MAX_SEEDS 32
 enum {
     SB_EM_RATE03, SB_EM_RATE08, SB_EM_ALPHA, SB_EM_FORMED_STEP, SB_EM_VAL_LOSS, SB_EM_LOSS_INCREASE, SB_EM_DRIFT,
     SB_EM_DRIFT_REMOVED, SB_EM_DRIFT_RATIO, SB_EM_OFF_SHARE, SB_EM_OFF_SHARE_REMOVED, SB_EM_SENS_SHARE,
     SB_EM_SENS_SHARE_REMOVED, SB_EM_REPEATED, SB_EM_VALUE_RATIO, SB_EM_NORM_RATIO, SB_EM_LOGIT_MASS,
-    SB_EM_GATE_CLOSURE, SB_EM_COPY_LOSS, SB_EM_TOKENS_PER_S
+    SB_EM_GATE_CLOSURE, SB_EM_COPY_LOSS, SB_EM_TOKENS_PER_S, SB_EM_REPEATED_PLAIN
 };
 extern const char *const sb_emerge_metric_names[SB_EMERGE_METRICS];
 

@@ -235,7 +235,7 @@ sb_status sb_emerge_probe(const sb_emerge_model *m, const sb_emerge_data *d, sb_
     }
     memset(dout, 0, T * d_ * sizeof *dout);
 
-    /* Gu et al.: a sequence of one repeated token (after the template's first token) forms no sink */
+    /* Gu et al. report no sink on a sequence of one repeated token: here after the template's first token */
     {
         uint32_t rep = d->kind == SB_EMERGE_DATA_BB ? d->byte_of[10] : 'e';
         for (size_t t = 0; t < T; t++)
@@ -255,6 +255,19 @@ sb_status sb_emerge_probe(const sb_emerge_model *m, const sb_emerge_data *d, sb_
         for (size_t i = 0; i < L * H; i++)
             s += alpha[i];
         p->repeated_alpha = s / (double)(L * H);
+        /* and literally one token everywhere, position 0 included (no BOS, no template token) */
+        for (size_t t = 0; t < T; t++)
+            pert[t] = rep;
+        if ((st = sb_emerge_forward_f64(c, w, NULL, &one, pert, 1, T, NULL, NULL)) != SB_OK)
+            goto done;
+        sb_emerge_acts_sink_stats(c, &one, first, NULL, NULL, NULL, NULL);
+        if ((st = sb_stack_sink_alpha(first, L, H, T, win, 0, alpha)) != SB_OK)
+            goto done;
+        p->repeated_plain_rate = sb_stack_sink_rate(alpha, L * H, 0.3);
+        s = 0;
+        for (size_t i = 0; i < L * H; i++)
+            s += alpha[i];
+        p->repeated_plain_alpha = s / (double)(L * H);
     }
 
     /* every kernel (and bf16/f16 storage) through the trained stack, error per layer vs binary64 */

@@ -309,6 +309,8 @@ static json_object *probe_json(const sb_emerge_probe_result *p, sb_emerge_sink s
     json_object_object_add(o, "sensitivity_first_share", jarr(p->sens_first_share, 2));
     json_object_object_add(o, "repeated_rate", jd(p->repeated_rate));
     json_object_object_add(o, "repeated_alpha", jd(p->repeated_alpha));
+    json_object_object_add(o, "repeated_plain_rate", jd(p->repeated_plain_rate));
+    json_object_object_add(o, "repeated_plain_alpha", jd(p->repeated_plain_alpha));
     json_object *ks = json_object_new_array();
     for (size_t i = 0; i < p->n_kernels; i++) {
         json_object *k = json_object_new_object();
@@ -417,6 +419,7 @@ static void extract(sb_emerge_run *r)
         r->sens_share[k] = at_index(ss, (size_t)k);
     }
     r->repeated_rate = num(p, "repeated_rate");
+    r->repeated_plain_rate = num(p, "repeated_plain_rate");
     r->done = 1;
 }
 
@@ -630,7 +633,7 @@ size_t sb_emerge_cells(const sb_emerge_study *s, sb_emerge_cell *cells, size_t c
                                                r->off_share[0],  r->off_share[1], r->sens_share[0],
                                                r->sens_share[1], r->repeated_rate, r->value_ratio,
                                                r->norm_ratio,    r->logit_mass,   r->gate_closure,
-                                               r->copy_loss,     r->tokens_per_second};
+                                               r->copy_loss,     r->tokens_per_second, r->repeated_plain_rate};
                 v[k] = x[mtr];
             }
             memcpy(cl->values[mtr], v, cl->n * sizeof *v);
@@ -646,7 +649,7 @@ const char *const sb_emerge_metric_names[SB_EMERGE_METRICS] = {
     "drift_ratio_removed_over_trained", "off_token_share_trained", "off_token_share_removed",
     "sensitivity_first_share_trained", "sensitivity_first_share_removed", "repeated_rate", "value_ratio",
     "norm_ratio",         "logit_sink_mass",     "gate_closure",        "copy_loss",
-    "tokens_per_second"};
+    "tokens_per_second",  "repeated_plain_rate"};
 
 static json_object *study_json(const sb_emerge_study *s)
 {

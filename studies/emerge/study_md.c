@@ -236,17 +236,19 @@ static void write_md(FILE *f, const md *m)
         fprintf(f, "![drift with and without the sink](emerge_drift.png)\n\n![sensitivity profile](emerge_sensitivity.png)\n\n");
 
     /* repeated tokens */
-    fprintf(f, "## Repeated tokens (Gu et al.)\n\nSink₁^0.3 on a sequence of one repeated token (after the template's "
-               "first token), T = %zu, depth %zu; Gu et al. report 0 %% for LLMs.\n\n| variant | on data | on repeated "
-               "tokens |\n|---|---|---|\n", Tm, L0);
+    fprintf(f, "## Repeated tokens (Gu et al.)\n\nSink₁^0.3 on a sequence of one repeated token, after the template's "
+               "first token (BOS, the fixed first token) and with the token at every position, T = %zu, depth %zu; Gu et "
+               "al. report 0 %% for LLMs on repeated tokens.\n\n| variant | on data | repeated, template kept | repeated "
+               "everywhere |\n|---|---|---|---|\n", Tm, L0);
     for (int v = 0; v < SB_EMERGE_SINK_COUNT; v++) {
         const sb_emerge_cell *c = find(m->cells, m->nc, SB_EMERGE_DATA_BB, (sb_emerge_sink)v, Tm, L0);
         if (!c)
             continue;
-        char a[96], b[96];
+        char a[96], b[96], p2[96];
         stat_str(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
         stat_str(&c->stat[SB_EM_REPEATED], 100, "%.0f", b, sizeof b);
-        fprintf(f, "| `%s` | %s %% | %s %% |\n", sb_emerge_sink_name((sb_emerge_sink)v), a, b);
+        stat_str(&c->stat[SB_EM_REPEATED_PLAIN], 100, "%.0f", p2, sizeof p2);
+        fprintf(f, "| `%s` | %s %% | %s %% | %s %% |\n", sb_emerge_sink_name((sb_emerge_sink)v), a, b, p2);
     }
     fprintf(f, "\n");
 
