@@ -336,6 +336,9 @@ static int step_emerge(report *r)
     sb_emerge_study_options_default(&o, SB_EMERGE_QUICK); /* the full study takes an hour or more: a sample is linked */
     o.seed = r->seed;
     o.progress = isatty(fileno(stderr));
+    const char *steps = getenv("SINKBENCH_REPORT_EMERGE_STEPS"); /* slow builds (sanitizers) train less */
+    if (steps && *steps && strtoull(steps, NULL, 10) > 0)
+        o.steps = (size_t)strtoull(steps, NULL, 10);
     int rc = sb_emerge_cli_run(&o, dir, 1, NULL, r->emerge_summary, sizeof r->emerge_summary, NULL);
     if (rc == SB_EXIT_OK)
         return 1;
@@ -673,7 +676,8 @@ const sb_command sb_cmd_report = {
     "  --seed N    seed of every generated input (default 20261129)\n"
     "  --no-bench  skip the benchmarks\n"
     "  --no-peers  leave out the peers (XNNPACK, oneDNN, SLEEF, Highway, PyTorch plugins built with the project)\n\n"
-    "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree)\n\n"
+    "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree);\n"
+    "  SINKBENCH_REPORT_EMERGE_STEPS=N trains the emerge part N steps instead of 800 (for slow builds)\n\n"
     "exit status: 0 done and every contract kernel passed, 1 a contract kernel failed, 2 usage error,\n"
     "3 a part is missing (could not run or be written)\n\n"
     "examples:\n"
