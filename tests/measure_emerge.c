@@ -1,7 +1,7 @@
 /* Not a test: the measurement behind the trainer's matrix-product choice (docs/emerge.md "Speed").
  * Tokens per second of a full training step (forward, backward, AdamW) with our own loops and with
  * OpenBLAS's cblas_sgemm, on 1 and 2 threads, for the shapes the study trains. Median of 5 timed
- * blocks after a warm-up. SINKBENCH_MEASURE_QUICK=1: one short block each (the smoke test).
+ * blocks after a warm-up. SINKBENCH_MEASURE_QUICK=1: the first shape only, one step per block (the smoke test).
  * usage: measure_emerge */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -35,7 +35,7 @@ int main(void)
         return 3;
     printf("| layers | heads | width | T | tokens/step | threads | own loops | OpenBLAS | BLAS / own |\n"
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+    for (size_t s = 0; s < (quick ? 1 : sizeof shapes / sizeof *shapes); s++)
         for (size_t threads = 1; threads <= 2; threads++) {
             double rate[2] = {0, 0};
             for (int how = 0; how <= sb_emerge_have_blas(); how++) {
