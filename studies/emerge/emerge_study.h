@@ -21,7 +21,7 @@ typedef struct sb_emerge_run {
     /* read from the JSON */
     double rate03, rate08, first_mass, formed_step, logit_mass, gate_closure, norm_ratio, value_ratio, copy_loss;
     double val_loss[2], drift_last[2], off_share[2], sens_share[2], repeated_rate, repeated_plain_rate;
-    double tokens_per_second, train_seconds;
+    double tokens_per_second, train_seconds, wall_seconds;
 } sb_emerge_run;
 
 struct sb_emerge_study {

@@ -409,6 +409,7 @@ static void extract(sb_emerge_run *r)
     r->copy_loss = num(f, "copy_loss");
     r->tokens_per_second = num(r->json, "tokens_per_second");
     r->train_seconds = num(r->json, "train_seconds");
+    r->wall_seconds = num(r->json, "wall_seconds");
     json_object *vl = member(p, "val_loss"), *dr = member(p, "drift"), *ot = member(p, "off_token_share"),
                 *ss = member(p, "sensitivity_first_share");
     for (int k = 0; k < 2; k++) {
@@ -535,20 +536,33 @@ fail:
     return st;
 }
 
-/* A finished run in the folder with the same settings is read back instead of trained again. */
-static int read_back(sb_emerge_study *s, sb_emerge_run *r)
+static int usable(json_object *o, const char *key)
+{
+    json_object *k = member(o, "settings"), *c = member(o, "complete");
+    return o && k && c && json_object_get_boolean(c) && !strcmp(json_object_get_string(k), key);
+}
+
+/* A finished run in the folder with the same settings is read back instead of trained again: from
+ * runs/<id>.json, else from the runs of an earlier emerge.json (a committed sample keeps only that). */
+static int read_back(sb_emerge_study *s, sb_emerge_run *r, json_object *earlier)
 {
     char path[4400], key[1024];
+    settings_key(s, r, key, sizeof key);
     snprintf(path, sizeof path, "%s/runs/%s.json", s->dir, r->id);
     struct stat sbuf;
-    if (stat(path, &sbuf) != 0)
-        return 0;
-    json_object *o = json_object_from_file(path);
-    json_object *k = member(o, "settings"), *c = member(o, "complete");
-    settings_key(s, r, key, sizeof key);
-    if (!o || !k || !c || !json_object_get_boolean(c) || strcmp(json_object_get_string(k), key) != 0) {
+    json_object *o = stat(path, &sbuf) == 0 ? json_object_from_file(path) : NULL;
+    if (!usable(o, key)) {
         json_object_put(o);
-        return 0;
+        o = NULL;
+        json_object *runs = member(earlier, "runs");
+        size_t n = runs ? json_object_array_length(runs) : 0;
+        for (size_t i = 0; i < n && !o; i++) {
+            json_object *x = json_object_array_get_idx(runs, i);
+            if (usable(x, key))
+                o = json_object_get(x);
+        }
+        if (!o)
+            return 0;
     }
     r->json = o;
     extract(r);
@@ -751,9 +765,14 @@ sb_status sb_emerge_study_run(const sb_emerge_study_options *o, const char *out_
         return st;
     }
     progress pg = {now(), 0, 0, 0, s->n};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/emerge.json", out_dir);
+    struct stat sbuf;
+    json_object *earlier = stat(path, &sbuf) == 0 ? json_object_from_file(path) : NULL;
     for (size_t i = 0; i < s->n; i++)
-        if (!read_back(s, &s->runs[i]))
+        if (!read_back(s, &s->runs[i], earlier))
             pg.units_total += run_units(s, &s->runs[i], o->steps);
+    json_object_put(earlier);
     if (o->progress) {
         size_t again = 0;
         for (size_t i = 0; i < s->n; i++)
@@ -761,8 +780,6 @@ sb_status sb_emerge_study_run(const sb_emerge_study_options *o, const char *out_
         fprintf(stderr, "emerge: %zu runs (%zu finished earlier and read back), %zu steps of %zu tokens each\n", s->n,
                 again, o->steps, o->tokens_per_step);
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/emerge.json", out_dir);
     for (size_t i = 0; i < s->n; i++) {
         if (s->runs[i].done)
             continue;

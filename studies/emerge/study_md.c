@@ -65,11 +65,13 @@ static void write_md(FILE *f, const md *m)
     const sb_emerge_study *s = m->s;
     const sb_emerge_study_options *o = &s->o;
     size_t L0 = o->n_depths ? o->depths[0] : o->deep[0];
-    double tps = 0;
+    double tps = 0, wall = 0;
     size_t ntps = 0, done = 0, back = 0;
     for (size_t i = 0; i < s->n; i++)
         if (s->runs[i].done) {
             done++;
+            if (isfinite(s->runs[i].wall_seconds))
+                wall += s->runs[i].wall_seconds;
             back += s->runs[i].read_back;
             if (isfinite(s->runs[i].tokens_per_second) && s->runs[i].layers == L0) {
                 tps += s->runs[i].tokens_per_second;
@@ -77,12 +79,13 @@ static void write_md(FILE *f, const md *m)
             }
         }
     fprintf(f, "# sinkbench emerge: sinks that emerge in training\n\n");
-    fprintf(f, "%s study: %zu runs (%zu read back from an earlier invocation), %.0f s in this invocation. Every run: "
+    fprintf(f, "%s study: %zu runs (%zu read back from an earlier invocation), %.0f s in this invocation, %.0f s of wall "
+               "time over all runs (training and measurements, summed). Every run: "
                "pre-norm causal transformer, width %zu, %zu head%s per layer, byte vocabulary, %zu AdamW steps of %zu "
                "tokens (lr %g, warm-up then cosine), seeds %llu + k, k < %zu. Matrix products: %s. Mean training speed at "
                "depth %zu: %.0f tokens/s (forward + backward + update, %zu threads). Raw data: [emerge.json](emerge.json), "
                "one file per run in `runs/`. Method and reading: docs/emerge.md.\n\n",
-            o->level == SB_EMERGE_FULL ? "Full" : "Quick", done, back, s->seconds, o->width, o->heads,
+            o->level == SB_EMERGE_FULL ? "Full" : "Quick", done, back, s->seconds, wall, o->width, o->heads,
             o->heads > 1 ? "s" : "", o->steps, o->tokens_per_step, o->lr, (unsigned long long)o->seed, o->seeds,
             o->matmul == SB_EMERGE_MATMUL_BLAS ? "OpenBLAS cblas_sgemm" : "our own loops", L0,
             ntps ? tps / (double)ntps : NAN, o->threads);
