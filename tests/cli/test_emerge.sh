@@ -55,6 +55,16 @@ grep -q "## The sink removed at inference" "$tmp/a/emerge.md" && echo "ok: the p
 cp "$tmp/a/runs/bb-bos-T16-L1-s0.json" "$tmp/bos-before.json"
 expect 0 "the same study again" $E "$bin" emerge $tiny --variants bos,learned --out "$tmp/a"
 cmp -s "$tmp/a/runs/bb-bos-T16-L1-s0.json" "$tmp/bos-before.json" && echo "ok: a finished run is read back" || { echo "FAIL: run retrained"; fails=$((fails + 1)); }
+# Without runs/, the runs are read back from emerge.json (a committed sample keeps only that).
+cp "$tmp/a/emerge.json" "$tmp/emerge-before.json"
+rm -rf "$tmp/a/runs"
+expect 0 "the study with runs/ deleted" $E "$bin" emerge $tiny --variants bos,learned --out "$tmp/a"
+py "runs read back from emerge.json, not retrained" '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert [r["log"] for r in a["runs"]] == [r["log"] for r in b["runs"]]
+assert [r["wall_seconds"] for r in a["runs"]] == [r["wall_seconds"] for r in b["runs"]], "retrained"
+' "$tmp/emerge-before.json" "$tmp/a/emerge.json"
 # Other settings train again.
 expect 0 "another seed" $E "$bin" emerge $tiny --variants bos --seed 8 --out "$tmp/a"
 cmp -s "$tmp/a/runs/bb-bos-T16-L1-s0.json" "$tmp/bos-before.json" && { echo "FAIL: another seed read back"; fails=$((fails + 1)); } || echo "ok: other settings train again"
