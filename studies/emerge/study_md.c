@@ -11,7 +11,10 @@
 #include "emerge_probe.h"
 #include "emerge_study.h"
 
-static void stat_str(const sb_emerge_stat *s, double scale, const char *fmt, char *buf, size_t size)
+/* "mean [lo, hi]" of a metric; the interval is clipped to [bound_lo, bound_hi] (a t-interval over three
+ * seeds can leave a rate's range). */
+static void stat_str_in(const sb_emerge_stat *s, double scale, const char *fmt, double bound_lo, double bound_hi,
+                        char *buf, size_t size)
 {
     char m[24], lo[24], hi[24];
     if (!isfinite(s->mean) || s->n == 0) {
@@ -23,9 +26,20 @@ static void stat_str(const sb_emerge_stat *s, double scale, const char *fmt, cha
         snprintf(buf, size, "%s", m);
         return;
     }
-    snprintf(lo, sizeof lo, fmt, scale * s->lo);
-    snprintf(hi, sizeof hi, fmt, scale * s->hi);
+    snprintf(lo, sizeof lo, fmt, fmax(scale * s->lo, bound_lo));
+    snprintf(hi, sizeof hi, fmt, fmin(scale * s->hi, bound_hi));
     snprintf(buf, size, "%s [%s, %s]", m, lo, hi);
+}
+
+static void stat_str(const sb_emerge_stat *s, double scale, const char *fmt, char *buf, size_t size)
+{
+    stat_str_in(s, scale, fmt, -INFINITY, INFINITY, buf, size);
+}
+
+/* rates, attention masses and shares: [0, scale] */
+static void stat_str01(const sb_emerge_stat *s, double scale, const char *fmt, char *buf, size_t size)
+{
+    stat_str_in(s, scale, fmt, 0.0, scale, buf, size);
 }
 
 static const sb_emerge_cell *find(const sb_emerge_cell *c, size_t n, sb_emerge_data_kind data, sb_emerge_sink sink,
@@ -93,7 +107,7 @@ static void write_md(FILE *f, const md *m)
             o->text ? "; " : "", o->text ? s->text.source : "");
     fprintf(f, "A **sink formed** when Sink₁^0.3 ≥ 50 %%: at least half of the heads put more than 0.3 of their "
                "attention on position 0 (α₁, Gu et al. 2025, window T = min(64, context), query row 0 not counted). "
-               "Intervals are 95 %% t-intervals over seeds.\n\n");
+               "Intervals are 95 %% t-intervals over seeds, clipped to the metric's range.\n\n");
     if (m->note)
         fprintf(f, "%s\n\n", m->note);
     else
@@ -119,8 +133,8 @@ static void write_md(FILE *f, const md *m)
                 fprintf(f, " – |");
                 continue;
             }
-            stat_str(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
-            stat_str(&c->stat[SB_EM_ALPHA], 1, "%.3f", b, sizeof b);
+            stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
+            stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", b, sizeof b);
             fprintf(f, " %s %%, α₁ %s |", a, b);
         }
         fprintf(f, "\n");
@@ -139,9 +153,9 @@ static void write_md(FILE *f, const md *m)
         if (!c)
             continue;
         char a[96], b[96], g[96], vr[96], nr[96], cl[96];
-        stat_str(&c->stat[SB_EM_ALPHA], 1, "%.3f", a, sizeof a);
-        stat_str(&c->stat[SB_EM_LOGIT_MASS], 1, "%.3f", b, sizeof b);
-        stat_str(&c->stat[SB_EM_GATE_CLOSURE], 1, "%.3f", g, sizeof g);
+        stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", a, sizeof a);
+        stat_str01(&c->stat[SB_EM_LOGIT_MASS], 1, "%.3f", b, sizeof b);
+        stat_str01(&c->stat[SB_EM_GATE_CLOSURE], 1, "%.3f", g, sizeof g);
         stat_str(&c->stat[SB_EM_VALUE_RATIO], 1, "%.2f", vr, sizeof vr);
         stat_str(&c->stat[SB_EM_NORM_RATIO], 1, "%.2f", nr, sizeof nr);
         stat_str(&c->stat[SB_EM_COPY_LOSS], 1, "%.3f", cl, sizeof cl);
@@ -176,8 +190,8 @@ static void write_md(FILE *f, const md *m)
                         fprintf(f, " – |");
                         continue;
                     }
-                    stat_str(&c->stat[SB_EM_ALPHA], 1, "%.3f", a, sizeof a);
-                    stat_str(&c->stat[SB_EM_RATE03], 100, "%.0f", b, sizeof b);
+                    stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", a, sizeof a);
+                    stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", b, sizeof b);
                     fprintf(f, " α₁ %s, %s %% |", a, b);
                 }
                 fprintf(f, "\n");
@@ -197,8 +211,8 @@ static void write_md(FILE *f, const md *m)
             if (!c)
                 continue;
             char a[96], b[96], l[96];
-            stat_str(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
-            stat_str(&c->stat[SB_EM_ALPHA], 1, "%.3f", b, sizeof b);
+            stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
+            stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", b, sizeof b);
             stat_str(&c->stat[SB_EM_VAL_LOSS], 1, "%.3f", l, sizeof l);
             fprintf(f, "| `%s` | %s | %s | %s |\n", sb_emerge_sink_name((sb_emerge_sink)v), a, b, l);
         }
@@ -226,9 +240,9 @@ static void write_md(FILE *f, const md *m)
             stat_str(&c->stat[SB_EM_DRIFT], 1, "%.3g", a, sizeof a);
             stat_str(&c->stat[SB_EM_DRIFT_REMOVED], 1, "%.3g", b, sizeof b);
             stat_str(&c->stat[SB_EM_DRIFT_RATIO], 1, "%.2f", r, sizeof r);
-            stat_str(&c->stat[SB_EM_OFF_SHARE], 1, "%.2f", o1, sizeof o1);
-            stat_str(&c->stat[SB_EM_OFF_SHARE_REMOVED], 1, "%.2f", o2, sizeof o2);
-            stat_str(&c->stat[SB_EM_SENS_SHARE], 1, "%.3f", s1, sizeof s1);
+            stat_str01(&c->stat[SB_EM_OFF_SHARE], 1, "%.2f", o1, sizeof o1);
+            stat_str01(&c->stat[SB_EM_OFF_SHARE_REMOVED], 1, "%.2f", o2, sizeof o2);
+            stat_str01(&c->stat[SB_EM_SENS_SHARE], 1, "%.3f", s1, sizeof s1);
             stat_str(&c->stat[SB_EM_LOSS_INCREASE], 1, "%.3f", li, sizeof li);
             fprintf(f, "| `%s` | %s | %s | %s | %s | %s → %s | %s | %s |\n", sb_emerge_sink_name((sb_emerge_sink)v),
                     sb_emerge_removal_name((sb_emerge_sink)v), a, b, r, o1, o2, s1, li);
@@ -248,9 +262,9 @@ static void write_md(FILE *f, const md *m)
         if (!c)
             continue;
         char a[96], b[96], p2[96];
-        stat_str(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
-        stat_str(&c->stat[SB_EM_REPEATED], 100, "%.0f", b, sizeof b);
-        stat_str(&c->stat[SB_EM_REPEATED_PLAIN], 100, "%.0f", p2, sizeof p2);
+        stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
+        stat_str01(&c->stat[SB_EM_REPEATED], 100, "%.0f", b, sizeof b);
+        stat_str01(&c->stat[SB_EM_REPEATED_PLAIN], 100, "%.0f", p2, sizeof p2);
         fprintf(f, "| `%s` | %s %% | %s %% | %s %% |\n", sb_emerge_sink_name((sb_emerge_sink)v), a, b, p2);
     }
     fprintf(f, "\n");
