@@ -238,7 +238,9 @@ sb_status sb_emerge_trainer_step(sb_emerge_trainer *t, double *loss)
             return st;
     }
     double t0 = now();
-    size_t np = t->m->n_params, nth = t->o.threads;
+    /* Under qemu-user (Debian 12's qemu-aarch64 hangs in pthread_create) the chunks run on this thread:
+     * the result is the same bits, only slower. */
+    size_t np = t->m->n_params, nth = sb_cpu()->emulated ? 1 : t->o.threads;
     job jobs[SB_EMERGE_MAX_CHUNKS];
     pthread_t tid[SB_EMERGE_MAX_CHUNKS];
     size_t started = 0;
