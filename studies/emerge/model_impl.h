@@ -24,8 +24,11 @@ typedef SB_EMERGE_REAL real;
 
 /* Our loops keep every output's sum in the order k = 0, 1, ...: the same bits whatever vector width the
  * compiler picks (ISO C mode: no FMA contraction), so the AVX2 clone and the baseline agree bit for bit
- * and training is reproducible on any x86-64. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+ * and training is reproducible on any x86-64. Fuzzing builds go without the clones: the ifunc they make
+ * crashes the AFL++ 4.04c coverage pass of Debian 12 (scanForDangerousFunctions), and a fuzzer needs
+ * coverage, not speed. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
 #define SB_VEC_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define SB_VEC_CLONES
