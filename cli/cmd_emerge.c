@@ -109,7 +109,7 @@ int sb_emerge_cli_run(const sb_emerge_study_options *o, const char *dir, int plo
 }
 
 enum {
-    OPT_QUICK = 1000, OPT_FULL, OPT_OUT, OPT_SEED, OPT_TASK_SEED, OPT_SEEDS, OPT_STEPS, OPT_TOKENS, OPT_THREADS,
+    OPT_QUICK = 1000, OPT_FULL, OPT_OUT, OPT_SEED, OPT_TASK_SEED, OPT_SEEDS, OPT_STEPS, OPT_TOKENS, OPT_SEQUENCES, OPT_THREADS,
     OPT_WIDTH, OPT_HEADS, OPT_LR, OPT_EVAL, OPT_CONTEXTS, OPT_DEPTHS, OPT_DEEP, OPT_VARIANTS, OPT_DEEP_VARIANTS,
     OPT_TEXT, OPT_NO_TEXT, OPT_TEXT_DIR, OPT_MATMUL, OPT_CKPT, OPT_KEEP, OPT_NO_PLOTS, OPT_PLOT_DIR, OPT_QUIET
 };
@@ -123,6 +123,7 @@ static const struct option long_options[] = {
     {"seeds", required_argument, NULL, OPT_SEEDS},
     {"steps", required_argument, NULL, OPT_STEPS},
     {"tokens-per-step", required_argument, NULL, OPT_TOKENS},
+    {"sequences-per-step", required_argument, NULL, OPT_SEQUENCES},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"width", required_argument, NULL, OPT_WIDTH},
     {"heads", required_argument, NULL, OPT_HEADS},
@@ -175,6 +176,7 @@ static int run_emerge(int argc, char **argv)
         case OPT_SEEDS: ok = parse_size("--seeds", optarg, &o.seeds); break;
         case OPT_STEPS: ok = parse_size("--steps", optarg, &o.steps); break;
         case OPT_TOKENS: ok = parse_size("--tokens-per-step", optarg, &o.tokens_per_step); break;
+        case OPT_SEQUENCES: ok = parse_size("--sequences-per-step", optarg, &o.sequences_per_step); break;
         case OPT_THREADS: ok = parse_size("--threads", optarg, &o.threads); break;
         case OPT_WIDTH: ok = parse_size("--width", optarg, &o.width); break;
         case OPT_HEADS: ok = parse_size("--heads", optarg, &o.heads); break;
@@ -265,6 +267,8 @@ const sb_command sb_cmd_emerge = {
     "  --seeds K             seeds per cell (default 1 quick, 3 full)\n"
     "  --steps N             AdamW steps per run (default 800 quick, 1000 full)\n"
     "  --tokens-per-step N   tokens per step; sequences per step = N / context (default 1024)\n"
+    "  --sequences-per-step N  instead: N sequences per step at every context (tokens = N x context),\n"
+    "                        so longer contexts see as many first tokens per step, not fewer\n"
     "  --threads N           threads (default 2; results do not depend on it)\n"
     "  --width D             model width (default 64; MLP hidden 4D)\n"
     "  --heads H             heads per layer (default 1, as Guo et al.)\n"

@@ -229,6 +229,8 @@ typedef struct sb_emerge_study_options {
     uint64_t task_seed;       /* the Bigram-Backcopy table */
     size_t seeds;             /* seeds per cell */
     size_t steps, tokens_per_step, threads, width, heads, eval_every;
+    size_t sequences_per_step; /* nonzero: each run's tokens per step = this x its context (equal sequences,
+                                * so equal first-token occurrences, at every context); 0: tokens_per_step */
     double lr;
     size_t n_contexts, contexts[SB_EMERGE_MAX_LIST]; /* training context lengths */
     size_t n_depths, depths[SB_EMERGE_MAX_LIST];     /* depths every variant trains at */

@@ -71,6 +71,11 @@ const char *sb_emerge_study_options_problem(const sb_emerge_study_options *o)
         return "--steps must be 1..1000000";
     if (o->tokens_per_step < 2 || o->tokens_per_step > ((size_t)1 << 22))
         return "--tokens-per-step must be 2..4194304";
+    if (o->sequences_per_step > 65536)
+        return "--sequences-per-step must be 0..65536";
+    for (size_t i = 0; o->sequences_per_step && i < o->n_contexts && i < SB_EMERGE_MAX_LIST; i++)
+        if (o->sequences_per_step * o->contexts[i] > ((size_t)1 << 22))
+            return "--sequences-per-step times a context must be at most 4194304 tokens";
     if (o->threads < 1 || o->threads > 64)
         return "--threads must be 1..64";
     if (o->eval_every < 1)
@@ -219,6 +224,12 @@ static sb_status plan(sb_emerge_study *s)
     return st;
 }
 
+/* Tokens per step of a run at this context: fixed tokens (the default), or fixed sequences per step. */
+static size_t run_tokens_per_step(const sb_emerge_study *s, size_t context)
+{
+    return s->o.sequences_per_step ? s->o.sequences_per_step * context : s->o.tokens_per_step;
+}
+
 static void run_config(const sb_emerge_study *s, const sb_emerge_run *r, sb_emerge_config *c,
                        sb_emerge_train_options *t)
 {
@@ -232,7 +243,7 @@ static void run_config(const sb_emerge_study *s, const sb_emerge_run *r, sb_emer
     sb_emerge_train_options_default(t);
     t->seed = r->seed;
     t->steps = s->o.steps;
-    t->tokens_per_step = s->o.tokens_per_step;
+    t->tokens_per_step = run_tokens_per_step(s, r->context);
     t->chunks = 2;
     t->threads = s->o.threads;
     t->warmup = s->o.steps / 10 ? s->o.steps / 10 : 1;
@@ -355,7 +366,7 @@ static json_object *run_json(const sb_emerge_study *s, const sb_emerge_run *r, c
     json_object_object_add(o, "seed", json_object_new_int64((int64_t)r->seed));
     json_object_object_add(o, "seed_index", json_object_new_int64((int64_t)r->seed_index));
     json_object_object_add(o, "steps", json_object_new_int64((int64_t)s->o.steps));
-    json_object_object_add(o, "tokens_per_step", json_object_new_int64((int64_t)s->o.tokens_per_step));
+    json_object_object_add(o, "tokens_per_step", json_object_new_int64((int64_t)run_tokens_per_step(s, c->context)));
     double secs, toks;
     sb_emerge_trainer_speed(t, &secs, &toks);
     json_object_object_add(o, "train_seconds", jd(secs));
@@ -434,7 +445,7 @@ typedef struct progress {
 static double run_units(const sb_emerge_study *s, const sb_emerge_run *r, size_t steps)
 {
     /* cost of a step grows with depth; the embeddings and the vocabulary projection add about a layer */
-    return (double)steps * (double)s->o.tokens_per_step * (double)(r->layers + 1);
+    return (double)steps * (double)run_tokens_per_step(s, r->context) * (double)(r->layers + 1);
 }
 
 static void show(const sb_emerge_study *s, progress *pg, size_t i, const sb_emerge_trainer *t, double loss, int force)
@@ -676,6 +687,7 @@ static json_object *study_json(const sb_emerge_study *s)
     json_object_object_add(cfg, "seeds", json_object_new_int64((int64_t)op->seeds));
     json_object_object_add(cfg, "steps", json_object_new_int64((int64_t)op->steps));
     json_object_object_add(cfg, "tokens_per_step", json_object_new_int64((int64_t)op->tokens_per_step));
+    json_object_object_add(cfg, "sequences_per_step", json_object_new_int64((int64_t)op->sequences_per_step));
     json_object_object_add(cfg, "width", json_object_new_int64((int64_t)op->width));
     json_object_object_add(cfg, "heads", json_object_new_int64((int64_t)op->heads));
     json_object_object_add(cfg, "lr", jd(op->lr));
@@ -777,8 +789,12 @@ sb_status sb_emerge_study_run(const sb_emerge_study_options *o, const char *out_
         size_t again = 0;
         for (size_t i = 0; i < s->n; i++)
             again += s->runs[i].read_back;
-        fprintf(stderr, "emerge: %zu runs (%zu finished earlier and read back), %zu steps of %zu tokens each\n", s->n,
-                again, o->steps, o->tokens_per_step);
+        if (o->sequences_per_step)
+            fprintf(stderr, "emerge: %zu runs (%zu finished earlier and read back), %zu steps of %zu sequences each\n",
+                    s->n, again, o->steps, o->sequences_per_step);
+        else
+            fprintf(stderr, "emerge: %zu runs (%zu finished earlier and read back), %zu steps of %zu tokens each\n",
+                    s->n, again, o->steps, o->tokens_per_step);
     }
     for (size_t i = 0; i < s->n; i++) {
         if (s->runs[i].done)

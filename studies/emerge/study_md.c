@@ -96,11 +96,12 @@ static void write_md(FILE *f, const md *m)
     fprintf(f, "%s study: %zu runs (%zu read back from an earlier invocation), %.0f s in this invocation, %.0f s of wall "
                "time over all runs (training and measurements, summed). Every run: "
                "pre-norm causal transformer, width %zu, %zu head%s per layer, byte vocabulary, %zu AdamW steps of %zu "
-               "tokens (lr %g, warm-up then cosine), seeds %llu + k, k < %zu. Matrix products: %s. Mean training speed at "
+               "%s (lr %g, warm-up then cosine), seeds %llu + k, k < %zu. Matrix products: %s. Mean training speed at "
                "depth %zu: %.0f tokens/s (forward + backward + update, %zu threads). Raw data: [emerge.json](emerge.json), "
                "one file per run in `runs/`. Method and reading: docs/emerge.md.\n\n",
             o->level == SB_EMERGE_FULL ? "Full" : "Quick", done, back, s->seconds, wall, o->width, o->heads,
-            o->heads > 1 ? "s" : "", o->steps, o->tokens_per_step, o->lr, (unsigned long long)o->seed, o->seeds,
+            o->heads > 1 ? "s" : "", o->steps, o->sequences_per_step ? o->sequences_per_step : o->tokens_per_step,
+            o->sequences_per_step ? "sequences (of every run's context length)" : "tokens", o->lr, (unsigned long long)o->seed, o->seeds,
             o->matmul == SB_EMERGE_MATMUL_BLAS ? "OpenBLAS cblas_sgemm" : "our own loops", L0,
             ntps ? tps / (double)ntps : NAN, o->threads);
     fprintf(f, "Data: %s (bigram entropy %.2f bits per step)%s%s.\n\n", s->bb.source, s->bb.bigram_entropy,

@@ -27,6 +27,8 @@ expect 2 "unknown variant" $E "$bin" emerge --variants bos,bogus;  contains "unk
 expect 2 "heads not dividing width" $E "$bin" emerge --heads 3;  contains "heads must" "explains --heads"
 expect 2 "bad matmul" $E "$bin" emerge --matmul gpu;  contains "'own' or 'blas'" "explains --matmul"
 expect 2 "quick and full" $E "$bin" emerge --quick --full;  contains "exclude each other" "says why"
+expect 2 "too many sequences" $E "$bin" emerge --sequences-per-step 70000;  contains "--sequences-per-step must be" "explains --sequences-per-step"
+expect 2 "sequences x context too large" $E "$bin" emerge --sequences-per-step 65536 --contexts 128;  contains "times a context" "explains the product"
 expect 2 "missing value" $E "$bin" emerge --out;  contains "needs a value" "says a value is missing"
 expect 2 "stray argument" $E "$bin" emerge stray;  contains "unexpected argument 'stray'" "names it"
 expect 3 "unwritable output" $E "$bin" emerge $tiny --out /proc/sinkbench-no/such;  contains "cannot create" "names the problem"
@@ -68,6 +70,15 @@ assert [r["wall_seconds"] for r in a["runs"]] == [r["wall_seconds"] for r in b["
 # Other settings train again.
 expect 0 "another seed" $E "$bin" emerge $tiny --variants bos --seed 8 --out "$tmp/a"
 cmp -s "$tmp/a/runs/bb-bos-T16-L1-s0.json" "$tmp/bos-before.json" && { echo "FAIL: another seed read back"; fails=$((fails + 1)); } || echo "ok: other settings train again"
+
+# Fixed sequences per step: every context sees as many first tokens per step (tokens = sequences x T).
+expect 0 "fixed sequences per step" $E "$bin" emerge $tiny --variants bos --contexts 16,32 --sequences-per-step 4 --out "$tmp/s"
+py "tokens per step follow the context" '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["config"]["sequences_per_step"] == 4, d["config"]
+assert [(r["context"], r["tokens_per_step"]) for r in d["runs"]] == [(16, 64), (32, 128)], [(r["context"], r["tokens_per_step"]) for r in d["runs"]]
+' "$tmp/s/emerge.json"
 
 # A foreign file where a run's checkpoint belongs is refused, never overwritten.
 mkdir -p "$tmp/b/checkpoints"
