@@ -66,7 +66,7 @@ static drift measure(const sb_stack_config *c, size_t n, size_t j, size_t seqs)
         uint32_t other = 1 + (ids[j] % (uint32_t)(c->vocab - 1));
         memcpy(x2, x, nd * sizeof *x);
         sb_stack_embed(s, &other, 1, x2 + j * d, NULL);
-        sb_stack_trace t1 = {h1, NULL, NULL}, t2 = {h2, NULL, NULL};
+        sb_stack_trace t1 = {.hidden = h1, .first_mass = NULL, .sink_mass = NULL}, t2 = {.hidden = h2};
         sb_stack_forward(s, NULL, x, n, bos, NULL, &t1);
         sb_stack_forward(s, NULL, x2, n, bos, NULL, &t2);
         out.last_first += dist(h1 + nd + (n - 1) * d, h2 + nd + (n - 1) * d, d) / (double)seqs;
@@ -199,7 +199,7 @@ static void test_sink_metric(void)
         double *x = malloc(n * c.width * sizeof *x), fm[3 * 2 * 64], alpha[6];
         sequence(3, &c, n, ids);
         sb_stack_embed(s, ids, n, x, bos);
-        sb_stack_trace tr = {NULL, fm, NULL};
+        sb_stack_trace tr = {.hidden = NULL, .first_mass = fm, .sink_mass = NULL};
         sb_stack_forward(s, NULL, x, n, bos, NULL, &tr);
         for (int row0 = 0; row0 < 2; row0++) {
             sb_stack_sink_alpha(fm, L, c.heads, n, 64, row0, alpha);

@@ -165,7 +165,7 @@ static sb_status run_mode(sb_perturb_results *r, sb_perturb_mode *m, bufs *b)
         make_ids(o, c.vocab, m->sink, q, n, b->ids);
         sb_stack_embed(s, b->ids, n, b->x, b->bos);
         perturb_input(s, o, q, r->j, b->ids, b->x, n, b->x2);
-        sb_stack_trace t1 = {b->h1, b->fm, b->sm}, t2 = {b->h2, NULL, NULL};
+        sb_stack_trace t1 = {.hidden = b->h1, .first_mass = b->fm, .sink_mass = b->sm}, t2 = {.hidden = b->h2};
         st = sb_stack_forward(s, NULL, b->x, n, b->bos, NULL, &t1);
         if (st == SB_OK)
             st = sb_stack_forward(s, NULL, b->x2, n, b->bos, NULL, &t2);
@@ -212,7 +212,7 @@ static sb_status run_mode(sb_perturb_results *r, sb_perturb_mode *m, bufs *b)
         for (size_t t = 1; t < n; t++)
             b->ids[t] = b->ids[1];
         sb_stack_embed(s, b->ids, n, b->x, b->bos);
-        sb_stack_trace t1 = {NULL, b->fm, NULL};
+        sb_stack_trace t1 = {.hidden = NULL, .first_mass = b->fm, .sink_mass = NULL};
         st = sb_stack_forward(s, NULL, b->x, n, b->bos, NULL, &t1);
         sb_stack_sink_alpha(b->fm, L, H, n, T, 0, b->alpha);
         m->repeated_rate = sb_stack_sink_rate(b->alpha, L * H, 0.3);
@@ -481,7 +481,7 @@ static sb_status run_numerics(sb_perturb_results *r)
             break;
         make_ids(o, c.vocab, c.sink, 0, n, ids);
         sb_stack_embed(s, ids, n, x, bos);
-        sb_stack_trace tr = {ref, NULL, NULL}, th = {h, NULL, NULL};
+        sb_stack_trace tr = {.hidden = ref, .first_mass = NULL, .sink_mass = NULL}, th = {.hidden = h};
         st = sb_stack_forward(s, NULL, x, n, bos, NULL, &tr);
         for (size_t ki = 0; ki <= nk && st == SB_OK; ki++) {
             const sb_softmax_kernel *k = ki < nk ? sb_softmax_kernel_at(ki) : dispatch;
