@@ -72,7 +72,8 @@ static int run_perturb(int argc, char **argv)
         }
         static const char *const with_value[] = {"--out", "--seed", "--layers", "--tokens", "--heads", "--width",
                                                  "--sequences", "--perturb-token", "--gap", "--gate-bias",
-                                                 "--value-scale", "--temperature", "--plot-dir", "--perturb"};
+                                                 "--value-scale", "--temperature", "--plot-dir", "--perturb",
+                                                 "--seeds", "--gate-gain", "--context-max"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             known |= strcmp(a, with_value[k]) == 0;
@@ -97,6 +98,12 @@ static int run_perturb(int argc, char **argv)
             ok = parse_size(a, v, &o.width);
         else if (strcmp(a, "--sequences") == 0)
             ok = parse_size(a, v, &o.sequences);
+        else if (strcmp(a, "--seeds") == 0)
+            ok = parse_size(a, v, &o.seeds);
+        else if (strcmp(a, "--context-max") == 0)
+            ok = parse_size(a, v, &o.context_max);
+        else if (strcmp(a, "--gate-gain") == 0)
+            ok = parse_double(a, v, &o.gate_gain);
         else if (strcmp(a, "--perturb-token") == 0)
             ok = parse_size(a, v, &o.perturbed_token);
         else if (strcmp(a, "--gap") == 0)
@@ -137,26 +144,34 @@ const sb_command sb_cmd_perturb = {
     "perturbation propagation through a synthetic attention stack, with and without sinks",
     "usage: sinkbench perturb [--quick | --full] [--out DIR] [--seed N] [options]\n\n"
     "Builds a synthetic transformer stack (causal multi-head attention, residuals, RMSNorm, MLP, seeded\n"
-    "random weights) once per sink mode (none, bos, learned, softmax1, gated, no_bos), changes one input\n"
-    "token and measures how the change spreads: per-layer, per-token drift; exact sensitivities of the\n"
-    "last token (forward-mode JVP, checked against finite differences); the linear limit\n"
-    "[(Lambda+I)/2]^L; rank and representational collapse vs depth and context length; the sink metric\n"
-    "Sink_1^eps (eps 0.3 and 0.8, T = 64, with and without query row 0); sweeps over depth, heads and\n"
-    "sink strength; and every registered softmax kernel and precision (f32, bf16, f16) against the\n"
-    "binary64 reference, layer by layer. Writes DIR/perturb.json, perturb.md (which published trends\n"
-    "this run reproduces, with the measured numbers) and perturb_*.png. Progress goes to stderr; the\n"
-    "path of perturb.md to stdout. The same seed gives the same perturb.json.\n\n"
+    "random weights) with every sink mode (none, bos, learned, softmax1, gated, no_bos) over several\n"
+    "weight seeds and sequences, changes one input token and measures how the change spreads (drift\n"
+    "relative to the hidden state's norm, exact sensitivities by reverse mode, rank and representational\n"
+    "collapse, the sink metric Sink_1^eps), then re-specified experiments: the gap a sink needs to hold\n"
+    "its leak and one token's drift as n grows (vs ln n) and the participation ratio of the sensitivity;\n"
+    "heads at a fixed head width against the bound's path sum; a content-logit offset against softmax1;\n"
+    "a query-dependent gate at matched output norm; collapse and signal-to-rounding in f64/f32/bf16/f16\n"
+    "(precision meets mixing); every kernel's rounding through depth. Each published claim gets a verdict\n"
+    "(reproduced / NOT reproduced / inconclusive) from a criterion derived from its prediction, with a\n"
+    "95 % interval over the weight seeds; consequences of the imposed sink are listed apart as sanity\n"
+    "checks. Writes DIR/perturb.json, perturb.md and perturb_*.png. Progress goes to stderr; the path\n"
+    "of perturb.md to stdout. The same options give the same perturb.json.\n\n"
     "options:\n"
-    "  --quick             32 layers, 4 sequences, n up to 256 (default; well under a minute)\n"
-    "  --full              64 layers, 16 sequences, n up to 8192 (minutes)\n"
+    "  --quick             16 layers, 4 weight seeds x 4 sequences, n up to 16 x tokens (default; about\n"
+    "                      a minute)\n"
+    "  --full              32 layers, 8 weight seeds x 8 sequences, n up to 4096 (tens of minutes)\n"
     "  --out DIR           where to write (default reports/perturb-<host>-<YYYYMMDD>)\n"
-    "  --seed N            weights, tokens and probes (default 20261129)\n"
-    "  --layers L          base depth (default 32; 64 with --full)\n"
+    "  --seed N            weight seed k is N + k; tokens and probes follow from N (default 20261129)\n"
+    "  --seeds W           weight seeds: every interval is over them (1..32; default 4, 8 with --full)\n"
+    "  --sequences S       random sequences per weight seed (default 4; 8 with --full)\n"
+    "  --layers L          base depth (default 16; 32 with --full)\n"
     "  --tokens N          base sequence length (default 64; the sink metric uses T = min(64, N))\n"
     "  --heads H --width D heads and width of the base stack (default 4 and 32)\n"
-    "  --sequences S       random sequences averaged per measurement (default 4; 16 with --full)\n"
+    "  --context-max N     largest n of the context and precision sweeps (16..4096; default 16 x tokens,\n"
+    "                      64 x tokens with --full, at most 4096)\n"
     "  --gap DELTA         logit gap of the bos, learned and no_bos sinks (default 10)\n"
-    "  --gate-bias B       gated attention: gate = sigmoid(u W_g - B) (default 2)\n"
+    "  --gate-gain G --gate-bias B   gated attention: gate = sigmoid(G u W_g - B) (default 4 and 5:\n"
+    "                      query-dependent and sparse)\n"
     "  --value-scale K     value of a BOS / no-BOS sink position times K (default 0.01)\n"
     "  --temperature T     logits are T q.k / sqrt(d_head) (default 1)\n"
     "  --no-norm           no RMSNorm;  --no-mlp   no MLP\n"
@@ -167,11 +182,11 @@ const sb_command sb_cmd_perturb = {
     "                      else the source tree); $SINKBENCH_PYTHON picks the interpreter (default\n"
     "                      /usr/bin/python3; without matplotlib the plots are skipped with a note)\n"
     "  --quiet             no progress on stderr\n\n"
-    "exit status: 0 done (a trend that is not reproduced is reported, not an error), 2 usage error,\n"
+    "exit status: 0 done (a claim that is not reproduced is reported, not an error), 2 usage error,\n"
     "3 a file could not be written or the study failed\n\n"
     "examples:\n"
     "  sinkbench perturb --quick --out /tmp/perturb\n"
     "  sinkbench perturb --full --seed 7\n"
-    "  sinkbench perturb --gap 6 --layers 16 --perturb add:0.5 --no-plots\n",
+    "  sinkbench perturb --gap 6 --layers 16 --seeds 8 --perturb add:0.5 --no-plots\n",
     run_perturb,
 };

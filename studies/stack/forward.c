@@ -377,11 +377,18 @@ static sb_status layer_full(const run *R, const stack_prec *pr, ws *w, size_t l,
             for (size_t i = t0 * d; i < nd; i++)
                 w->datt[i] *= c;
     }
-    if (R->trace && R->trace->gate_energy)
+    if (R->trace && R->trace->gate_energy) {
+        double *e = R->trace->gate_energy;
         for (size_t i = 0; i < nd; i++) {
-            R->trace->gate_energy[0] += w->att0[i] * w->att0[i];
-            R->trace->gate_energy[1] += w->att[i] * w->att[i];
+            e[0] += w->att0[i] * w->att0[i];
+            e[1] += w->att[i] * w->att[i];
         }
+        if (s->cfg.sink == SB_STACK_SINK_GATED)
+            for (size_t i = 0; i < nd; i++) {
+                e[2] += w->g[i];
+                e[3] += w->g[i] < 0.1;
+            }
+    }
     stack_matmul(pr, w->att, 0, n, d, W->wo, W->wo_f, d, w->o, w->acc);
     if (tg)
         stack_matmul(&exact, w->datt, t0, n, d, W->wo, NULL, d, w->dout, NULL);

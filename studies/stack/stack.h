@@ -120,8 +120,9 @@ typedef struct sb_stack_trace {
     double *content_mass; /* L x H x n: mass on positions that are not sink positions (the sink's
                              "leak"), summed from those entries, not taken as 1 - the sink's share */
     double *attention;    /* L x H x n x n: the attention matrices A[t][j] (0 above the diagonal) */
-    double *gate_energy;  /* 2 values, accumulated over layers, tokens and features: sum of a^2 before
-                             the gate and attn_scale, and after (the gate's output-norm ratio) */
+    double *gate_energy;  /* 4 values, accumulated over layers, tokens and features: sum of a^2 before
+                             the gate and attn_scale, and after (the gate's output-norm ratio); for the
+                             gated mode also the sum of the gate values and how many are below 0.1 */
 } sb_stack_trace;
 
 /* Runs the stack on x (n x width). y (n x width) receives h^(L) and may be NULL. bos marks BOS
