@@ -3,8 +3,8 @@
  * - Representational collapse in every format: the last outputs of [v, a] (n tokens) and [v, a, a]
  *   (n + 1) come from one forward pass of n + 1 tokens (causality: position n-1 of the longer input is
  *   the last output of the shorter one, bit for bit). Their distance in f64, f32, bf16 and f16 storage,
- *   and each format's rounding error ||y_n^F - y_n^f64||: where the error exceeds the f64 distance, the
- *   format can no longer resolve what mixing leaves of the difference.
+ *   and the error of each format's difference vector, ||(y_n^F - y_{n+1}^F) - (y_n - y_{n+1})||: where
+ *   it reaches the f64 distance, the format can no longer resolve what mixing leaves of the difference.
  * - Signal-to-rounding: the last token's response r = y(x') - y(x) to a swapped token on the BOS stack,
  *   per sink gap and format; ||r_F - r|| / ||r|| above 1 means the format loses more than everything
  *   the sink lets through. */
@@ -59,7 +59,14 @@ static sb_status collapse_point(sb_perturb_results *r, size_t k, size_t i)
                     r->coll_bos[i][k] += dist / (double)p->sequences;
                 } else {
                     r->coll[f][i][k] += dist / (double)p->sequences;
-                    r->coll_err[f][i][k] += sb_perturb_dist(out + (n - 1) * d, y64 + (n - 1) * d, d) / (double)p->sequences;
+                    /* The error of the difference vector itself: where it reaches the f64 distance, the
+                     * format's difference is mostly rounding (errors shared by both outputs cancel here). */
+                    double e2 = 0;
+                    for (size_t c2 = 0; c2 < d; c2++) {
+                        double df = out[(n - 1) * d + c2] - out[n * d + c2], d64 = y64[(n - 1) * d + c2] - y64[n * d + c2];
+                        e2 += (df - d64) * (df - d64);
+                    }
+                    r->coll_err[f][i][k] += sqrt(e2) / (double)p->sequences;
                     if (dist == 0.0)
                         r->coll_zero[f][i] += 1.0 / (double)(p->sequences * r->W);
                 }

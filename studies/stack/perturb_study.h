@@ -127,7 +127,7 @@ typedef struct sb_perturb_results {
     size_t n_pn, pn[PT_MAX_LIST];
     const char *prec_kernel;
     double coll[PT_FORMATS][PT_MAX_LIST][PT_W]; /* ||y_n([v,a]) - y_{n+1}([v,a,a])||, no sink */
-    double coll_err[PT_FORMATS][PT_MAX_LIST][PT_W]; /* ||y_n^F - y_n^f64||: the format's rounding */
+    double coll_err[PT_FORMATS][PT_MAX_LIST][PT_W]; /* error of the format's difference vector */
     double coll_zero[PT_FORMATS][PT_MAX_LIST];  /* share of sequences whose two outputs are identical */
     double coll_signal[2][PT_MAX_LIST][PT_W];   /* f64 ||y_n([v,a]) - y_2([v_0,a])||: none, bos */
     double coll_bos[PT_MAX_LIST][PT_W];         /* f64 collapse distance with a BOS sink */

@@ -49,6 +49,16 @@ static void judge(sb_perturb_verdict *v, sb_perturb_est e, sb_perturb_rule rule,
     v->outcome = sb_perturb_judge(rule, e.lo, e.hi, a, b);
 }
 
+/* A geometric mean that is not a factor: "234 [151, 362]". */
+static const char *fmt_geo(char *buf, size_t size, sb_perturb_est e)
+{
+    if (isnan(e.mean))
+        snprintf(buf, size, "n/a");
+    else
+        snprintf(buf, size, "%.3g [%.3g, %.3g]", e.mean, e.lo, e.hi);
+    return buf;
+}
+
 /* "4.31× [3.02, 6.15]" for factors, "0.982 [0.91, 1.05]" otherwise. */
 static const char *fmt_est(char *buf, size_t size, sb_perturb_est e)
 {
@@ -735,21 +745,22 @@ static void verdicts_precision(sb_perturb_results *r)
         SET(claim, "Low precision makes the collapse complete at a shorter context: bf16 before f32.");
         SET(source, "Barbero et al. 2024, §4: finite precision turns the vanishing distance into identical "
                     "representations, in bf16 at far shorter n than in f32");
-        SET(quantity, "n*_F: the n at which format F's rounding error ‖y_n^F − y_n^{f64}‖ first exceeds the binary64 "
-                      "collapse distance (interpolated in ln n), per seed; kernel %s", r->prec_kernel);
-        SET(prediction, "the distance falls like 1/n while a format's error stays ~ u_F ‖y‖, so n*_F ∝ 1/u_F: bf16 "
-                        "(u = 2⁻⁸) long before f32 (u = 2⁻²⁴)");
+        SET(quantity, "n*_F: the n at which the error of format F's difference vector, ‖(y_n^F − y_{n+1}^F) − "
+                      "(y_n − y_{n+1})‖, first reaches the binary64 distance ‖y_n − y_{n+1}‖ (interpolated in ln n), "
+                      "per seed; kernel %s", r->prec_kernel);
+        SET(prediction, "the distance falls like 1/n while a format's rounding of the outputs stays ~ u_F ‖y‖, so "
+                        "n*_F ∝ 1/u_F: bf16 (u = 2⁻⁸) long before f32 (u = 2⁻²⁴)");
         SET(criterion, "the 95 %% interval of n*_bf16 lies below f32's (below n = %zu when f32 never gets there)",
             r->pn[m - 1]);
         double zb = r->coll_zero[2][m - 1], zh = r->coll_zero[3][m - 1], zf = r->coll_zero[1][m - 1];
         char e3[96];
         if (f32_hit == W)
-            fmt_est(e3, sizeof e3, sb_perturb_est_log(nf, W));
+            fmt_geo(e3, sizeof e3, sb_perturb_est_log(nf, W));
         else
             snprintf(e3, sizeof e3, "not reached within n ≤ %zu in %zu of %zu seeds", r->pn[m - 1], W - f32_hit, W);
         SET(result, "n*_bf16 %s; n*_f16 %s; n*_f32 %s; identical outputs at n = %zu: bf16 %.0f %%, f16 %.0f %%, "
                     "f32 %.0f %% of sequences",
-            fmt_est(e1, sizeof e1, v->est), fmt_est(e2, sizeof e2, sb_perturb_est_log(nh, W)), e3, r->pn[m - 1],
+            fmt_geo(e1, sizeof e1, v->est), isnan(sb_perturb_est_log(nh, W).mean) ? "not reached" : fmt_geo(e2, sizeof e2, sb_perturb_est_log(nh, W)), e3, r->pn[m - 1],
             100 * zb, 100 * zh, 100 * zf);
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }

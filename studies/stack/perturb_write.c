@@ -263,7 +263,7 @@ static void write_precision(sb_json *j, const sb_perturb_results *r)
         sb_json_object_begin(j);
         sb_json_kv_string(j, "format", format_names[f]);
         seeds_matrix(j, "distance", (const double(*)[PT_W])r->coll[f], r->n_pn, r->W);
-        seeds_matrix(j, "rounding_error", (const double(*)[PT_W])r->coll_err[f], r->n_pn, r->W);
+        seeds_matrix(j, "difference_error", (const double(*)[PT_W])r->coll_err[f], r->n_pn, r->W);
         numbers(j, "identical_share", r->coll_zero[f], r->n_pn);
         sb_json_object_end(j);
     }
@@ -400,12 +400,12 @@ static size_t precision_tables(char *out, size_t size, const sb_perturb_results 
         }                                                                                                             \
     } while (0)
     OUT("Representational collapse in every storage format (no sink; L = %zu, H = %zu, d = %zu; kernel `%s`; "
-        "means [95 %% interval] over %zu weight seeds × %zu sequences): the binary64 distance ‖y_n([v,a]) − "
-        "y_{n+1}([v,a,a])‖ against each format's rounding error ‖y_n^F − y_n^{f64}‖. Where the error is larger, the "
-        "format cannot tell the two sequences apart any more; *identical* counts sequences whose two outputs are "
-        "the same bits.\n\n",
+        "geometric means [95 %% interval] over %zu weight seeds × %zu sequences): the binary64 distance "
+        "‖y_n([v,a]) − y_{n+1}([v,a,a])‖ against the error of each format's difference vector, "
+        "‖(y_n^F − y_{n+1}^F) − (y_n − y_{n+1})‖. Where the error reaches the distance, rounding dominates what "
+        "mixing leaves of the difference; *identical* counts sequences whose two outputs are the same bits.\n\n",
         r->prec.layers, r->prec.heads, r->prec.width, r->prec_kernel ? r->prec_kernel : "-", W, r->prec.sequences);
-    OUT("| n | f64 distance | f32 error | bf16 error | f16 error | identical: f32 / bf16 / f16 |\n"
+    OUT("| n | f64 distance | f32: error of the difference | bf16 | f16 | identical: f32 / bf16 / f16 |\n"
         "|---:|---|---|---|---|---|\n");
     for (size_t i = 0; i < r->n_pn; i++) {
         char c[PT_FORMATS][64];
@@ -460,15 +460,18 @@ static int exists(const char *dir, const char *name)
 }
 
 const sb_perturb_plot sb_perturb_plots[] = {
-    {"perturb_drift.png", "Relative last-token drift vs layer: no sink and every sink mode (95 % band over seeds)"},
-    {"perturb_drift_map.png", "Relative drift ‖h_t − h′_t‖/‖h_t‖ per layer and token, without and with a BOS sink"},
-    {"perturb_sensitivity.png", "Sensitivity of the last token to each input token (reverse mode), several depths"},
-    {"perturb_context.png", "Context: the gap that holds the leak and the drift vs ln n; participation ratio vs n"},
-    {"perturb_heads.png", "Heads at a fixed head width: measured sensitivity and the bound's path sum vs H"},
-    {"perturb_offset.png", "softmax1 and a learned sink under a content-logit offset b: drift ratio and content mass"},
-    {"perturb_precision.png", "Precision meets mixing: collapse distance vs each format's rounding; signal-to-rounding vs Δ"},
-    {"perturb_collapse.png", "Rank collapse vs depth per sink mode; the sink strength sweep"},
-    {"perturb_numerics.png", "Rounding through depth: every kernel (grouped) and storage precision vs binary64"},
+    {"perturb_drift.png", "How far does one swapped token move the last token? Relative drift vs layer, every sink mode"},
+    {"perturb_drift_map.png", "Where does the change go? Relative drift per layer and token, without and with a BOS sink"},
+    {"perturb_sensitivity.png", "Which input tokens does the last token depend on, as depth grows? (reverse mode)"},
+    {"perturb_context.png", "How strong must the sink be as n grows? Δ* for the leak and for one token's drift vs n"},
+    {"perturb_participation.png", "How many source tokens does the last token listen to? Participation ratio vs n"},
+    {"perturb_heads.png", "Do more heads mix more? Measured sensitivity and the bound's path sum vs H (head width 8)"},
+    {"perturb_offset.png", "Where does softmax₁ start to help? Drift ratio vs the content-logit offset b, with 1/m"},
+    {"perturb_precision.png", "When does rounding swamp what mixing leaves? Collapse distance vs each format's rounding"},
+    {"perturb_precision_snr.png", "Which sink gap leaves a format nothing to resolve? Response lost vs Δ per format"},
+    {"perturb_collapse.png", "Do the tokens' representations merge with depth? Rank-collapse residual per sink mode"},
+    {"perturb_strength.png", "Sanity check: a stronger imposed sink cuts drift more"},
+    {"perturb_numerics.png", "How does each kernel's rounding travel through depth? Kernels grouped; storage precisions"},
 };
 const size_t sb_perturb_plot_count = sizeof sb_perturb_plots / sizeof sb_perturb_plots[0];
 
