@@ -49,6 +49,7 @@ static void write_study(sb_json *j, const sb_stability_report *r)
     sb_json_kv_uint(j, "rows", res->rows);
     sb_json_kv_uint(j, "cells", res->cell_count);
     sb_json_kv_string(j, "focus_kernel", fk ? fk->name : "");
+    sb_json_kv_number(j, "value_scale", res->value_scale);
     sb_json_kv_string(j, "exact", "the softmax of the original binary32 logits (MPFR oracle), for every precision");
     sb_json_key(j, "precisions");
     sb_json_array_begin(j);
