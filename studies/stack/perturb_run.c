@@ -19,7 +19,7 @@ void sb_perturb_options_default(sb_perturb_options *o, sb_perturb_level level)
     o->level = level;
     o->seed = 20261129;
     o->seeds = full ? 8 : 4;
-    o->sequences = full ? 8 : 4;
+    o->sequences = full ? 8 : 2;
     o->layers = full ? 32 : 16;
     o->tokens = 64;
     o->heads = 4;

@@ -539,21 +539,24 @@ static void plan(sb_perturb_results *r)
     r->prec = (sb_perturb_setup){r->L < 4 ? r->L : 4, r->ctx_n[r->n_ctx - 1], 2, 16, r->W, r->S};
     r->n_pn = r->n_ctx;
     memcpy(r->pn, r->ctx_n, sizeof r->pn);
+    /* The sweeps below are consequences or observations at one point each: --quick runs them shallower
+     * and coarser (a whole quick study must stay near a minute: `sinkbench report` runs it). */
+    size_t sweep_layers = full ? 16 : 8;
     r->snr = (sb_perturb_setup){r->L < 8 ? r->L : 8, r->n, r->H, r->d, r->W, r->S};
-    for (size_t g = 0; g <= 16; g += 2)
+    for (size_t g = 0; g <= 16; g += full ? 2 : 4)
         r->snr_gaps[r->n_snr++] = (double)g;
 
-    r->off = (sb_perturb_setup){r->L < 16 ? r->L : 16, r->n, r->H, r->d, r->W, r->S};
+    r->off = (sb_perturb_setup){r->L < sweep_layers ? r->L : sweep_layers, r->n, r->H, r->d, r->W, r->S};
     static const double offsets[] = {4, 2, 0, -2, -4, -6, -8};
     r->n_offsets = sizeof offsets / sizeof *offsets;
     memcpy(r->offsets, offsets, sizeof offsets);
 
     r->gate = (sb_perturb_setup){r->L, r->n, r->H, r->d, r->W, r->S};
 
-    r->str = (sb_perturb_setup){r->L < 16 ? r->L : 16, r->n, r->H, r->d, r->W, r->S};
-    static const double gaps[] = {0, 2, 4, 8, 12, 16};
-    r->n_gaps = sizeof gaps / sizeof *gaps;
-    memcpy(r->gaps, gaps, sizeof gaps);
+    r->str = (sb_perturb_setup){r->L < sweep_layers ? r->L : sweep_layers, r->n, r->H, r->d, r->W, r->S};
+    static const double gaps_full[] = {0, 2, 4, 8, 12, 16}, gaps_quick[] = {0, 4, 8, 16};
+    r->n_gaps = full ? sizeof gaps_full / sizeof *gaps_full : sizeof gaps_quick / sizeof *gaps_quick;
+    memcpy(r->gaps, full ? gaps_full : gaps_quick, r->n_gaps * sizeof *r->gaps);
 }
 
 sb_status sb_perturb_study_run(const sb_perturb_options *o, sb_perturb_results *r)
