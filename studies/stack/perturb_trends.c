@@ -202,8 +202,9 @@ static void verdicts_modes(sb_perturb_results *r)
                     "only its content mass m to the residual stream (the paper's Gemma 7B experiment is the "
                     "published counterpart; here it cannot fail for the paper's reasons)", r->o.gap);
         SET(quantity, "relative last-token drift after %zu layers without a sink over the same with the sink", L);
-        SET(prediction, "above 1; first order, each attention update shrinks by the content mass m = %.2g of the "
-                        "last query (traced), i.e. ≈ 1/m = %.3g× per layer", m, m > 0 ? 1 / m : NAN);
+        SET(prediction, "above 1; first order, each attention update shrinks by the last query's content mass m = "
+                        "%.2g (traced), a factor ≈ 1/m = %.3g on what attention passes on (the MLP and the residual "
+                        "stream carry the rest, so the whole stack's factor is smaller)", m, m > 0 ? 1 / m : NAN);
         SET(criterion, "the 95 %% interval lies above 1");
         SET(result, "relative %s; absolute %s (the stacks' hidden-state norms differ, so the relative figure is "
                     "the one to compare)", fmt_est(e1, sizeof e1, v->est),
@@ -387,8 +388,14 @@ static void verdicts_context(sb_perturb_results *r)
         for (size_t k = 0; k < W; k++)
             g[k] = r->gap_drift[i][k];
         sb_perturb_est e = sb_perturb_est_of(g, W);
-        len += (size_t)snprintf(list + len, sizeof list - len, "%sn = %zu: %.2f [%.2f, %.2f]", i ? "; " : "",
-                                r->ctx_n[i], e.mean, e.lo, e.hi);
+        if (e.n == 0)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%sn = %zu: none needed in any seed (the content "
+                                    "alone dilutes token j below the level, even with BOS pushed away by Δ = −8)",
+                                    i ? "; " : "", r->ctx_n[i]);
+        else
+            len += (size_t)snprintf(list + len, sizeof list - len, "%sn = %zu: %.2f [%.2f, %.2f]%s", i ? "; " : "",
+                                    r->ctx_n[i], e.mean, e.lo, e.hi,
+                                    e.missing ? " (seeds that need none left out)" : "");
     }
     if ((v = add(r, "context_gap_drift", SB_KIND_OBSERVATION))) {
         judge(v, sb_perturb_est_of(sl, W), SB_RULE_NONE, 0, 0);
@@ -673,13 +680,29 @@ static void dominance_n(const sb_perturb_results *r, int f, double *out)
     }
 }
 
+/* n* of one format over the seeds: the interval when every seed reaches it, else how many do. */
+static const char *fmt_dominance(char *buf, size_t size, const double *v, size_t W, size_t n_max)
+{
+    size_t hit = 0;
+    for (size_t k = 0; k < W; k++)
+        hit += isfinite(v[k]) != 0;
+    if (hit == W)
+        return fmt_geo(buf, size, sb_perturb_est_log(v, W));
+    if (hit == 0)
+        snprintf(buf, size, "not reached within n ≤ %zu", n_max);
+    else
+        snprintf(buf, size, "reached within n ≤ %zu in %zu of %zu seeds (geometric mean of those %.3g)", n_max, hit, W,
+                 sb_perturb_est_log(v, W).mean);
+    return buf;
+}
+
 static void verdicts_precision(sb_perturb_results *r)
 {
     size_t W = r->W, m = r->n_pn;
     double lnn[PT_MAX_LIST], sl[PT_W];
     for (size_t i = 0; i < m; i++)
         lnn[i] = log((double)r->pn[i]);
-    char samp[200], e1[96], e2[96];
+    char samp[200], e1[200], e2[200];
     sampling(r, &r->prec, samp, sizeof samp);
     sb_perturb_verdict *v;
     slopes(lnn, (const double(*)[PT_W])r->coll[0], m, W, 1, sl);
@@ -742,6 +765,8 @@ static void verdicts_precision(sb_perturb_results *r)
     double limit = f32_hit == W ? sb_perturb_est_log(nf, W).lo : f32_hit ? f32_min : (double)r->pn[m - 1];
     if ((v = add(r, "precision_collapse", SB_KIND_REPRODUCTION))) {
         judge(v, sb_perturb_est_log(nb, W), SB_RULE_BELOW, limit, 0);
+        if (sb_perturb_est_log(nb, W).n < W)
+            v->outcome = SB_OUTCOME_INCONCLUSIVE; /* censored seeds: the interval would be biased low */
         SET(claim, "Low precision makes the collapse complete at a shorter context: bf16 before f32.");
         SET(source, "Barbero et al. 2024, §4: finite precision turns the vanishing distance into identical "
                     "representations, in bf16 at far shorter n than in f32");
@@ -753,14 +778,31 @@ static void verdicts_precision(sb_perturb_results *r)
         SET(criterion, "the 95 %% interval of n*_bf16 lies below f32's (below n = %zu when f32 never gets there)",
             r->pn[m - 1]);
         double zb = r->coll_zero[2][m - 1], zh = r->coll_zero[3][m - 1], zf = r->coll_zero[1][m - 1];
-        char e3[96];
-        if (f32_hit == W)
+        char e3[200];
+        if (f32_hit == W) {
             fmt_geo(e3, sizeof e3, sb_perturb_est_log(nf, W));
-        else
-            snprintf(e3, sizeof e3, "not reached within n ≤ %zu in %zu of %zu seeds", r->pn[m - 1], W - f32_hit, W);
+        } else {
+            /* Where the fitted power laws of the f64 distance and of f32's error would cross. */
+            double ld[PT_MAX_LIST], le[PT_MAX_LIST];
+            for (size_t i = 0; i < m; i++) {
+                double dv[PT_W], ev[PT_W];
+                for (size_t k = 0; k < W; k++)
+                    dv[k] = r->coll[0][i][k], ev[k] = r->coll_err[1][i][k];
+                ld[i] = log(sb_perturb_est_log(dv, W).mean);
+                le[i] = log(sb_perturb_est_log(ev, W).mean);
+            }
+            double bd = sb_perturb_slope(lnn, ld, m), be = sb_perturb_slope(lnn, le, m);
+            double ad = 0, ae = 0;
+            for (size_t i = 0; i < m; i++)
+                ad += (ld[i] - bd * lnn[i]) / (double)m, ae += (le[i] - be * lnn[i]) / (double)m;
+            double nx = bd < be ? exp((ae - ad) / (bd - be)) : NAN;
+            snprintf(e3, sizeof e3, "not reached within n ≤ %zu in %zu of %zu seeds (the fitted power laws, distance "
+                     "∝ n^%.2f and error ∝ n^%.2f, cross near n ≈ %.2g)", r->pn[m - 1], W - f32_hit, W, bd, be, nx);
+        }
         SET(result, "n*_bf16 %s; n*_f16 %s; n*_f32 %s; identical outputs at n = %zu: bf16 %.0f %%, f16 %.0f %%, "
                     "f32 %.0f %% of sequences",
-            fmt_geo(e1, sizeof e1, v->est), isnan(sb_perturb_est_log(nh, W).mean) ? "not reached" : fmt_geo(e2, sizeof e2, sb_perturb_est_log(nh, W)), e3, r->pn[m - 1],
+            fmt_dominance(e1, sizeof e1, nb, W, r->pn[m - 1]), fmt_dominance(e2, sizeof e2, nh, W, r->pn[m - 1]), e3,
+            r->pn[m - 1],
             100 * zb, 100 * zh, 100 * zf);
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
