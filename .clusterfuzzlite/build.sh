@@ -1,7 +1,8 @@
 #!/bin/bash -eu
 # ClusterFuzzLite / OSS-Fuzz build (docs/fuzzing.md): every harness in fuzz/ linked with the engine
 # the infrastructure chose ($LIB_FUZZING_ENGINE), compiled with its flags ($CC, $CFLAGS: sanitizer and
-# coverage), the whole library static and instrumented, MPFR and GMP static. For each target, $OUT
+# coverage), the whole library static and instrumented, MPFR and GMP static, json-c built from its
+# source ($SRC/json-c, fetched by the Dockerfile) static and instrumented too. For each target, $OUT
 # gets the fuzzer, <target>_seed_corpus.zip (seeds and regressions) and <target>.dict.
 set -eu
 cd "$SRC/sinkbench"
@@ -19,10 +20,18 @@ extra="-fno-sanitize=float-divide-by-zero"
 if [ "${FUZZING_ENGINE:-libfuzzer}" = libfuzzer ] && [ "${SANITIZER:-address}" != coverage ]; then
   extra="$extra -fsanitize-coverage-ignorelist=$SRC/sinkbench/fuzz/uninstrumented.txt"
 fi
+# json-c with the same compiler and flags, so the fuzzers see (and sanitize) its parser.
+cmake -S "$SRC/json-c" -B "$WORK/json-c" -G Ninja -DCMAKE_BUILD_TYPE= -DBUILD_SHARED_LIBS=OFF \
+  -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF -DDISABLE_EXTRA_LIBS=ON -DDISABLE_WERROR=ON \
+  -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CFLAGS $extra" -DCMAKE_INSTALL_PREFIX="$WORK/json-c-install" \
+  -DCMAKE_INSTALL_LIBDIR=lib
+cmake --build "$WORK/json-c" -j "$(nproc)"
+cmake --install "$WORK/json-c"
 cmake -S . -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE= -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CFLAGS $extra" \
   -DSINKBENCH_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
-  -DMPFR_LIBRARY="$mpfr" -DGMP_LIBRARY="$gmp" -DSIMDE_ROOT="$SRC/simde"
+  -DMPFR_LIBRARY="$mpfr" -DGMP_LIBRARY="$gmp" -DSIMDE_ROOT="$SRC/simde" \
+  -DJSONC_INCLUDE_DIR="$WORK/json-c-install/include" -DJSONC_LIBRARY="$WORK/json-c-install/lib/libjson-c.a"
 cmake --build "$WORK/build" --target fuzzers -j "$(nproc)"
 
 for dir in corpus/*/; do

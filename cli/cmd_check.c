@@ -1,12 +1,13 @@
 /* sinkbench check: every kernel against the MPFR oracle under the numerics contract. */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "io/json.h"
+#include "io/json_helpers.h"
 #include "check/attention_suite.h"
 #include "check/suite.h"
 #include "sinkbench/sinkbench.h"
@@ -107,110 +108,122 @@ static void print_attention_text(const sb_attention_suite_stats *st, size_t na, 
     }
 }
 
-static void attention_json(sb_json *j, const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
+static void attention_json(json_object *doc, const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
 {
-    sb_json_kv_uint(j, "attention_problems", sb_attention_suite_case_count(level));
-    sb_json_key(j, "attention_kernels");
-    sb_json_array_begin(j);
+    json_object_object_add(doc, "attention_problems", json_object_new_uint64(sb_attention_suite_case_count(level)));
+    json_object *kernels = json_object_new_array();
     for (size_t k = 0; k < na && st; k++) {
         const sb_attention_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "name", s->kernel->name);
-        sb_json_kv_string(j, "isa", s->kernel->isa);
-        sb_json_kv_string(j, "algorithm", s->kernel->algorithm);
-        sb_json_kv_string(j, "bound", s->kernel->error_bound && s->kernel->bound_text ? s->kernel->bound_text : "study");
-        sb_json_kv_uint(j, "problems", s->problems);
-        sb_json_kv_uint(j, "rows", s->rows);
-        sb_json_kv_uint(j, "failing_problems", s->failures);
-        sb_json_kv_number(j, "max_error_units", s->max_c);
-        sb_json_kv_number(j, "max_tolerance_ratio", s->max_ratio);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
+        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object_object_add(e, "bound", sb_json_new_string(s->kernel->error_bound && s->kernel->bound_text
+                                                                  ? s->kernel->bound_text
+                                                                  : "study"));
+        json_object_object_add(e, "problems", json_object_new_uint64(s->problems));
+        json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
+        json_object_object_add(e, "failing_problems", json_object_new_uint64(s->failures));
+        json_object_object_add(e, "max_error_units", sb_json_new_number(s->max_c, 0));
+        json_object_object_add(e, "max_tolerance_ratio", sb_json_new_number(s->max_ratio, 0));
         if (s->failures) {
-            sb_json_kv_string(j, "first_failure_problem", s->first_label);
-            sb_json_kv_string(j, "first_failure", s->first.message);
+            json_object_object_add(e, "first_failure_problem", sb_json_new_string(s->first_label));
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->first.message));
         }
-        sb_json_object_end(j);
+        json_object_array_add(kernels, e);
     }
-    sb_json_array_end(j);
+    json_object_object_add(doc, "attention_kernels", kernels);
 }
 
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
                        uint64_t seed, sb_suite_level level)
 {
-    sb_json j;
-    sb_json_init(&j, f);
-    sb_json_object_begin(&j);
-    sb_json_kv_string(&j, "level", level == SB_SUITE_FULL ? "full" : "quick");
-    sb_json_kv_uint(&j, "seed", seed);
-    sb_json_kv_uint(&j, "rows", sb_suite_row_count(level));
-    sb_json_key(&j, "kernels");
-    sb_json_array_begin(&j);
+    json_object *doc = json_object_new_object();
+    json_object_object_add(doc, "level", sb_json_new_string(level == SB_SUITE_FULL ? "full" : "quick"));
+    json_object_object_add(doc, "seed", json_object_new_uint64(seed));
+    json_object_object_add(doc, "rows", json_object_new_uint64(sb_suite_row_count(level)));
+    json_object *kernels = json_object_new_array();
     for (size_t k = 0; k < nk; k++) {
         const sb_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        sb_json_object_begin(&j);
-        sb_json_kv_string(&j, "name", s->kernel->name);
-        sb_json_kv_string(&j, "isa", s->kernel->isa);
-        sb_json_kv_string(&j, "algorithm", s->kernel->algorithm);
-        sb_json_kv_number(&j, "ulp_bound", s->kernel->ulp_bound);
-        sb_json_kv_bool(&j, "api_ok", s->api_ok);
-        sb_json_kv_uint(&j, "rows", s->rows);
-        sb_json_kv_uint(&j, "failing_rows", s->failures);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
+        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object_object_add(e, "ulp_bound", sb_json_new_number(s->kernel->ulp_bound, 0));
+        json_object_object_add(e, "api_ok", json_object_new_boolean(s->api_ok));
+        json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
+        json_object_object_add(e, "failing_rows", json_object_new_uint64(s->failures));
         if (s->max_ulp == UINT64_MAX)
-            sb_json_kv_string(&j, "max_ulp", "inf");
+            json_object_object_add(e, "max_ulp", sb_json_new_string("inf"));
         else
-            sb_json_kv_uint(&j, "max_ulp", s->max_ulp);
-        sb_json_kv_number(&j, "mean_ulp", s->entries ? s->sum_ulp_error / (double)s->entries : 0.0);
-        sb_json_key(&j, "failing_rows_by_rule");
-        sb_json_object_begin(&j);
+            json_object_object_add(e, "max_ulp", json_object_new_uint64(s->max_ulp));
+        json_object_object_add(e, "mean_ulp",
+                               sb_json_new_number(s->entries ? s->sum_ulp_error / (double)s->entries : 0.0, 0));
+        json_object *by_rule = json_object_new_object();
         for (int v = 1; v < SB_V_COUNT; v++)
             if (s->rows_by_rule[v])
-                sb_json_kv_uint(&j, sb_violation_name((sb_violation)v), s->rows_by_rule[v]);
-        sb_json_object_end(&j);
+                json_object_object_add(by_rule, sb_violation_name((sb_violation)v),
+                                       json_object_new_uint64(s->rows_by_rule[v]));
+        json_object_object_add(e, "failing_rows_by_rule", by_rule);
         if (!s->api_ok)
-            sb_json_kv_string(&j, "first_failure", s->api.message);
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->api.message));
         else if (s->failures)
-            sb_json_kv_string(&j, "first_failure", s->first.message);
-        sb_json_object_end(&j);
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->first.message));
+        json_object_array_add(kernels, e);
     }
-    sb_json_array_end(&j);
-    attention_json(&j, at, na, level);
-    sb_json_kv_bool(&j, "passed", !sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na)));
-    sb_json_object_end(&j);
+    json_object_object_add(doc, "kernels", kernels);
+    attention_json(doc, at, na, level);
+    json_object_object_add(doc, "passed",
+                           json_object_new_boolean(!sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na))));
+    sb_json_print(f, doc);
+    json_object_put(doc);
 }
 
 static int run_check(int argc, char **argv)
 {
     sb_suite_options o = {SB_SUITE_QUICK, 20261129, NULL, 1, progress, NULL};
     int json = 0, quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
+    enum { OPT_SEED = 256, OPT_KERNEL };
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},         {"full", no_argument, NULL, 'f'},
+        {"quick", no_argument, NULL, 'q'},        {"quiet", no_argument, NULL, 'Q'},
+        {"seed", required_argument, NULL, OPT_SEED}, {"kernel", required_argument, NULL, OPT_KERNEL},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long seed;
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        switch (c) {
+        case 'j':
             json = 1;
-        } else if (strcmp(a, "--full") == 0) {
+            break;
+        case 'f':
             o.level = SB_SUITE_FULL;
-        } else if (strcmp(a, "--quick") == 0) {
+            break;
+        case 'q':
             o.level = SB_SUITE_QUICK;
-        } else if (strcmp(a, "--quiet") == 0) {
+            break;
+        case 'Q':
             quiet = 1;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0) {
-            if (i + 1 >= argc)
-                return sb_tool_usage_error("check", "%s needs a value", a);
-            const char *v = argv[++i];
-            if (a[2] == 's') {
-                unsigned long long s;
-                if (!sb_tool_parse_u64("check", a, v, &s))
-                    return SB_EXIT_USAGE;
-                o.seed = s;
-            } else {
-                if (!sb_softmax_kernel_find(v) && !sb_attention_kernel_find(v))
-                    return sb_tool_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", v);
-                o.kernel = v;
-            }
-        } else {
-            return sb_tool_usage_error("check", "unknown option '%s'", a);
+            break;
+        case OPT_SEED:
+            if (!sb_tool_parse_u64("check", "--seed", optarg, &seed))
+                return SB_EXIT_USAGE;
+            o.seed = seed;
+            break;
+        case OPT_KERNEL:
+            if (!sb_softmax_kernel_find(optarg) && !sb_attention_kernel_find(optarg))
+                return sb_tool_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", optarg);
+            o.kernel = optarg;
+            break;
+        case 1:
+            return sb_tool_usage_error("check", "unexpected argument '%s'", optarg);
+        default:
+            return sb_tool_option_error("check", c, argc, argv, opts);
         }
     }
     if (quiet || json || !isatty(fileno(stderr)))

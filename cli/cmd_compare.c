@@ -1,5 +1,6 @@
 /* sinkbench compare: benchmark files (compare_bench.c, compare_attention.c) or report folders
  * (compare_reports.c); this file is the command: its options and which comparison runs. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -7,7 +8,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "io/bench_results.h"
-#include "io/json.h"
+#include "io/json_helpers.h"
 
 typedef sb_bench_results bench_file;
 typedef sb_compare_options options;
@@ -17,33 +18,46 @@ static int run_compare(int argc, char **argv)
     options o = {"cpu_time", 0.05, NULL, 0};
     const char *paths[26];
     size_t nf = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},          {"metric", required_argument, NULL, 'm'},
+        {"alpha", required_argument, NULL, 'a'},   {"filter", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        switch (c) {
+        case 'j':
             o.json = 1;
-        } else if (strcmp(a, "--metric") == 0 || strcmp(a, "--alpha") == 0 || strcmp(a, "--filter") == 0) {
-            if (i + 1 >= argc)
-                return sb_tool_usage_error("compare", "%s needs a value", a);
-            const char *v = argv[++i];
-            if (a[2] == 'm') {
-                if (strcmp(v, "cpu_time") != 0 && strcmp(v, "real_time") != 0)
-                    return sb_tool_usage_error("compare", "--metric must be cpu_time or real_time, not '%s'", v);
-                o.metric = v;
-            } else if (a[2] == 'a') {
-                char *end = NULL;
-                o.alpha = strtod(v, &end);
-                if (*end || !(o.alpha > 0 && o.alpha < 1))
-                    return sb_tool_usage_error("compare", "--alpha must be a number between 0 and 1, not '%s'", v);
-            } else {
-                o.filter = v;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            return sb_tool_usage_error("compare", "unknown option '%s'", a);
-        } else if (nf == sizeof paths / sizeof paths[0]) {
-            return sb_tool_usage_error("compare", "at most %zu files", sizeof paths / sizeof paths[0]);
-        } else {
-            paths[nf++] = a;
+            break;
+        case 'm':
+            if (strcmp(optarg, "cpu_time") != 0 && strcmp(optarg, "real_time") != 0)
+                return sb_tool_usage_error("compare", "--metric must be cpu_time or real_time, not '%s'", optarg);
+            o.metric = optarg;
+            break;
+        case 'a': {
+            char *end = NULL;
+            o.alpha = strtod(optarg, &end);
+            if (!*optarg || *end || !(o.alpha > 0 && o.alpha < 1))
+                return sb_tool_usage_error("compare", "--alpha must be a number between 0 and 1, not '%s'", optarg);
+            break;
         }
+        case 'f':
+            o.filter = optarg;
+            break;
+        case 1: /* a file or folder, in the order given */
+            if (nf == sizeof paths / sizeof paths[0])
+                return sb_tool_usage_error("compare", "at most %zu files", sizeof paths / sizeof paths[0]);
+            paths[nf++] = optarg;
+            break;
+        default:
+            return sb_tool_option_error("compare", c, argc, argv, opts);
+        }
+    }
+    /* after "--": files whose names may start with '-' */
+    for (; optind < argc; optind++) {
+        if (nf == sizeof paths / sizeof paths[0])
+            return sb_tool_usage_error("compare", "at most %zu files", sizeof paths / sizeof paths[0]);
+        paths[nf++] = argv[optind];
     }
     if (nf == 0)
         return sb_tool_usage_error("compare", "give one or more benchmark JSON files or report folders");
@@ -72,19 +86,15 @@ static int run_compare(int argc, char **argv)
         }
     }
     if (rc == SB_EXIT_OK) {
-        sb_json j;
-        if (o.json) {
-            sb_json_init(&j, stdout);
-            sb_json_object_begin(&j);
-        }
+        json_object *j = o.json ? json_object_new_object() : NULL;
         if (nf == 1) {
-            sb_compare_side_by_side(&files[0], &o, o.json ? &j : NULL);
-            sb_compare_attention(&files[0], &o, o.json ? &j : NULL);
+            sb_compare_side_by_side(&files[0], &o, j);
+            sb_compare_attention(&files[0], &o, j);
         } else
-            sb_compare_ratio_table(files, nf, &o, o.json ? &j : NULL);
-        if (o.json) {
-            sb_json_object_end(&j);
-            fputc('\n', stdout);
+            sb_compare_ratio_table(files, nf, &o, j);
+        if (j) {
+            sb_json_print(stdout, j);
+            json_object_put(j);
         }
     }
     for (size_t i = 0; i < loaded; i++)

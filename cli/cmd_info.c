@@ -1,8 +1,9 @@
 /* sinkbench info: the CPU, what dispatch chooses, and every registered kernel. */
+#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
-#include "io/json.h"
+#include "io/json_helpers.h"
 #include "sinkbench/sinkbench.h"
 
 static const size_t probe_lengths[] = {16, 256, 4096, 65536, 1u << 20, 1u << 24};
@@ -13,71 +14,62 @@ void sb_cli_info_json(FILE *f)
     const sb_cpu_info *c = sb_cpu();
     char feats[256];
     sb_cpu_feature_string(c->features, feats, sizeof feats);
-    sb_json j;
-    sb_json_init(&j, f);
-    sb_json_object_begin(&j);
-    sb_json_kv_string(&j, "sinkbench_version", sb_version());
-    sb_json_kv_string(&j, "build", sb_build_info());
-    sb_json_key(&j, "cpu");
-    sb_json_object_begin(&j);
-    sb_json_kv_string(&j, "arch", c->arch);
-    sb_json_kv_string(&j, "vendor", c->vendor);
-    sb_json_kv_string(&j, "model", c->model);
-    sb_json_kv_string(&j, "features", feats);
-    sb_json_kv_bool(&j, "emulated", c->emulated);
-    sb_json_object_end(&j);
-    sb_json_key(&j, "dispatch");
-    sb_json_object_begin(&j);
+    json_object *doc = json_object_new_object();
+    json_object_object_add(doc, "sinkbench_version", sb_json_new_string(sb_version()));
+    json_object_object_add(doc, "build", sb_json_new_string(sb_build_info()));
+    json_object *cpu = json_object_new_object();
+    json_object_object_add(cpu, "arch", sb_json_new_string(c->arch));
+    json_object_object_add(cpu, "vendor", sb_json_new_string(c->vendor));
+    json_object_object_add(cpu, "model", sb_json_new_string(c->model));
+    json_object_object_add(cpu, "features", sb_json_new_string(feats));
+    json_object_object_add(cpu, "emulated", json_object_new_boolean(c->emulated));
+    json_object_object_add(doc, "cpu", cpu);
+    json_object *dispatch = json_object_new_object();
     const char *isa = sb_dispatch_isa();
-    if (isa)
-        sb_json_kv_string(&j, "isa", isa);
-    else
-        sb_json_kv_string(&j, "isa", "none");
-    sb_json_kv_string(&j, "note", sb_dispatch_note());
-    sb_json_key(&j, "by_length");
-    sb_json_array_begin(&j);
+    json_object_object_add(dispatch, "isa", sb_json_new_string(isa ? isa : "none"));
+    json_object_object_add(dispatch, "note", sb_json_new_string(sb_dispatch_note()));
+    json_object *by_length = json_object_new_array();
     for (size_t i = 0; i < NPROBES; i++) {
         const sb_softmax_kernel *k = sb_softmax_dispatch(probe_lengths[i]);
-        sb_json_object_begin(&j);
-        sb_json_kv_uint(&j, "n", probe_lengths[i]);
-        sb_json_kv_string(&j, "kernel", k ? k->name : "none");
-        sb_json_object_end(&j);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "n", json_object_new_uint64(probe_lengths[i]));
+        json_object_object_add(e, "kernel", sb_json_new_string(k ? k->name : "none"));
+        json_object_array_add(by_length, e);
     }
-    sb_json_array_end(&j);
-    sb_json_object_end(&j);
-    sb_json_key(&j, "softmax_kernels");
-    sb_json_array_begin(&j);
+    json_object_object_add(dispatch, "by_length", by_length);
+    json_object_object_add(doc, "dispatch", dispatch);
+    json_object *softmax = json_object_new_array();
     for (size_t i = 0; i < sb_softmax_kernel_count(); i++) {
         const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
-        sb_json_object_begin(&j);
-        sb_json_kv_string(&j, "name", k->name);
-        sb_json_kv_string(&j, "isa", k->isa);
-        sb_json_kv_string(&j, "algorithm", k->algorithm);
-        sb_json_kv_number(&j, "ulp_bound", k->ulp_bound);
-        sb_json_kv_bool(&j, "contract", k->ulp_bound >= 0);
-        sb_json_kv_bool(&j, "supported", k->supported());
-        sb_json_kv_bool(&j, "emulated", (k->flags & SB_KERNEL_EMULATED) != 0);
-        sb_json_kv_bool(&j, "plugin", (k->flags & SB_KERNEL_PLUGIN) != 0);
-        sb_json_kv_bool(&j, "peer", (k->flags & SB_KERNEL_PEER) != 0);
-        sb_json_object_end(&j);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(k->name));
+        json_object_object_add(e, "isa", sb_json_new_string(k->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(k->algorithm));
+        json_object_object_add(e, "ulp_bound", sb_json_new_number(k->ulp_bound, 0));
+        json_object_object_add(e, "contract", json_object_new_boolean(k->ulp_bound >= 0));
+        json_object_object_add(e, "supported", json_object_new_boolean(k->supported()));
+        json_object_object_add(e, "emulated", json_object_new_boolean((k->flags & SB_KERNEL_EMULATED) != 0));
+        json_object_object_add(e, "plugin", json_object_new_boolean((k->flags & SB_KERNEL_PLUGIN) != 0));
+        json_object_object_add(e, "peer", json_object_new_boolean((k->flags & SB_KERNEL_PEER) != 0));
+        json_object_array_add(softmax, e);
     }
-    sb_json_array_end(&j);
-    sb_json_key(&j, "attention_kernels");
-    sb_json_array_begin(&j);
+    json_object_object_add(doc, "softmax_kernels", softmax);
+    json_object *attention = json_object_new_array();
     for (size_t i = 0; i < sb_attention_kernel_count(); i++) {
         const sb_attention_kernel *k = sb_attention_kernel_at(i);
-        sb_json_object_begin(&j);
-        sb_json_kv_string(&j, "name", k->name);
-        sb_json_kv_string(&j, "isa", k->isa);
-        sb_json_kv_string(&j, "algorithm", k->algorithm);
-        sb_json_kv_string(&j, "bound", k->bound_text);
-        sb_json_kv_bool(&j, "supported", k->supported());
-        sb_json_kv_bool(&j, "emulated", (k->flags & SB_KERNEL_EMULATED) != 0);
-        sb_json_kv_bool(&j, "dispatched", k == sb_attention_dispatch());
-        sb_json_object_end(&j);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(k->name));
+        json_object_object_add(e, "isa", sb_json_new_string(k->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(k->algorithm));
+        json_object_object_add(e, "bound", sb_json_new_string(k->bound_text));
+        json_object_object_add(e, "supported", json_object_new_boolean(k->supported()));
+        json_object_object_add(e, "emulated", json_object_new_boolean((k->flags & SB_KERNEL_EMULATED) != 0));
+        json_object_object_add(e, "dispatched", json_object_new_boolean(k == sb_attention_dispatch()));
+        json_object_array_add(attention, e);
     }
-    sb_json_array_end(&j);
-    sb_json_object_end(&j);
+    json_object_object_add(doc, "attention_kernels", attention);
+    sb_json_print(f, doc);
+    json_object_put(doc);
 }
 
 static void info_text(FILE *f)
@@ -121,12 +113,16 @@ static void info_text(FILE *f)
 
 static int run_info(int argc, char **argv)
 {
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        if (c == 'j')
             json = 1;
+        else if (c == 1)
+            return sb_tool_usage_error("info", "unexpected argument '%s'", optarg);
         else
-            return sb_tool_usage_error("info", "unknown option '%s'", argv[i]);
+            return sb_tool_option_error("info", c, argc, argv, opts);
     }
     if (json)
         sb_cli_info_json(stdout);

@@ -1,13 +1,12 @@
 /* sinkbench perturb: perturbation propagation through a synthetic attention stack, with and without
  * sinks (studies/stack/, docs/perturbation.md). */
-#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "io/paths.h"
 #include "studies/stack/perturb.h"
 
 static int parse_size(const char *opt, const char *v, size_t *out)
@@ -30,109 +29,141 @@ static int parse_double(const char *opt, const char *v, double *out)
     return 1;
 }
 
-static void default_dir(char *buf, size_t size)
+enum {
+    OPT_QUICK = 256, OPT_FULL, OPT_NO_PLOTS, OPT_QUIET, OPT_NO_NORM, OPT_NO_MLP, OPT_OUT, OPT_SEED, OPT_LAYERS,
+    OPT_TOKENS, OPT_HEADS, OPT_WIDTH, OPT_SEQUENCES, OPT_PERTURB_TOKEN, OPT_GAP, OPT_GATE_BIAS, OPT_VALUE_SCALE,
+    OPT_TEMPERATURE, OPT_PLOT_DIR, OPT_PERTURB, OPT_SEEDS, OPT_GATE_GAIN, OPT_CONTEXT_MAX,
+};
+static const struct option perturb_options[] = {
+    {"quick", no_argument, NULL, OPT_QUICK},
+    {"full", no_argument, NULL, OPT_FULL},
+    {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"no-norm", no_argument, NULL, OPT_NO_NORM},
+    {"no-mlp", no_argument, NULL, OPT_NO_MLP},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"tokens", required_argument, NULL, OPT_TOKENS},
+    {"heads", required_argument, NULL, OPT_HEADS},
+    {"width", required_argument, NULL, OPT_WIDTH},
+    {"sequences", required_argument, NULL, OPT_SEQUENCES},
+    {"perturb-token", required_argument, NULL, OPT_PERTURB_TOKEN},
+    {"gap", required_argument, NULL, OPT_GAP},
+    {"gate-bias", required_argument, NULL, OPT_GATE_BIAS},
+    {"value-scale", required_argument, NULL, OPT_VALUE_SCALE},
+    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+    {"plot-dir", required_argument, NULL, OPT_PLOT_DIR},
+    {"perturb", required_argument, NULL, OPT_PERTURB},
+    {"seeds", required_argument, NULL, OPT_SEEDS},
+    {"gate-gain", required_argument, NULL, OPT_GATE_GAIN},
+    {"context-max", required_argument, NULL, OPT_CONTEXT_MAX},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option of the second pass; 0 after printing a usage error. */
+static int apply_option(int c, const char *v, sb_perturb_level level, sb_perturb_options *o, const char **out)
 {
-    char host[128] = "host", date[16] = "today";
-    gethostname(host, sizeof host - 1);
-    time_t now = time(NULL);
-    struct tm tm;
-    if (localtime_r(&now, &tm))
-        strftime(date, sizeof date, "%Y%m%d", &tm);
-    snprintf(buf, size, "reports/perturb-%s-%s", host, date);
+    unsigned long long seed;
+    switch (c) {
+    case OPT_QUICK:
+    case OPT_FULL:
+        if ((c == OPT_QUICK) != (level == SB_PERTURB_QUICK)) {
+            sb_tool_usage_error("perturb", "--quick and --full exclude each other");
+            return 0;
+        }
+        return 1;
+    case OPT_NO_PLOTS:
+        o->plots = 0;
+        return 1;
+    case OPT_QUIET:
+        o->progress = 0;
+        return 1;
+    case OPT_NO_NORM:
+        o->norm = 0;
+        return 1;
+    case OPT_NO_MLP:
+        o->mlp = 0;
+        return 1;
+    case OPT_OUT:
+        *out = v;
+        return 1;
+    case OPT_SEED:
+        if (!sb_tool_parse_u64("perturb", "--seed", v, &seed))
+            return 0;
+        o->seed = seed;
+        return 1;
+    case OPT_LAYERS:
+        return parse_size("--layers", v, &o->layers);
+    case OPT_TOKENS:
+        return parse_size("--tokens", v, &o->tokens);
+    case OPT_HEADS:
+        return parse_size("--heads", v, &o->heads);
+    case OPT_WIDTH:
+        return parse_size("--width", v, &o->width);
+    case OPT_SEQUENCES:
+        return parse_size("--sequences", v, &o->sequences);
+    case OPT_SEEDS:
+        return parse_size("--seeds", v, &o->seeds);
+    case OPT_CONTEXT_MAX:
+        return parse_size("--context-max", v, &o->context_max);
+    case OPT_GATE_GAIN:
+        return parse_double("--gate-gain", v, &o->gate_gain);
+    case OPT_PERTURB_TOKEN:
+        return parse_size("--perturb-token", v, &o->perturbed_token);
+    case OPT_GAP:
+        return parse_double("--gap", v, &o->gap);
+    case OPT_GATE_BIAS:
+        return parse_double("--gate-bias", v, &o->gate_bias);
+    case OPT_VALUE_SCALE:
+        return parse_double("--value-scale", v, &o->value_scale);
+    case OPT_TEMPERATURE:
+        return parse_double("--temperature", v, &o->temperature);
+    case OPT_PLOT_DIR:
+        o->plot_dir = v;
+        return 1;
+    case OPT_PERTURB:
+        if (strcmp(v, "swap") == 0) {
+            o->swap = 1;
+            return 1;
+        }
+        if (strncmp(v, "add:", 4) == 0) {
+            o->swap = 0;
+            return parse_double("--perturb", v + 4, &o->perturb_size);
+        }
+        sb_tool_usage_error("perturb", "--perturb takes 'swap' or 'add:SIZE', not '%s'", v);
+        return 0;
+    }
+    return 0;
 }
 
 static int run_perturb(int argc, char **argv)
 {
+    /* Two passes: --full changes the defaults every other option then overrides, so the level is read
+     * first (problems are reported by the second pass). */
     sb_perturb_level level = SB_PERTURB_QUICK;
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--full") == 0)
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, perturb_options, NULL)) != -1;)
+        if (c == OPT_FULL)
             level = SB_PERTURB_FULL;
     sb_perturb_options o;
     sb_perturb_options_default(&o, level);
     o.progress = 1;
     const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--quick") == 0 || strcmp(a, "--full") == 0) {
-            if ((a[2] == 'q') != (level == SB_PERTURB_QUICK))
-                return sb_tool_usage_error("perturb", "--quick and --full exclude each other");
-            continue;
-        }
-        if (strcmp(a, "--no-plots") == 0) {
-            o.plots = 0;
-            continue;
-        }
-        if (strcmp(a, "--quiet") == 0) {
-            o.progress = 0;
-            continue;
-        }
-        if (strcmp(a, "--no-norm") == 0 || strcmp(a, "--no-mlp") == 0) {
-            *(a[5] == 'n' ? &o.norm : &o.mlp) = 0;
-            continue;
-        }
-        static const char *const with_value[] = {"--out", "--seed", "--layers", "--tokens", "--heads", "--width",
-                                                 "--sequences", "--perturb-token", "--gap", "--gate-bias",
-                                                 "--value-scale", "--temperature", "--plot-dir", "--perturb",
-                                                 "--seeds", "--gate-gain", "--context-max"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
-            known |= strcmp(a, with_value[k]) == 0;
-        if (!known)
-            return sb_tool_usage_error("perturb", a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
-        if (i + 1 >= argc)
-            return sb_tool_usage_error("perturb", "%s needs a value", a);
-        const char *v = argv[++i];
-        int ok = 1;
-        unsigned long long seed;
-        if (strcmp(a, "--out") == 0)
-            out = v;
-        else if (strcmp(a, "--seed") == 0)
-            ok = sb_tool_parse_u64("perturb", a, v, &seed) && ((o.seed = seed), 1);
-        else if (strcmp(a, "--layers") == 0)
-            ok = parse_size(a, v, &o.layers);
-        else if (strcmp(a, "--tokens") == 0)
-            ok = parse_size(a, v, &o.tokens);
-        else if (strcmp(a, "--heads") == 0)
-            ok = parse_size(a, v, &o.heads);
-        else if (strcmp(a, "--width") == 0)
-            ok = parse_size(a, v, &o.width);
-        else if (strcmp(a, "--sequences") == 0)
-            ok = parse_size(a, v, &o.sequences);
-        else if (strcmp(a, "--seeds") == 0)
-            ok = parse_size(a, v, &o.seeds);
-        else if (strcmp(a, "--context-max") == 0)
-            ok = parse_size(a, v, &o.context_max);
-        else if (strcmp(a, "--gate-gain") == 0)
-            ok = parse_double(a, v, &o.gate_gain);
-        else if (strcmp(a, "--perturb-token") == 0)
-            ok = parse_size(a, v, &o.perturbed_token);
-        else if (strcmp(a, "--gap") == 0)
-            ok = parse_double(a, v, &o.gap);
-        else if (strcmp(a, "--gate-bias") == 0)
-            ok = parse_double(a, v, &o.gate_bias);
-        else if (strcmp(a, "--value-scale") == 0)
-            ok = parse_double(a, v, &o.value_scale);
-        else if (strcmp(a, "--temperature") == 0)
-            ok = parse_double(a, v, &o.temperature);
-        else if (strcmp(a, "--plot-dir") == 0)
-            o.plot_dir = v;
-        else if (strcmp(a, "--perturb") == 0) {
-            if (strcmp(v, "swap") == 0)
-                o.swap = 1;
-            else if (strncmp(v, "add:", 4) == 0) {
-                o.swap = 0;
-                ok = parse_double(a, v + 4, &o.perturb_size);
-            } else
-                return sb_tool_usage_error("perturb", "--perturb takes 'swap' or 'add:SIZE', not '%s'", v);
-        }
-        if (!ok)
+    optind = 0;
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, perturb_options, NULL)) != -1;) {
+        if (c == 1)
+            return sb_tool_usage_error("perturb", "unexpected argument '%s'", optarg);
+        if (c == '?' || c == ':')
+            return sb_tool_option_error("perturb", c, argc, argv, perturb_options);
+        if (!apply_option(c, optarg, level, &o, &out))
             return SB_EXIT_USAGE;
     }
     char dir[2048];
     if (out)
         snprintf(dir, sizeof dir, "%s", out);
-    else
-        default_dir(dir, sizeof dir);
+    else if (!sb_output_path_default(SB_OUTPUT_PERTURB, NULL, dir, sizeof dir))
+        return sb_tool_error("perturb", "the default output folder is too long: %s", dir);
     int rc = sb_perturb_run(&o, dir, NULL, 0);
     if (rc == SB_EXIT_OK)
         printf("%s/perturb.md\n", dir);

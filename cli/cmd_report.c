@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "io/bench_schema.h"
 #include "cli.h"
 #include "io/outputs_file.h"
+#include "io/paths.h"
 #include "sinkbench/sinkbench.h"
 #include "io/bench_results.h"
 #include "studies/stack/perturb.h"
@@ -26,10 +28,7 @@
 
 extern char **environ;
 
-/* Built with the project and found at run time (compiled-in build paths; SINKBENCH_BENCH overrides). */
-#ifndef SB_PEER_PLUGINS
-#define SB_PEER_PLUGINS ""
-#endif
+/* Built with the project and found at run time (compiled-in build path; SINKBENCH_BENCH overrides). */
 #ifndef SB_BENCH_EXE
 #define SB_BENCH_EXE ""
 #endif
@@ -364,16 +363,10 @@ static const char *bench_exe(void)
         return e;
     static char beside[4200];
     char self[4096];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len > 0) {
-        self[len] = 0;
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(beside, sizeof beside, "%s/sinkbench-bench", self); /* the installed layout */
-            if (access(beside, X_OK) == 0)
-                return beside;
-        }
+    if (sb_self_dir(self, sizeof self)) {
+        snprintf(beside, sizeof beside, "%s/sinkbench-bench", self); /* the installed layout */
+        if (access(beside, X_OK) == 0)
+            return beside;
     }
     return access(SB_BENCH_EXE, X_OK) == 0 ? SB_BENCH_EXE : NULL;
 }
@@ -545,64 +538,79 @@ static void write_index(FILE *f, void *ctx)
             steps[i].section(x->r, f);
 }
 
+/* sb_plugin_load_list's report: the file names of the peers loaded, for index.md. */
+static void note_peer(void *ctx, const char *path, sb_status status, const char *reason)
+{
+    report *r = ctx;
+    if (status != SB_OK) {
+        fprintf(stderr, "report: peer left out: %s\n", reason);
+        return;
+    }
+    const char *base = strrchr(path, '/');
+    size_t len = strlen(r->peers_loaded);
+    snprintf(r->peers_loaded + len, sizeof r->peers_loaded - len, "%s%s", len ? ", " : "", base ? base + 1 : path);
+}
+
 static int run_report(int argc, char **argv)
 {
     const char *out = NULL;
     report r;
     memset(&r, 0, sizeof r);
     r.seed = 20261129;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--out") == 0) {
-            if (++i >= argc)
-                return sb_tool_usage_error("report", "--out needs a directory");
-            out = argv[i];
-        } else if (strcmp(argv[i], "--full") == 0) {
+    enum { OPT_OUT = 256, OPT_FULL, OPT_NO_BENCH, OPT_NO_PEERS, OPT_SEED };
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, OPT_OUT},    {"full", no_argument, NULL, OPT_FULL},
+        {"no-bench", no_argument, NULL, OPT_NO_BENCH}, {"no-peers", no_argument, NULL, OPT_NO_PEERS},
+        {"seed", required_argument, NULL, OPT_SEED},   {NULL, 0, NULL, 0},
+    };
+    unsigned long long seed;
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        switch (c) {
+        case OPT_OUT:
+            out = optarg;
+            break;
+        case OPT_FULL:
             r.full = 1;
-        } else if (strcmp(argv[i], "--no-bench") == 0) {
+            break;
+        case OPT_NO_BENCH:
             r.no_bench = 1;
-        } else if (strcmp(argv[i], "--no-peers") == 0) {
+            break;
+        case OPT_NO_PEERS:
             r.no_peers = 1;
-        } else if (strcmp(argv[i], "--seed") == 0) {
-            if (++i >= argc)
-                return sb_tool_usage_error("report", "--seed needs a value");
-            unsigned long long s;
-            if (!sb_tool_parse_u64("report", "--seed", argv[i], &s))
+            break;
+        case OPT_SEED:
+            if (!sb_tool_parse_u64("report", "--seed", optarg, &seed))
                 return SB_EXIT_USAGE;
-            r.seed = s;
-        } else {
-            return sb_tool_usage_error("report", "unknown option '%s'", argv[i]);
+            r.seed = seed;
+            break;
+        case 1:
+            return sb_tool_usage_error("report", "unexpected argument '%s'", optarg);
+        default:
+            return sb_tool_option_error("report", c, argc, argv, opts);
         }
     }
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
-    char started[64], date[16];
+    char started[64];
     strftime(started, sizeof started, "%Y-%m-%d %H:%M:%S %z", &tm);
-    strftime(date, sizeof date, "%Y%m%d", &tm);
-    if (out) {
+    if (out)
         snprintf(r.dir, sizeof r.dir, "%s", out);
-    } else {
-        char host[128] = "host";
-        gethostname(host, sizeof host - 1);
-        const char *isa = sb_dispatch_isa();
-        snprintf(r.dir, sizeof r.dir, "reports/%s-%s-%s", host, isa ? isa : "none", date);
-    }
+    else if (!sb_output_path_default(SB_OUTPUT_REPORT, sb_dispatch_isa(), r.dir, sizeof r.dir))
+        return sb_tool_error("report", "the default output folder is too long: %s", r.dir);
     if (!sb_mkdir_p(r.dir))
         return sb_tool_error("report", "cannot create %s: %s", r.dir, strerror(errno));
 
-    /* The peers built with the project join the contract check and the studies as study kernels:
-     * the report shows the rows they get wrong. A peer that fails to load is skipped. */
-    if (!r.no_peers && SB_PEER_PLUGINS[0]) {
-        char list[4096], err[512];
-        snprintf(list, sizeof list, "%s", SB_PEER_PLUGINS);
-        char *save = NULL;
-        for (char *p = strtok_r(list, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
-            if (access(p, R_OK) != 0 || sb_plugin_load(p, err, sizeof err) != SB_OK)
-                continue;
-            const char *base = strrchr(p, '/');
-            snprintf(r.peers_loaded + strlen(r.peers_loaded), sizeof r.peers_loaded - strlen(r.peers_loaded), "%s%s",
-                     r.peers_loaded[0] ? ", " : "", base ? base + 1 : p);
-        }
+    /* The peers built with the project (the installed copies when this program is installed) join the
+     * contract check and the studies as study kernels: the report shows the rows they get wrong. A peer
+     * that fails to load is left out with a note on stderr. */
+    if (!r.no_peers) {
+        char peers[8192];
+        if (!sb_peer_plugins_default(peers, sizeof peers))
+            fprintf(stderr, "report: the list of peer plugins is too long; peers left out\n");
+        else
+            sb_plugin_load_list(peers, SB_PLUGIN_SKIP_MISSING | SB_PLUGIN_KEEP_GOING, note_peer, &r, NULL, 0);
     }
 
     struct timespec t0, t1;

@@ -1,11 +1,10 @@
 /* sinkbench stability: the numerical stability study of sink-dominated rows (studies/stability/stability_run.h). */
-#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "io/paths.h"
 #include "studies/stability/stability_run.h"
 
 #define MAX_KERNELS 64
@@ -24,49 +23,74 @@ static int run_stability(int argc, char **argv)
     int used = snprintf(command, sizeof command, "sinkbench");
     for (int i = 0; i < argc && used > 0 && (size_t)used < sizeof command; i++)
         used += snprintf(command + used, sizeof command - (size_t)used, " %s", argv[i]);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--quick") == 0) {
+    enum { OPT_EMULATED = 256, OPT_OUT, OPT_SEED, OPT_KERNEL, OPT_PLOT_DIR, OPT_BLOCK, OPT_VALUE_SCALE };
+    static const struct option opts[] = {
+        {"quick", no_argument, NULL, 'q'},
+        {"full", no_argument, NULL, 'f'},
+        {"no-plots", no_argument, NULL, 'P'},
+        {"quiet", no_argument, NULL, 'Q'},
+        {"emulated", no_argument, NULL, OPT_EMULATED},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"kernel", required_argument, NULL, OPT_KERNEL},
+        {"plot-dir", required_argument, NULL, OPT_PLOT_DIR},
+        {"block", required_argument, NULL, OPT_BLOCK},
+        {"value-scale", required_argument, NULL, OPT_VALUE_SCALE},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long seed;
+    int b;
+    optind = 0; /* a fresh scan: main's getopt_long has read the global options */
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        switch (c) {
+        case 'q':
             o.preset = SB_STABILITY_QUICK;
-        } else if (strcmp(a, "--full") == 0) {
+            break;
+        case 'f':
             o.preset = SB_STABILITY_FULL;
-        } else if (strcmp(a, "--no-plots") == 0) {
+            break;
+        case 'P':
             o.plots = 0;
-        } else if (strcmp(a, "--quiet") == 0) {
+            break;
+        case 'Q':
             o.progress = 0;
-        } else if (strcmp(a, "--emulated") == 0) {
+            break;
+        case OPT_EMULATED:
             o.include_emulated = 1;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--kernel") == 0 ||
-                   strcmp(a, "--plot-dir") == 0 || strcmp(a, "--block") == 0 || strcmp(a, "--value-scale") == 0) {
-            if (i + 1 >= argc)
-                return sb_tool_usage_error("stability", "%s needs a value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--out") == 0) {
-                out = v;
-            } else if (strcmp(a, "--plot-dir") == 0) {
-                o.plot_dir = v;
-            } else if (strcmp(a, "--block") == 0) {
-                int b = sb_stability_block_from_name(v);
-                if (b < 0)
-                    return sb_tool_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", v);
-                o.blocks_mask |= 1u << b;
-            } else if (strcmp(a, "--value-scale") == 0) {
-                char *end = NULL;
-                o.value_scale = strtod(v, &end);
-                if (!*v || *end || !(o.value_scale > 0) || !(o.value_scale <= 1e6))
-                    return sb_tool_usage_error("stability", "--value-scale takes a number > 0, not '%s'", v);
-            } else if (strcmp(a, "--seed") == 0) {
-                unsigned long long s;
-                if (!sb_tool_parse_u64("stability", a, v, &s))
-                    return SB_EXIT_USAGE;
-                o.seed = s;
-            } else {
-                if (o.kernel_count == MAX_KERNELS)
-                    return sb_tool_usage_error("stability", "at most %d --kernel options", MAX_KERNELS);
-                names[o.kernel_count++] = v;
-            }
-        } else {
-            return sb_tool_usage_error("stability", "unknown option '%s'", a);
+            break;
+        case OPT_OUT:
+            out = optarg;
+            break;
+        case OPT_PLOT_DIR:
+            o.plot_dir = optarg;
+            break;
+        case OPT_BLOCK:
+            b = sb_stability_block_from_name(optarg);
+            if (b < 0)
+                return sb_tool_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", optarg);
+            o.blocks_mask |= 1u << b;
+            break;
+        case OPT_VALUE_SCALE: {
+            char *end = NULL;
+            o.value_scale = strtod(optarg, &end);
+            if (!*optarg || *end || !(o.value_scale > 0) || !(o.value_scale <= 1e6))
+                return sb_tool_usage_error("stability", "--value-scale takes a number > 0, not '%s'", optarg);
+            break;
+        }
+        case OPT_SEED:
+            if (!sb_tool_parse_u64("stability", "--seed", optarg, &seed))
+                return SB_EXIT_USAGE;
+            o.seed = seed;
+            break;
+        case OPT_KERNEL:
+            if (o.kernel_count == MAX_KERNELS)
+                return sb_tool_usage_error("stability", "at most %d --kernel options", MAX_KERNELS);
+            names[o.kernel_count++] = optarg;
+            break;
+        case 1:
+            return sb_tool_usage_error("stability", "unexpected argument '%s'", optarg);
+        default:
+            return sb_tool_option_error("stability", c, argc, argv, opts);
         }
     }
     if (o.kernel_count)
@@ -74,17 +98,10 @@ static int run_stability(int argc, char **argv)
     o.command = command;
 
     char dir[2048];
-    if (out) {
+    if (out)
         snprintf(dir, sizeof dir, "%s", out);
-    } else {
-        char host[128] = "host", date[16];
-        gethostname(host, sizeof host - 1);
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        strftime(date, sizeof date, "%Y%m%d", &tm);
-        snprintf(dir, sizeof dir, "reports/stability-%s-%s", host, date);
-    }
+    else if (!sb_output_path_default(SB_OUTPUT_STABILITY, NULL, dir, sizeof dir))
+        return sb_tool_error("stability", "the default output folder is too long: %s", dir);
     sb_stability_outcome res;
     int code = sb_stability_run(&o, dir, &res);
     if (code == SB_EXIT_USAGE || !res.summary_path[0])

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "io/bench_results.h"
-#include "io/json.h"
+#include "io/json_helpers.h"
 
 typedef struct sb_compare_options {
     const char *metric;      /* cpu_time or real_time */
@@ -15,15 +15,17 @@ typedef struct sb_compare_options {
     int json;
 } sb_compare_options;
 
+/* Each table prints as text, or, when j is not NULL (--json), adds its members to the object j. */
+
 /* One benchmark file: per softmax shape every kernel side by side, and the bandwidth (compare_bench.c). */
-void sb_compare_side_by_side(const sb_bench_results *f, const sb_compare_options *o, sb_json *j);
+void sb_compare_side_by_side(const sb_bench_results *f, const sb_compare_options *o, json_object *j);
 
 /* Two or more benchmark files: per benchmark, medians, spread, ratio to the first, Mann-Whitney U. */
-void sb_compare_ratio_table(sb_bench_results *files, size_t nf, const sb_compare_options *o, sb_json *j);
+void sb_compare_ratio_table(sb_bench_results *files, size_t nf, const sb_compare_options *o, json_object *j);
 
 /* One benchmark file: the attention benchmarks side by side and their ratios (compare_attention.c);
  * nothing when the file has none. */
-void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o, sb_json *j);
+void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o, json_object *j);
 
 /* Report folders: machines, speed, accuracy, bit-for-bit differences (Markdown on stdout).
  * Returns a CLI exit code. */

@@ -109,23 +109,24 @@ static int with(const char *shape, const char *key, const char *value, char *out
     return n > 0 && (size_t)n < size;
 }
 
-static void ratio_line(sb_json *j, const char *what, const char *shape, const char *label, double r)
+/* A ratio as a line of text, or (list not NULL) as a record added to list. */
+static void ratio_line(json_object *list, const char *what, const char *shape, const char *label, double r)
 {
     if (isnan(r))
         return;
-    if (j) {
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "ratio", what);
-        sb_json_kv_string(j, "shape", shape);
-        sb_json_kv_string(j, "of", label);
-        sb_json_kv_number(j, "value", r);
-        sb_json_object_end(j);
+    if (list) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "ratio", sb_json_new_string(what));
+        json_object_object_add(e, "shape", sb_json_new_string(shape));
+        json_object_object_add(e, "of", sb_json_new_string(label));
+        json_object_object_add(e, "value", sb_json_new_number(r, 0));
+        json_object_array_add(list, e);
     } else {
         printf("  %-9s %-48s %-22s %6.3f\n", what, shape, label, r);
     }
 }
 
-void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o, sb_json *j)
+void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o, json_object *j)
 {
     static char kinds[MAX_CASES][128], shapes[MAX_CASES][128];
     size_t ncases = 0;
@@ -152,9 +153,10 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
     int have_real = tried && sb_bench_results_load(&real, f->path, "real_time", SB_BENCH_ATTENTION "threads/", err, sizeof err);
     const sb_bench_results *rp = have_real ? &real : NULL;
 
+    json_object *cases = NULL; /* the "attention" array of --json */
     if (j) {
-        sb_json_key(j, "attention");
-        sb_json_array_begin(j);
+        cases = json_object_new_array();
+        json_object_object_add(j, "attention", cases);
     } else {
         printf("\nattention (H = 32, H_kv = 8, learned sinks): ms per call (median; threads: wall clock), spread, "
                "t/ours = time / sb_attention's,\nKV GB/s and roofline = KV bytes / read bandwidth of the same working "
@@ -192,21 +194,21 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
             derived d = derive(s);
             double r = ours ? s->median / ours->median : NAN;
             if (j) {
-                sb_json_object_begin(j);
-                sb_json_kv_string(j, "kind", kind);
-                sb_json_kv_string(j, "shape", shape);
-                sb_json_kv_string(j, "kernel", kernel);
-                sb_json_kv_string(j, "role", role);
-                sb_json_kv_number(j, "ms", d.ms);
-                sb_json_kv_number(j, "spread", s->spread);
-                sb_json_kv_uint(j, "repetitions", s->nt);
-                sb_json_kv_number(j, "ratio_to_ours", r);
-                sb_json_kv_number(j, "GBps", d.gbps);
-                sb_json_kv_number(j, "roofline", d.roofline);
-                sb_json_kv_number(j, "GFLOPs", d.gflops);
-                sb_json_kv_number(j, "fma_peak_frac", d.fma_frac);
-                sb_json_kv_number(j, "err_of_bound", d.err_of_bound);
-                sb_json_object_end(j);
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "kind", sb_json_new_string(kind));
+                json_object_object_add(e, "shape", sb_json_new_string(shape));
+                json_object_object_add(e, "kernel", sb_json_new_string(kernel));
+                json_object_object_add(e, "role", sb_json_new_string(role));
+                json_object_object_add(e, "ms", sb_json_new_number(d.ms, 0));
+                json_object_object_add(e, "spread", sb_json_new_number(s->spread, 0));
+                json_object_object_add(e, "repetitions", json_object_new_uint64(s->nt));
+                json_object_object_add(e, "ratio_to_ours", sb_json_new_number(r, 0));
+                json_object_object_add(e, "GBps", sb_json_new_number(d.gbps, 0));
+                json_object_object_add(e, "roofline", sb_json_new_number(d.roofline, 0));
+                json_object_object_add(e, "GFLOPs", sb_json_new_number(d.gflops, 0));
+                json_object_object_add(e, "fma_peak_frac", sb_json_new_number(d.fma_frac, 0));
+                json_object_object_add(e, "err_of_bound", sb_json_new_number(d.err_of_bound, 0));
+                json_object_array_add(cases, e);
                 continue;
             }
             char ms[32], sp[32], rr[32], gb[32], rf[32], gfl[32], fm[32], eb[32];
@@ -221,10 +223,10 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
             printf("  %-45s %-8s %9s %7s %6s %7s %8s %8s %6s %8s\n", kernel, role, ms, sp, rr, gb, rf, gfl, fm, eb);
         }
     }
+    json_object *ratios = NULL; /* the "attention_ratios" array of --json */
     if (j) {
-        sb_json_array_end(j);
-        sb_json_key(j, "attention_ratios");
-        sb_json_array_begin(j);
+        ratios = json_object_new_array();
+        json_object_object_add(j, "attention_ratios", ratios);
     } else {
         printf("\nattention ratios (sb_attention, median times; below 1: faster)\n");
     }
@@ -252,14 +254,14 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
                 const series *s = find3(f, rp, kinds[k], "sb_attention", shapes[k]);
                 char label[96];
                 snprintf(label, sizeof label, axes[a].fmt, v);
-                ratio_line(j, axes[a].what, shapes[c], label, s ? s->median / base->median : NAN);
+                ratio_line(ratios, axes[a].what, shapes[c], label, s ? s->median / base->median : NAN);
             }
         }
     }
+    json_object *peaks = NULL; /* the "fma_peak_GFLOPs" object of --json */
     if (j) {
-        sb_json_array_end(j);
-        sb_json_key(j, "fma_peak_GFLOPs");
-        sb_json_object_begin(j);
+        peaks = json_object_new_object();
+        json_object_object_add(j, "fma_peak_GFLOPs", peaks);
     } else {
         printf("\nFMA peak, one core (fma_peak/<isa>: 12 register-only multiply-add chains; GFLOP/s, median)\n");
     }
@@ -269,12 +271,10 @@ void sb_compare_attention(const sb_bench_results *f, const sb_compare_options *o
             continue;
         double g = sb_bench_series_counter(s, SB_BENCH_C_FLOPS_PER_ITERATION) / s->median;
         if (j)
-            sb_json_kv_number(j, s->name + 9, g);
+            json_object_object_add(peaks, s->name + 9, sb_json_new_number(g, 0));
         else
             printf("  %-10s %8.1f\n", s->name + 9, g);
     }
-    if (j)
-        sb_json_object_end(j);
     if (tried)
         sb_bench_results_free(&real);
 }

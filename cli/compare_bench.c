@@ -15,7 +15,6 @@
 #include "io/bench_stats.h"
 #include "cli.h"
 #include "compare.h"
-#include "io/json.h"
 
 typedef sb_bench_series series;
 typedef sb_bench_results bench_file;
@@ -134,7 +133,7 @@ static void column_title(const char *k, char *out, size_t size)
 }
 
 /* One file: bandwidth per shape, the peer-ratio summary, then every shape's kernels side by side. */
-void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
+void sb_compare_side_by_side(const bench_file *f, const options *o, json_object *j)
 {
     static char shapes[MAX_SHAPES][64];
     static char cols[MAX_COLUMNS][96];
@@ -152,8 +151,8 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
     size_t ncols = peer_columns(f, cols);
 
     if (j) {
-        sb_json_kv_string(j, "file", f->path);
-        sb_json_kv_string(j, "metric", o->metric);
+        json_object_object_add(j, "file", sb_json_new_string(f->path));
+        json_object_object_add(j, "metric", sb_json_new_string(o->metric));
     } else {
         printf("time: %s, median over repetitions; spread = (max - min) / median; t/ours = time / "
                "sb_softmax_f32's time\n(above 1: slower than what sinkbench gives a user; 2.00 = ours is twice as fast)\n",
@@ -173,9 +172,10 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
 
     /* Summary: per shape, each peer's time over ours. */
     if (ncols) {
+        json_object *peer_ratios = NULL; /* --json */
         if (j) {
-            sb_json_key(j, "peer_ratios");
-            sb_json_array_begin(j);
+            peer_ratios = json_object_new_array();
+            json_object_object_add(j, "peer_ratios", peer_ratios);
         } else {
             printf("\npeers against sb_softmax_f32: t_peer / t_ours (above 1: ours is faster)\n%-28s %12s",
                    "shape", "ours ns/row");
@@ -189,12 +189,14 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
         for (size_t si = 0; si < nshapes; si++) {
             const series *ours = in_shape(f, "sb_softmax_f32", shapes[si]);
             double rows = rows_of(shapes[si]);
+            json_object *ratios = NULL; /* --json: this shape's ratios by peer */
             if (j) {
-                sb_json_object_begin(j);
-                sb_json_kv_string(j, "shape", shapes[si]);
-                sb_json_kv_number(j, "ours_ns_per_row", ours ? ours->median / rows : NAN);
-                sb_json_key(j, "ratios");
-                sb_json_object_begin(j);
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "shape", sb_json_new_string(shapes[si]));
+                json_object_object_add(e, "ours_ns_per_row", sb_json_new_number(ours ? ours->median / rows : NAN, 0));
+                ratios = json_object_new_object();
+                json_object_object_add(e, "ratios", ratios);
+                json_object_array_add(peer_ratios, e);
             } else {
                 char t[32];
                 fmt_time(t, sizeof t, ours ? ours->median / rows : NAN);
@@ -204,7 +206,7 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
                 const series *s = in_shape(f, cols[c], shapes[si]);
                 double r = s && ours ? s->median / ours->median : NAN;
                 if (j) {
-                    sb_json_kv_number(j, cols[c], r);
+                    json_object_object_add(ratios, cols[c], sb_json_new_number(r, 0));
                     continue;
                 }
                 char title[96], cell[32];
@@ -215,21 +217,16 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
                     snprintf(cell, sizeof cell, "%.2f", r);
                 printf(" %*s", (int)(strlen(title) > 8 ? strlen(title) : 8), cell);
             }
-            if (j) {
-                sb_json_object_end(j);
-                sb_json_object_end(j);
-            } else {
+            if (!j)
                 printf("\n");
-            }
         }
-        if (j)
-            sb_json_array_end(j);
     }
 
     /* Every shape: all its kernels, fastest first. */
+    json_object *shape_list = NULL; /* --json */
     if (j) {
-        sb_json_key(j, "shapes");
-        sb_json_array_begin(j);
+        shape_list = json_object_new_array();
+        json_object_object_add(j, "shapes", shape_list);
     }
     for (size_t si = 0; si < nshapes; si++) {
         const char *shape = shapes[si];
@@ -247,11 +244,13 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
             }
         const series *ours = in_shape(f, "sb_softmax_f32", shape);
         double rows = rows_of(shape);
+        json_object *kernels = NULL; /* --json: this shape's kernels */
         if (j) {
-            sb_json_object_begin(j);
-            sb_json_kv_string(j, "shape", shape);
-            sb_json_key(j, "kernels");
-            sb_json_array_begin(j);
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "shape", sb_json_new_string(shape));
+            kernels = json_object_new_array();
+            json_object_object_add(e, "kernels", kernels);
+            json_object_array_add(shape_list, e);
         } else {
             printf("\n%-40s %-9s %11s %8s %8s %9s %9s\n", shape, "role", "ns/row", "spread", "t/ours", "max ulp",
                    "roofline");
@@ -264,16 +263,16 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
             double per_row = s->median / rows, r = ours ? s->median / ours->median : NAN;
             double u = sb_bench_series_counter(s, SB_BENCH_C_MAX_ULP), rf = sb_bench_series_counter(s, SB_BENCH_C_ROOFLINE);
             if (j) {
-                sb_json_object_begin(j);
-                sb_json_kv_string(j, "kernel", kernel);
-                sb_json_kv_string(j, "role", role);
-                sb_json_kv_number(j, "ns_per_row", per_row);
-                sb_json_kv_number(j, "spread", s->spread);
-                sb_json_kv_uint(j, "repetitions", s->nt);
-                sb_json_kv_number(j, "ratio_to_ours", r);
-                sb_json_kv_number(j, "max_ulp", u);
-                sb_json_kv_number(j, "roofline", rf);
-                sb_json_object_end(j);
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "kernel", sb_json_new_string(kernel));
+                json_object_object_add(e, "role", sb_json_new_string(role));
+                json_object_object_add(e, "ns_per_row", sb_json_new_number(per_row, 0));
+                json_object_object_add(e, "spread", sb_json_new_number(s->spread, 0));
+                json_object_object_add(e, "repetitions", json_object_new_uint64(s->nt));
+                json_object_object_add(e, "ratio_to_ours", sb_json_new_number(r, 0));
+                json_object_object_add(e, "max_ulp", sb_json_new_number(u, 0));
+                json_object_object_add(e, "roofline", sb_json_new_number(rf, 0));
+                json_object_array_add(kernels, e);
                 continue;
             }
             fmt_time(t, sizeof t, per_row);
@@ -289,15 +288,9 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
                 snprintf(roof, sizeof roof, "%.1f%%", 100.0 * rf);
             printf("  %-38s %-9s %11s %8s %8s %9s %9s\n", kernel, role, t, sp, ratio, ulp, roof);
         }
-        if (j) {
-            sb_json_array_end(j);
-            sb_json_object_end(j);
-        }
     }
-    if (j) {
-        sb_json_array_end(j);
+    if (j)
         return;
-    }
     size_t skipped = 0;
     for (size_t i = 0; i < f->ns; i++)
         if (f->s[i].error) {
@@ -310,7 +303,7 @@ void sb_compare_side_by_side(const bench_file *f, const options *o, sb_json *j)
 }
 
 /* Two or more files: per benchmark of the first file, the other files against it. */
-void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_json *j)
+void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, json_object *j)
 {
     double *log_sum = calloc(nf, sizeof *log_sum);
     size_t *log_n = calloc(nf, sizeof *log_n), *significant = calloc(nf, sizeof *significant);
@@ -322,16 +315,16 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
     for (size_t b = 0; b < files[0].ns; b++)
         if ((int)strlen(files[0].s[b].name) > name_width)
             name_width = (int)strlen(files[0].s[b].name);
+    json_object *benchmarks = NULL; /* --json */
     if (j) {
-        sb_json_key(j, "files");
-        sb_json_array_begin(j);
+        json_object *paths = json_object_new_array();
         for (size_t i = 0; i < nf; i++)
-            sb_json_string(j, files[i].path);
-        sb_json_array_end(j);
-        sb_json_kv_string(j, "metric", o->metric);
-        sb_json_kv_number(j, "alpha", o->alpha);
-        sb_json_key(j, "benchmarks");
-        sb_json_array_begin(j);
+            json_object_array_add(paths, sb_json_new_string(files[i].path));
+        json_object_object_add(j, "files", paths);
+        json_object_object_add(j, "metric", sb_json_new_string(o->metric));
+        json_object_object_add(j, "alpha", sb_json_new_number(o->alpha, 0));
+        benchmarks = json_object_new_array();
+        json_object_object_add(j, "benchmarks", benchmarks);
     } else {
         print_files(files, nf);
         printf("time: %s per iteration, median over repetitions (spread = (max - min) / median); X/A = median "
@@ -347,26 +340,31 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
     size_t compared = 0;
     for (size_t b = 0; b < files[0].ns; b++) {
         const series *base = &files[0].s[b];
+        json_object *per_file = NULL, *against = NULL; /* --json: this benchmark's "files" and "against_A" */
         if (j) {
-            sb_json_object_begin(j);
-            sb_json_kv_string(j, "name", base->name);
-            sb_json_key(j, "files");
-            sb_json_array_begin(j);
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "name", sb_json_new_string(base->name));
+            per_file = json_object_new_array();
+            json_object_object_add(e, "files", per_file);
+            against = json_object_new_array();
+            json_object_object_add(e, "against_A", against);
+            json_object_array_add(benchmarks, e);
         } else {
             printf("%-*s", name_width, base->name);
         }
         for (size_t i = 0; i < nf; i++) {
             const series *s = i ? sb_bench_results_find(&files[i], base->name) : base;
             if (j) {
-                sb_json_object_begin(j);
+                json_object *e = json_object_new_object();
                 if (!s || !s->usable) {
-                    sb_json_kv_string(j, "missing", !s ? "not in this file" : s->error ? s->error : "no times");
+                    json_object_object_add(e, "missing",
+                                           sb_json_new_string(!s ? "not in this file" : s->error ? s->error : "no times"));
                 } else {
-                    sb_json_kv_number(j, "median_ns", s->median);
-                    sb_json_kv_number(j, "spread", s->spread);
-                    sb_json_kv_uint(j, "repetitions", s->nt);
+                    json_object_object_add(e, "median_ns", sb_json_new_number(s->median, 0));
+                    json_object_object_add(e, "spread", sb_json_new_number(s->spread, 0));
+                    json_object_object_add(e, "repetitions", json_object_new_uint64(s->nt));
                 }
-                sb_json_object_end(j);
+                json_object_array_add(per_file, e);
                 continue;
             }
             char t[32], sp[32];
@@ -377,11 +375,6 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
             fmt_time(t, sizeof t, s->median);
             fmt_spread(sp, sizeof sp, s->spread);
             printf(" %12s %7s", t, sp);
-        }
-        if (j) {
-            sb_json_array_end(j);
-            sb_json_key(j, "against_A");
-            sb_json_array_begin(j);
         }
         for (size_t i = 1; i < nf; i++) {
             const series *s = sb_bench_results_find(&files[i], base->name);
@@ -395,11 +388,11 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
                 significant[i] += (size_t)sig;
             }
             if (j) {
-                sb_json_object_begin(j);
-                sb_json_kv_number(j, "ratio", ratio);
-                sb_json_kv_number(j, "p", p);
-                sb_json_kv_bool(j, "significant", sig);
-                sb_json_object_end(j);
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "ratio", sb_json_new_number(ratio, 0));
+                json_object_object_add(e, "p", sb_json_new_number(p, 0));
+                json_object_object_add(e, "significant", json_object_new_boolean(sig));
+                json_object_array_add(against, e);
                 continue;
             }
             char ps[32];
@@ -413,20 +406,14 @@ void sb_compare_ratio_table(bench_file *files, size_t nf, const options *o, sb_j
                 printf(" %9s %8s", "-", "");
         }
         compared++;
-        if (j) {
-            sb_json_array_end(j);
-            sb_json_object_end(j);
-        } else {
+        if (!j)
             printf("\n");
-        }
     }
     if (j) {
-        sb_json_array_end(j);
-        sb_json_key(j, "geomean_ratio");
-        sb_json_array_begin(j);
+        json_object *geomean = json_object_new_array();
         for (size_t i = 1; i < nf; i++)
-            sb_json_number(j, log_n[i] ? exp(log_sum[i] / (double)log_n[i]) : NAN);
-        sb_json_array_end(j);
+            json_object_array_add(geomean, sb_json_new_number(log_n[i] ? exp(log_sum[i] / (double)log_n[i]) : NAN, 0));
+        json_object_object_add(j, "geomean_ratio", geomean);
     } else {
         printf("\n");
         for (size_t i = 1; i < nf; i++) {

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "compare.h"
-#include "io/json_parse.h"
+#include "io/json_helpers.h"
 #include "check/ulp.h"
 #include "io/outputs_file.h"
 
@@ -16,7 +16,7 @@
 
 typedef struct report_in {
     const char *dir;
-    sb_jv *info, *check;
+    json_object *info, *check;
     sb_outputs outs;
     int have_outs;
     sb_bench_results bench;
@@ -24,19 +24,19 @@ typedef struct report_in {
     int emulated;
 } report_in;
 
-static sb_jv *load_json(const char *dir, const char *name)
+static json_object *load_json(const char *dir, const char *name)
 {
     char path[4096], err[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sb_jv *v = sb_jv_parse_file(path, err, sizeof err);
-    if (!v)
+    json_object *v = NULL;
+    if (!sb_json_read_file(path, &v, err, sizeof err))
         fprintf(stderr, "sinkbench compare: %s\n", err);
     return v;
 }
 
 static const char *info_str(const report_in *r, const char *obj, const char *key)
 {
-    return sb_jv_string(sb_jv_get(sb_jv_get(r->info, obj), key), "?");
+    return sb_json_string_or(json_object_object_get(json_object_object_get(r->info, obj), key), "?");
 }
 
 static void machines(report_in *r, size_t n)
@@ -48,7 +48,7 @@ static void machines(report_in *r, size_t n)
                info_str(&r[i], "cpu", "vendor"), info_str(&r[i], "cpu", "model"), info_str(&r[i], "cpu", "arch"),
                info_str(&r[i], "dispatch", "isa"), info_str(&r[i], "cpu", "features"),
                r[i].emulated ? "yes (timings not compared)" : "no",
-               sb_jv_string(sb_jv_get(r[i].info, "sinkbench_version"), "?"));
+               sb_json_string_or(json_object_object_get(r[i].info, "sinkbench_version"), "?"));
     printf("\n");
 }
 
@@ -77,12 +77,12 @@ static void speed(report_in *r, size_t n, const sb_compare_options *o)
 }
 
 /* The entry for kernel `name` in the report's check.json array `key` ("kernels", "attention_kernels"). */
-static const sb_jv *check_entry(const report_in *r, const char *key, const char *name)
+static const json_object *check_entry(const report_in *r, const char *key, const char *name)
 {
-    const sb_jv *ks = sb_jv_get(r->check, key);
-    for (size_t i = 0; i < sb_jv_count(ks); i++)
-        if (strcmp(sb_jv_string(sb_jv_get(sb_jv_at(ks, i), "name"), ""), name) == 0)
-            return sb_jv_at(ks, i);
+    const json_object *ks = json_object_object_get(r->check, key);
+    for (size_t i = 0; i < sb_json_length(ks); i++)
+        if (strcmp(sb_json_string_or(json_object_object_get(sb_json_at(ks, i), "name"), ""), name) == 0)
+            return sb_json_at(ks, i);
     return NULL;
 }
 
@@ -91,9 +91,9 @@ static size_t kernel_names(const report_in *r, size_t n, const char *key, const 
 {
     size_t nn = 0;
     for (size_t i = 0; i < n; i++) {
-        const sb_jv *ks = sb_jv_get(r[i].check, key);
-        for (size_t k = 0; k < sb_jv_count(ks) && nn < max; k++) {
-            const char *name = sb_jv_string(sb_jv_get(sb_jv_at(ks, k), "name"), NULL);
+        const json_object *ks = json_object_object_get(r[i].check, key);
+        for (size_t k = 0; k < sb_json_length(ks) && nn < max; k++) {
+            const char *name = sb_json_string_or(json_object_object_get(sb_json_at(ks, k), "name"), NULL);
             size_t j = 0;
             while (name && j < nn && strcmp(names[j], name) != 0)
                 j++;
@@ -124,14 +124,14 @@ static void attention_accuracy(report_in *r, size_t n)
     for (size_t k = 0; k < nn; k++) {
         printf("| `%s` |", names[k]);
         for (size_t i = 0; i < n; i++) {
-            const sb_jv *e = check_entry(&r[i], "attention_kernels", names[k]);
+            const json_object *e = check_entry(&r[i], "attention_kernels", names[k]);
             if (!e) {
                 printf(" — |");
                 continue;
             }
-            int failing = sb_jv_number(sb_jv_get(e, "failing_problems"), 0) > 0;
-            int study = strcmp(sb_jv_string(sb_jv_get(e, "bound"), "study"), "study") == 0;
-            printf(" %.3g%s |", sb_jv_number(sb_jv_get(e, "max_error_units"), NAN),
+            int failing = sb_json_number_or(json_object_object_get(e, "failing_problems"), 0) > 0;
+            int study = strcmp(sb_json_string_or(json_object_object_get(e, "bound"), "study"), "study") == 0;
+            printf(" %.3g%s |", sb_json_number_or(json_object_object_get(e, "max_error_units"), NAN),
                    failing ? (study ? " breaks" : " FAIL") : "");
         }
         printf("\n");
@@ -155,24 +155,26 @@ static void accuracy(report_in *r, size_t n)
     for (size_t k = 0; k < nn; k++) {
         double bound = NAN;
         for (size_t i = 0; i < n && isnan(bound); i++)
-            bound = sb_jv_number(sb_jv_get(check_entry(&r[i], "kernels", names[k]), "ulp_bound"), NAN);
+            bound = sb_json_number_or(json_object_object_get(check_entry(&r[i], "kernels", names[k]), "ulp_bound"),
+                                      NAN);
         if (bound >= 0)
             printf("| `%s` | %g |", names[k], bound);
         else
             printf("| `%s` | study |", names[k]);
         for (size_t i = 0; i < n; i++) {
-            const sb_jv *e = check_entry(&r[i], "kernels", names[k]);
+            const json_object *e = check_entry(&r[i], "kernels", names[k]);
             if (!e) {
                 printf(" — |");
                 continue;
             }
-            const sb_jv *mu = sb_jv_get(e, "max_ulp");
+            const json_object *mu = json_object_object_get(e, "max_ulp");
             char cell[64];
-            if (sb_jv_type_of(mu) == SB_JV_NUMBER)
-                snprintf(cell, sizeof cell, "%.0f", sb_jv_number(mu, 0));
+            if (json_object_is_type(mu, json_type_double) || json_object_is_type(mu, json_type_int))
+                snprintf(cell, sizeof cell, "%.0f", sb_json_number_or(mu, 0));
             else
-                snprintf(cell, sizeof cell, "%s", sb_jv_string(mu, "?"));
-            int failing = sb_jv_number(sb_jv_get(e, "failing_rows"), 0) > 0 || !sb_jv_bool(sb_jv_get(e, "api_ok"), 1);
+                snprintf(cell, sizeof cell, "%s", sb_json_string_or(mu, "?"));
+            int failing = sb_json_number_or(json_object_object_get(e, "failing_rows"), 0) > 0 ||
+                          !sb_json_bool_or(json_object_object_get(e, "api_ok"), 1);
             printf(" %s%s |", cell, failing ? (bound >= 0 ? " FAIL" : " breaks") : "");
         }
         printf("\n");
@@ -271,7 +273,8 @@ int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_optio
                               dirs[i]);
             break;
         }
-        r[i].emulated = sb_jv_bool(sb_jv_get(sb_jv_get(r[i].info, "cpu"), "emulated"), 0);
+        r[i].emulated =
+            sb_json_bool_or(json_object_object_get(json_object_object_get(r[i].info, "cpu"), "emulated"), 0);
         char path[4096], err[512];
         snprintf(path, sizeof path, "%s/outputs.bin", dirs[i]);
         r[i].have_outs = sb_outputs_read(path, &r[i].outs, err, sizeof err);
@@ -296,8 +299,8 @@ int sb_compare_reports(const char *const *dirs, size_t n, const sb_compare_optio
         bit_for_bit(r, n);
     }
     for (size_t i = 0; i < n; i++) {
-        sb_jv_free(r[i].info);
-        sb_jv_free(r[i].check);
+        json_object_put(r[i].info);
+        json_object_put(r[i].check);
         if (r[i].have_outs)
             sb_outputs_free(&r[i].outs);
         if (r[i].have_bench)

@@ -6,6 +6,9 @@ set(SINKBENCH_INSTALL_PEERDIR "${CMAKE_INSTALL_LIBDIR}/sinkbench/peers")
 file(RELATIVE_PATH SINKBENCH_BIN_TO_LIB "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_LIBDIR}")
 file(RELATIVE_PATH SINKBENCH_PEER_TO_LIB "${CMAKE_INSTALL_PREFIX}/${SINKBENCH_INSTALL_PEERDIR}"
      "${CMAKE_INSTALL_FULL_LIBDIR}")
+# Installed programs find the installed peers from their own folder (io/paths.c).
+file(RELATIVE_PATH SINKBENCH_BIN_TO_PEERS "${CMAKE_INSTALL_FULL_BINDIR}"
+     "${CMAKE_INSTALL_PREFIX}/${SINKBENCH_INSTALL_PEERDIR}")
 
 # An installed executable.
 function(sinkbench_install_program target)

@@ -1,5 +1,6 @@
 # Cross build for aarch64 with Debian's gcc-aarch64-linux-gnu; tests run under qemu-aarch64.
-# MPFR/GMP come from Debian multiarch (libmpfr-dev:arm64, libgmp-dev:arm64) in /usr/lib/aarch64-linux-gnu.
+# MPFR/GMP and json-c come from Debian multiarch (libmpfr-dev:arm64, libgmp-dev:arm64, libjson-c-dev:arm64)
+# in /usr/lib/aarch64-linux-gnu.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)

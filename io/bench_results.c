@@ -33,7 +33,7 @@ static double unit_to_ns(const char *unit)
     return NAN;
 }
 
-static sb_bench_series *series_for(sb_bench_results *f, const char *name, const sb_jv *entry)
+static sb_bench_series *series_for(sb_bench_results *f, const char *name, const json_object *entry)
 {
     for (size_t i = 0; i < f->ns; i++)
         if (strcmp(f->s[i].name, name) == 0)
@@ -74,21 +74,21 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
         say(err, err_size, "%s: out of memory", path);
         return 0;
     }
-    f->doc = sb_jv_parse_file(path, err, err_size);
-    if (!f->doc)
+    if (!sb_json_read_file(path, &f->doc, err, err_size))
         return 0;
-    const sb_jv *list = sb_jv_get(f->doc, "benchmarks");
-    if (sb_jv_type_of(f->doc) != SB_JV_OBJECT || sb_jv_type_of(list) != SB_JV_ARRAY) {
+    const json_object *list = json_object_object_get(f->doc, "benchmarks");
+    if (!json_object_is_type(f->doc, json_type_object) || !json_object_is_type(list, json_type_array)) {
         say(err, err_size, "%s: not a Google Benchmark JSON report (no \"benchmarks\" array)", path);
         return 0;
     }
-    if (sb_jv_count(list) == 0) {
+    if (sb_json_length(list) == 0) {
         say(err, err_size, "%s: the report has no benchmark results", path);
         return 0;
     }
-    for (size_t i = 0; i < sb_jv_count(list); i++) {
-        const sb_jv *e = sb_jv_at(list, i);
-        const char *name = sb_jv_string(sb_jv_get(e, "run_name"), sb_jv_string(sb_jv_get(e, "name"), NULL));
+    for (size_t i = 0; i < sb_json_length(list); i++) {
+        const json_object *e = sb_json_at(list, i);
+        const char *name = sb_json_string_or(json_object_object_get(e, "run_name"),
+                                             sb_json_string_or(json_object_object_get(e, "name"), NULL));
         if (!name) {
             say(err, err_size, "%s: benchmark entry %zu has no name", path, i);
             return 0;
@@ -100,19 +100,19 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
             say(err, err_size, "%s: out of memory", path);
             return 0;
         }
-        if (sb_jv_bool(sb_jv_get(e, "error_occurred"), 0)) {
-            s->error = sb_jv_string(sb_jv_get(e, "error_message"), "skipped");
+        if (sb_json_bool_or(json_object_object_get(e, "error_occurred"), 0)) {
+            s->error = sb_json_string_or(json_object_object_get(e, "error_message"), "skipped");
             continue;
         }
-        double scale = unit_to_ns(sb_jv_string(sb_jv_get(e, "time_unit"), "ns"));
-        double t = sb_jv_number(sb_jv_get(e, metric), NAN);
+        double scale = unit_to_ns(sb_json_string_or(json_object_object_get(e, "time_unit"), "ns"));
+        double t = sb_json_number_or(json_object_object_get(e, metric), NAN);
         if (isnan(scale) || !(t >= 0)) {
             say(err, err_size, "%s: benchmark '%s' has no usable %s (or an unknown time_unit)", path, name, metric);
             return 0;
         }
-        const char *type = sb_jv_string(sb_jv_get(e, "run_type"), "iteration");
+        const char *type = sb_json_string_or(json_object_object_get(e, "run_type"), "iteration");
         if (strcmp(type, "aggregate") == 0) {
-            if (strcmp(sb_jv_string(sb_jv_get(e, "aggregate_name"), ""), "median") == 0) {
+            if (strcmp(sb_json_string_or(json_object_object_get(e, "aggregate_name"), ""), "median") == 0) {
                 s->median_agg = t * scale;
                 s->has_median_agg = 1;
             }
@@ -149,7 +149,7 @@ void sb_bench_results_free(sb_bench_results *f)
     for (size_t i = 0; i < f->ns; i++)
         free(f->s[i].t);
     free(f->s);
-    sb_jv_free(f->doc);
+    json_object_put(f->doc);
     free(f->path);
     memset(f, 0, sizeof *f);
 }
@@ -164,12 +164,12 @@ const sb_bench_series *sb_bench_results_find(const sb_bench_results *f, const ch
 
 const char *sb_bench_results_context(const sb_bench_results *f, const char *key)
 {
-    return sb_jv_string(sb_jv_get(sb_jv_get(f->doc, "context"), key), "?");
+    return sb_json_string_or(json_object_object_get(json_object_object_get(f->doc, "context"), key), "?");
 }
 
 void sb_bench_series_label(const sb_bench_series *s, const char *key, char *out, size_t size)
 {
-    const char *label = sb_jv_string(sb_jv_get(s->entry, "label"), "");
+    const char *label = sb_json_string_or(json_object_object_get(s->entry, "label"), "");
     size_t klen = strlen(key);
     out[0] = 0;
     for (const char *p = label; *p;) {
@@ -189,4 +189,7 @@ void sb_bench_series_label(const sb_bench_series *s, const char *key, char *out,
     }
 }
 
-double sb_bench_series_counter(const sb_bench_series *s, const char *key) { return sb_jv_number(sb_jv_get(s->entry, key), NAN); }
+double sb_bench_series_counter(const sb_bench_series *s, const char *key)
+{
+    return sb_json_number_or(json_object_object_get(s->entry, key), NAN);
+}

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "io/json_parse.h"
+#include "io/json_helpers.h"
 
 typedef struct sb_bench_series {
     const char *name;        /* run_name (points into the document) */
@@ -14,7 +14,7 @@ typedef struct sb_bench_series {
     size_t nt, cap;
     double median_agg;       /* the file's own median aggregate, when only aggregates were written */
     int has_median_agg;
-    const sb_jv *entry;      /* the first repetition's entry (counters, label) */
+    const json_object *entry; /* the first repetition's entry (counters, label) */
     const char *error;       /* error_message of a skipped run */
     double median, spread;   /* ns; spread = (max - min) / median, NAN with one repetition */
     int usable;              /* not skipped, and has a time */
@@ -22,7 +22,7 @@ typedef struct sb_bench_series {
 
 typedef struct sb_bench_results {
     char *path;              /* a copy of the path it was loaded from, owned (freed by sb_bench_results_free) */
-    sb_jv *doc;
+    json_object *doc;        /* the parsed report (json-c) */
     sb_bench_series *s;
     size_t ns, cap;
 } sb_bench_results;

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/plot_script.h"
+#include "io/paths.h"
 
 #include <errno.h>
 #include <spawn.h>
@@ -35,18 +36,9 @@ static void note_add(char *note, size_t size, const char *dir)
 
 int sb_plot_find(const char *name, const char *dir, char *path, size_t path_size, char *note, size_t note_size)
 {
-    char exe_dir[4096] = "";
-    ssize_t len = readlink("/proc/self/exe", exe_dir, sizeof exe_dir - 64);
-    if (len > 0) {
-        exe_dir[len] = '\0';
-        char *slash = strrchr(exe_dir, '/');
-        if (slash)
-            snprintf(slash, sizeof exe_dir - (size_t)(slash - exe_dir), "/../share/sinkbench/plot");
-        else
-            exe_dir[0] = '\0';
-    } else {
-        exe_dir[0] = '\0';
-    }
+    char self[4096], exe_dir[4200] = "";
+    if (sb_self_dir(self, sizeof self))
+        snprintf(exe_dir, sizeof exe_dir, "%s/../share/sinkbench/plot", self);
     /* An explicit folder is the only place looked at: a wrong one must not silently fall back. */
     const char *const explicit_dir = dir ? dir : getenv("SINKBENCH_PLOT_DIR");
     const char *const places[] = {exe_dir, SB_PLOT_SOURCE_DIR, SB_PLOT_INSTALL_DIR};

@@ -4,7 +4,7 @@
 set -eu
 
 packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
-  libsimde-dev libmpfr-dev libgmp-dev \
+  libsimde-dev libmpfr-dev libgmp-dev libjson-c-dev \
   libbenchmark-dev \
   libxnnpack-dev libpthreadpool-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libsleef-dev libhwy-dev \
   libtorch-dev libopenblas0-pthread \
@@ -13,8 +13,9 @@ packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
   python3 python3-matplotlib"
 # ocl-icd-opencl-dev and opencl-c-headers: Debian's oneDNN CMake package (dnnl-config.cmake) requires
 # OpenCL although the CPU engine never uses it; without them the oneDNN peer is off.
-# The aarch64 build's oracle links MPFR for arm64 (Debian multiarch).
-foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64"
+# libjson-c-dev: every JSON file sinkbench reads or writes (io/).
+# The aarch64 build's oracle links MPFR, and its io/ json-c, for arm64 (Debian multiarch).
+foreign_packages="libmpfr-dev:arm64 libgmp-dev:arm64 libjson-c-dev:arm64"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

@@ -33,7 +33,7 @@
 #include "bench_bandwidth.h"
 #include "bench_buffers.h"
 #include "bench_suite.h"
-#include "sbbench.h"
+#include "gbench.h"
 #include "core/isa_list.h"
 #include "sinkbench/cpu.h"
 #include "sinkbench/sinkbench.h"
@@ -88,22 +88,22 @@ static void fma_body(void *vc, uint64_t iterations)
     c->result += c->f->loop(iterations, c->a, c->b);
 }
 
-static void fma_bench(sbb_state *st, void *user)
+static void fma_bench(sb_gbench_state *st, void *user)
 {
     fma_isa *f = user;
     fma_ctx c = {f, 0.999f, 1e-3f, 0};
     double seconds = 0;
-    uint64_t iters = sbb_run(st, fma_body, &c, &seconds);
+    uint64_t iters = sb_gbench_run(st, fma_body, &c, &seconds);
     double flops = f->flops() * (double)iters;
     if (seconds >= 1e-3 && flops / seconds > f->best)
         f->best = flops / seconds;
-    sbb_items_processed(st, flops);
-    sbb_counter(st, SB_BENCH_C_GFLOPS, flops * 1e-9, SBB_RATE);
-    sbb_counter(st, SB_BENCH_C_FLOPS_PER_ITERATION, f->flops(), 0);
+    sb_gbench_items_processed(st, flops);
+    sb_gbench_counter(st, SB_BENCH_C_GFLOPS, flops * 1e-9, SB_GBENCH_RATE);
+    sb_gbench_counter(st, SB_BENCH_C_FLOPS_PER_ITERATION, f->flops(), 0);
     char label[96];
     snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=" SB_BENCH_ROLE_FMA_PEAK " " SB_BENCH_LABEL_ISA "=%s", f->isa);
-    sbb_label(st, label);
-    sbb_use(&c.result);
+    sb_gbench_label(st, label);
+    sb_gbench_use(&c.result);
 }
 
 /* The machine's peak: the best ISA's best run; probed (best of 3 x 20 ms per ISA) when the fma_peak
@@ -121,7 +121,7 @@ static double machine_peak(void)
                 double t0 = thread_seconds();
                 fma_body(&c, iters);
                 double dt = thread_seconds() - t0;
-                sbb_use(&c.result);
+                sb_gbench_use(&c.result);
                 if (dt >= 0.02) {
                     double r = f->flops() * (double)iters / dt;
                     f->best = r > f->best ? r : f->best;
@@ -305,30 +305,30 @@ static void at_body(void *vc, uint64_t iterations)
         sb_status st = c->fn(&c->d);
         if (st != SB_OK)
             c->status = st;
-        sbb_use(c->d.out);
+        sb_gbench_use(c->d.out);
     }
 }
 
 static double call_cap;
 
-static void at_bench(sbb_state *st, void *user)
+static void at_bench(sb_gbench_state *st, void *user)
 {
     at_job *j = user;
     if (j->skip) {
-        sbb_skip(st, j->skip);
+        sb_gbench_skip(st, j->skip);
         return;
     }
     sb_bench_buffers *b = NULL;
     double bw = 0;
     if (!prepare(&j->c, &b, &bw)) {
-        sbb_skip(st, "out of memory for the inputs");
+        sb_gbench_skip(st, "out of memory for the inputs");
         return;
     }
     sb_attention_desc d = timed_desc(j, b);
     size_t ws_size = sb_attention_workspace_size(&d);
     void *ws = ws_size ? malloc(ws_size) : NULL;
     if (ws_size && !ws) {
-        sbb_skip(st, "out of memory for the workspace");
+        sb_gbench_skip(st, "out of memory for the workspace");
         return;
     }
     d.workspace = ws;
@@ -337,14 +337,14 @@ static void at_bench(sbb_state *st, void *user)
         check(j, b, ws, ws_size, call_cap);
     if (j->why[0]) {
         free(ws);
-        sbb_skip(st, j->why);
+        sb_gbench_skip(st, j->why);
         return;
     }
     at_ctx ctx = {j->k.fn, d, b, SB_OK};
-    double it = (double)sbb_run(st, at_body, &ctx, NULL);
+    double it = (double)sb_gbench_run(st, at_body, &ctx, NULL);
     free(ws);
     if (ctx.status != SB_OK) {
-        sbb_skip(st, "the kernel failed inside the timed loop");
+        sb_gbench_skip(st, "the kernel failed inside the timed loop");
         return;
     }
 
@@ -353,25 +353,25 @@ static void at_bench(sbb_state *st, void *user)
     double kv_bytes = 2.0 * KV_HEADS * (double)c->n * dim * eb;
     double flops = 4.0 * dim * HEADS * pairs(c);
     double peak = machine_peak();
-    sbb_items_processed(st, HEADS * pairs(c) * it);
-    sbb_bytes_processed(st, kv_bytes * it);
-    sbb_counter(st, SB_BENCH_C_GFLOPS, flops * 1e-9 * it, SBB_RATE);
-    sbb_counter(st, SB_BENCH_C_GFLOP_PER_CALL, flops * 1e-9, 0);
-    sbb_counter(st, SB_BENCH_C_FMA_PEAK_GFLOPS, peak * 1e-9, 0);
-    sbb_counter(st, SB_BENCH_C_FMA_PEAK_FRAC, peak > 0 ? flops / peak * it : NAN, SBB_RATE);
-    sbb_counter(st, SB_BENCH_C_BYTES_PER_KEY, 2.0 * dim * eb, 0);
-    sbb_counter(st, SB_BENCH_C_KV_MB, kv_bytes * 1e-6, 0);
+    sb_gbench_items_processed(st, HEADS * pairs(c) * it);
+    sb_gbench_bytes_processed(st, kv_bytes * it);
+    sb_gbench_counter(st, SB_BENCH_C_GFLOPS, flops * 1e-9 * it, SB_GBENCH_RATE);
+    sb_gbench_counter(st, SB_BENCH_C_GFLOP_PER_CALL, flops * 1e-9, 0);
+    sb_gbench_counter(st, SB_BENCH_C_FMA_PEAK_GFLOPS, peak * 1e-9, 0);
+    sb_gbench_counter(st, SB_BENCH_C_FMA_PEAK_FRAC, peak > 0 ? flops / peak * it : NAN, SB_GBENCH_RATE);
+    sb_gbench_counter(st, SB_BENCH_C_BYTES_PER_KEY, 2.0 * dim * eb, 0);
+    sb_gbench_counter(st, SB_BENCH_C_KV_MB, kv_bytes * 1e-6, 0);
     if (b) {
-        sbb_counter(st, SB_BENCH_C_GBPS, kv_bytes * 1e-9 * it, SBB_RATE);
-        sbb_counter(st, SB_BENCH_C_BW_READ_GBPS, bw * 1e-9, 0);
-        sbb_counter(st, SB_BENCH_C_ROOFLINE, bw > 0 ? kv_bytes / bw * it : NAN, SBB_RATE);
-        sbb_counter(st, SB_BENCH_C_LEVEL, b->layout.level, 0);
-        sbb_counter(st, SB_BENCH_C_SETS, (double)b->layout.sets, 0);
+        sb_gbench_counter(st, SB_BENCH_C_GBPS, kv_bytes * 1e-9 * it, SB_GBENCH_RATE);
+        sb_gbench_counter(st, SB_BENCH_C_BW_READ_GBPS, bw * 1e-9, 0);
+        sb_gbench_counter(st, SB_BENCH_C_ROOFLINE, bw > 0 ? kv_bytes / bw * it : NAN, SB_GBENCH_RATE);
+        sb_gbench_counter(st, SB_BENCH_C_LEVEL, b->layout.level, 0);
+        sb_gbench_counter(st, SB_BENCH_C_SETS, (double)b->layout.sets, 0);
     }
-    sbb_counter(st, SB_BENCH_C_MAX_ERR_U, j->res.max_c, 0);
-    sbb_counter(st, SB_BENCH_C_ERR_OF_BOUND, j->res.max_ratio, 0);
-    sbb_counter(st, SB_BENCH_C_CONTRACT_OK, j->k.error_bound ? j->res.ok : NAN, 0);
-    sbb_counter(st, SB_BENCH_C_CHECKED_ROWS, (double)in.e.rows, 0);
+    sb_gbench_counter(st, SB_BENCH_C_MAX_ERR_U, j->res.max_c, 0);
+    sb_gbench_counter(st, SB_BENCH_C_ERR_OF_BOUND, j->res.max_ratio, 0);
+    sb_gbench_counter(st, SB_BENCH_C_CONTRACT_OK, j->k.error_bound ? j->res.ok : NAN, 0);
+    sb_gbench_counter(st, SB_BENCH_C_CHECKED_ROWS, (double)in.e.rows, 0);
     char label[256];
     int len = snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=%s " SB_BENCH_LABEL_ISA "=%s " SB_BENCH_LABEL_ALG "=%s kv=%s H=%d Hkv=%d sinks=learned%s", j->role,
                        j->k.isa, j->k.algorithm, kv_names[c->kv], HEADS, KV_HEADS, c->kind == SB_BENCH_PREFILL ? " causal" : "");
@@ -383,7 +383,7 @@ static void at_bench(sbb_state *st, void *user)
         const sb_attention_kernel *k = sb_attention_dispatch();
         snprintf(label + len, sizeof label - (size_t)len, " " SB_BENCH_LABEL_KERNEL "=%s", k ? k->name : "none");
     }
-    sbb_label(st, label);
+    sb_gbench_label(st, label);
 }
 
 /* ---- registration ---------------------------------------------------------------------------------- */
@@ -419,23 +419,23 @@ static int add(const sb_attention_kernel *k, const char *role, const sb_bench_at
     static const char *const kinds[] = {"decode", "prefill", "threads"};
     char name[192];
     snprintf(name, sizeof name, SB_BENCH_ATTENTION "%s/%s/kv:%s", kinds[c->kind], k->name, kv_names[c->kv]);
-    sbb_benchmark *b = sbb_register(name, at_bench, j);
+    sb_gbench_benchmark *b = sb_gbench_register(name, at_bench, j);
     if (!b)
         return 0;
-    sbb_unit(b, SBB_MS);
+    sb_gbench_unit(b, SB_GBENCH_MS);
     if (c->kind == SB_BENCH_DECODE) {
         static const char *const names[] = {"d", "n", "splits"};
-        sbb_arg_names(b, names, 3);
-        sbb_args(b, (const int64_t[]){(int64_t)c->head_dim, (int64_t)c->n, (int64_t)c->splits}, 3);
+        sb_gbench_arg_names(b, names, 3);
+        sb_gbench_args(b, (const int64_t[]){(int64_t)c->head_dim, (int64_t)c->n, (int64_t)c->splits}, 3);
     } else if (c->kind == SB_BENCH_PREFILL) {
         static const char *const names[] = {"d", "n"};
-        sbb_arg_names(b, names, 2);
-        sbb_args(b, (const int64_t[]){(int64_t)c->head_dim, (int64_t)c->n}, 2);
+        sb_gbench_arg_names(b, names, 2);
+        sb_gbench_args(b, (const int64_t[]){(int64_t)c->head_dim, (int64_t)c->n}, 2);
     } else {
         static const char *const names[] = {"d", "n", "threads"};
-        sbb_arg_names(b, names, 3);
-        sbb_args(b, (const int64_t[]){(int64_t)c->head_dim, (int64_t)c->n, (int64_t)c->threads}, 3);
-        sbb_use_real_time(b); /* the helper threads' work is not in the calling thread's CPU time */
+        sb_gbench_arg_names(b, names, 3);
+        sb_gbench_args(b, (const int64_t[]){(int64_t)c->head_dim, (int64_t)c->n, (int64_t)c->threads}, 3);
+        sb_gbench_use_real_time(b); /* the helper threads' work is not in the calling thread's CPU time */
     }
     return 1;
 }
@@ -463,7 +463,7 @@ int sb_bench_add_attention(const sb_bench_config *cfg)
             continue;
         char name[64];
         snprintf(name, sizeof name, SB_BENCH_FMA_PEAK "%s", fma_isas[i].isa);
-        if (!sbb_register(name, fma_bench, &fma_isas[i]))
+        if (!sb_gbench_register(name, fma_bench, &fma_isas[i]))
             return 0;
     }
 

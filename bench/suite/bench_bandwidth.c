@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "bench_suite.h"
-#include "sbbench.h"
+#include "gbench.h"
 #include "core/isa_list.h"
 #include "sinkbench/cpu.h"
 
@@ -64,7 +64,7 @@ static void bw_body(void *vc, uint64_t iterations)
             c->copy(y, x, l->set_stride);
         else
             memcpy(y, x, l->set_stride * sizeof(float));
-        sbb_use(y);
+        sb_gbench_use(y);
         if (++set == l->sets)
             set = 0;
     }
@@ -187,32 +187,32 @@ typedef struct bw_job {
     size_t n, rows;
 } bw_job;
 
-static void bw_bench(sbb_state *st, void *user)
+static void bw_bench(sb_gbench_state *st, void *user)
 {
     bw_job *j = user;
     sb_bench_buffers *b = sb_bench_buffers_get(j->n, j->rows);
     if (!b) {
-        sbb_skip(st, "out of memory for the buffers");
+        sb_gbench_skip(st, "out of memory for the buffers");
         return;
     }
     bw_ctx c = {j->kind, b, NULL, NULL, 0};
     const char *isa;
     pick_loops(&c.read, &c.copy, &isa);
     double seconds = 0;
-    uint64_t iters = sbb_run(st, bw_body, &c, &seconds);
+    uint64_t iters = sb_gbench_run(st, bw_body, &c, &seconds);
     const sb_bench_layout *l = &b->layout;
     double bytes = bytes_per_iteration(l) * (double)iters;
     if (seconds > 0)
         record(j->n, j->rows, j->kind == BW_READ ? BW_READ : BW_COPY, bytes / seconds, seconds);
-    sbb_bytes_processed(st, bytes);
-    sbb_counter(st, SB_BENCH_C_GBPS, bytes * 1e-9, SBB_RATE);
-    sbb_counter(st, SB_BENCH_C_LEVEL, l->level, 0);
-    sbb_counter(st, SB_BENCH_C_SETS, (double)l->sets, 0);
+    sb_gbench_bytes_processed(st, bytes);
+    sb_gbench_counter(st, SB_BENCH_C_GBPS, bytes * 1e-9, SB_GBENCH_RATE);
+    sb_gbench_counter(st, SB_BENCH_C_LEVEL, l->level, 0);
+    sb_gbench_counter(st, SB_BENCH_C_SETS, (double)l->sets, 0);
     char label[96];
     snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=" SB_BENCH_ROLE_BANDWIDTH " kind=%s " SB_BENCH_LABEL_ISA "=%s " SB_BENCH_LABEL_LEVEL "=%s", kind_names[j->kind],
              j->kind == BW_MEMCPY ? "libc" : isa, sb_bench_level_name(l->level));
-    sbb_label(st, label);
-    sbb_use(&c.checksum);
+    sb_gbench_label(st, label);
+    sb_gbench_use(&c.checksum);
 }
 
 /* Jobs are allocated one by one: their addresses are handed to Google Benchmark. */
@@ -250,11 +250,11 @@ int sb_bench_register_bandwidth(size_t n, size_t rows, int read_only)
             return 0;
         j->kind = (enum bw_kind)kind, j->n = n, j->rows = rows;
         jobs[njobs++] = j;
-        sbb_benchmark *b = sbb_register(bench_names[kind], bw_bench, j);
+        sb_gbench_benchmark *b = sb_gbench_register(bench_names[kind], bw_bench, j);
         if (!b)
             return 0;
-        sbb_arg_names(b, arg_names, 2);
-        sbb_args(b, (const int64_t[]){(int64_t)n, (int64_t)rows}, 2);
+        sb_gbench_arg_names(b, arg_names, 2);
+        sb_gbench_args(b, (const int64_t[]){(int64_t)n, (int64_t)rows}, 2);
     }
     return 1;
 }

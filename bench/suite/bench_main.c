@@ -3,24 +3,21 @@
  * under reports/ (or --out). docs/benchmarks.md is its manual. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "io/atomic_file.h"
 #include "bench_buffers.h"
 #include "bench_suite.h"
 #include "bench_traffic.h"
-#include "io/json_parse.h"
-#include "sbbench.h"
+#include "io/json_helpers.h"
+#include "io/paths.h"
+#include "io/tool.h"
+#include "gbench.h"
 #include "sinkbench/sinkbench.h"
 
-#ifndef SB_BENCH_PEERS
-#define SB_BENCH_PEERS ""
-#endif
 #ifndef SB_BENCH_PEER_VERSIONS
 #define SB_BENCH_PEER_VERSIONS ""
 #endif
@@ -97,84 +94,107 @@ static void add_context(const sb_bench_config *cfg, const char *plugins)
 {
     const sb_cpu_info *c = sb_cpu();
     char buf[1024];
-    sbb_context("sinkbench_version", sb_version());
-    sbb_context("sinkbench_library_build", sb_build_info());
-    sbb_context("sinkbench_bench_build", SB_BENCH_BUILD);
-    sbb_context("google_benchmark_version", sbb_library_version());
-    sbb_context("google_benchmark_note", "Debian's libbenchmark is built without NDEBUG (library_build_type) and warns "
+    sb_gbench_context("sinkbench_version", sb_version());
+    sb_gbench_context("sinkbench_library_build", sb_build_info());
+    sb_gbench_context("sinkbench_bench_build", SB_BENCH_BUILD);
+    sb_gbench_context("google_benchmark_version", sb_gbench_library_version());
+    sb_gbench_context("google_benchmark_note", "Debian's libbenchmark is built without NDEBUG (library_build_type) and warns "
                                          "'Library was built as DEBUG'; the timed loop is the header's inline "
                                          "KeepRunningBatch in our -O3 shim, only the bookkeeping between runs is "
                                          "unoptimised");
-    sbb_context("cpu_arch", c->arch);
+    sb_gbench_context("cpu_arch", c->arch);
     snprintf(buf, sizeof buf, "%s %s", c->vendor, c->model);
-    sbb_context("cpu_model", buf);
+    sb_gbench_context("cpu_model", buf);
     sb_cpu_feature_string(c->features, buf, sizeof buf);
-    sbb_context("cpu_features", buf);
+    sb_gbench_context("cpu_features", buf);
     const char *isa = sb_dispatch_isa();
-    sbb_context("dispatch_isa", isa ? isa : "none");
-    sbb_context("dispatch_note", sb_dispatch_note());
+    sb_gbench_context("dispatch_isa", isa ? isa : "none");
+    sb_gbench_context("dispatch_note", sb_dispatch_note());
     const sb_bench_caches *k = sb_bench_cache_sizes();
     snprintf(buf, sizeof buf, "L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (%s)", k->l1d >> 10, k->l2 >> 10, k->l3 >> 10,
              k->source);
-    sbb_context("cache_sizes", buf);
-    sbb_context("cache_policy", "working set x+y per iteration; hot in L1d, L2 or L3/2 when it fits, else from DRAM "
+    sb_gbench_context("cache_sizes", buf);
+    sb_gbench_context("cache_policy", "working set x+y per iteration; hot in L1d, L2 or L3/2 when it fits, else from DRAM "
                                 "rotating over >= 2 x L3 of buffers");
-    sbb_context("preset", cfg->preset->name);
+    sb_gbench_context("preset", cfg->preset->name);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->seed);
-    sbb_context("input_seed", buf);
-    sbb_context("inputs", "check/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
-    sbb_context("time", "cpu_time is the thread's CPU time (Google Benchmark's default); ns_per_row uses it");
-    sbb_context("peers", SB_BENCH_PEER_VERSIONS[0] ? SB_BENCH_PEER_VERSIONS : "none built");
-    sbb_context("plugins_loaded", plugins[0] ? plugins : "none");
+    sb_gbench_context("input_seed", buf);
+    sb_gbench_context("inputs", "check/rowgen: sink token first, gaussian tail (scale 4), gap = sink - max tail");
+    sb_gbench_context("time", "cpu_time is the thread's CPU time (Google Benchmark's default); ns_per_row uses it");
+    sb_gbench_context("peers", SB_BENCH_PEER_VERSIONS[0] ? SB_BENCH_PEER_VERSIONS : "none built");
+    sb_gbench_context("plugins_loaded", plugins[0] ? plugins : "none");
     size_t len = 0;
     buf[0] = 0;
     for (size_t i = 0; sb_bench_traffic_table[i].algorithm && len < sizeof buf; i++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%u", i ? " " : "", sb_bench_traffic_table[i].algorithm,
                                 sb_bench_traffic_bytes(&sb_bench_traffic_table[i]));
-    sbb_context("bytes_per_element", buf);
+    sb_gbench_context("bytes_per_element", buf);
 }
 
-/* Loads one plugin; the built-in peers may already be loaded through SINKBENCH_PLUGINS, which makes
- * their registration fail on duplicate names: that is reported and tolerated for them only. */
-static int load_plugin(const char *path, int tolerant, char *loaded, size_t size)
+/* The plugins loaded, ':'-separated, for the report's context and the line on stderr. */
+typedef struct loaded_list {
+    char text[4096];
+} loaded_list;
+
+static void loaded_add(loaded_list *l, const char *path)
 {
-    char err[512];
-    if (sb_plugin_load(path, err, sizeof err) != SB_OK) {
-        fprintf(stderr, "sinkbench-bench: %s%s\n", err, tolerant ? " (peer left out)" : "");
-        return tolerant;
-    }
-    size_t len = strlen(loaded);
-    snprintf(loaded + len, size - len, "%s%s", len ? ":" : "", path);
-    return 1;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof l->text - len, "%s%s", len ? ":" : "", path);
 }
 
-/* Default output: reports/bench-<host>-<preset>-<YYYYMMDD-HHMMSS>.json under the current folder. */
-static void default_out(char *out, size_t size, const char *preset)
+/* sb_plugin_load_list's report for the peers: the built-in peers may already be loaded through
+ * SINKBENCH_PLUGINS, which makes their registration fail on duplicate names: that is reported and
+ * tolerated for them only. */
+static void note_peer(void *ctx, const char *path, sb_status status, const char *reason)
 {
-    char host[128] = "host", stamp[32];
-    gethostname(host, sizeof host - 1);
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(out, size, "reports/bench-%s-%s-%s.json", host, preset, stamp);
+    if (status == SB_OK)
+        loaded_add(ctx, path);
+    else
+        fprintf(stderr, "sinkbench-bench: %s (peer left out)\n", reason);
 }
 
 /* Checks that Google Benchmark wrote a complete report: it must parse and hold a benchmarks array. */
 static int report_complete(const char *path)
 {
-    char err[256];
-    sb_jv *doc = sb_jv_parse_file(path, err, sizeof err);
-    if (!doc) {
+    char err[512];
+    json_object *doc = NULL;
+    if (!sb_json_read_file(path, &doc, err, sizeof err)) {
         fprintf(stderr, "sinkbench-bench: the report is not valid JSON: %s\n", err);
         return 0;
     }
-    int ok = sb_jv_type_of(sb_jv_get(doc, "benchmarks")) == SB_JV_ARRAY;
+    int ok = json_object_is_type(json_object_object_get(doc, "benchmarks"), json_type_array);
     if (!ok)
         fprintf(stderr, "sinkbench-bench: the report has no \"benchmarks\" array\n");
-    sb_jv_free(doc);
+    json_object_put(doc);
     return ok;
 }
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "sinkbench-bench: %s\nTry 'sinkbench-bench --help'.\n", msg);
+    return EXIT_USAGE;
+}
+
+enum {
+    OPT_OUT = 256, OPT_NO_OUT, OPT_PLUGIN, OPT_NO_PEERS, OPT_FILTER, OPT_MIN_TIME, OPT_REPETITIONS, OPT_MAX_N,
+    OPT_ATTENTION_CAP, OPT_SEED, OPT_LIST,
+    OPT_PRESET = 512, /* + the preset's index: --quick, --full, ... from sb_bench_presets */
+};
+static const struct option fixed_options[] = {
+    {"out", required_argument, NULL, OPT_OUT},
+    {"no-out", no_argument, NULL, OPT_NO_OUT},
+    {"plugin", required_argument, NULL, OPT_PLUGIN},
+    {"no-peers", no_argument, NULL, OPT_NO_PEERS},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"min-time", required_argument, NULL, OPT_MIN_TIME},
+    {"repetitions", required_argument, NULL, OPT_REPETITIONS},
+    {"max-n", required_argument, NULL, OPT_MAX_N},
+    {"attention-cap", required_argument, NULL, OPT_ATTENTION_CAP},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"list", no_argument, NULL, OPT_LIST},
+};
+#define NFIXED (sizeof fixed_options / sizeof fixed_options[0])
+#define MAX_PRESETS 16
 
 int main(int argc, char **argv)
 {
@@ -182,84 +202,111 @@ int main(int argc, char **argv)
     const char *out = NULL, *filter = NULL;
     int no_out = 0, peers = 1, list = 0, repetitions = -1;
     double min_time = -1;
-    char loaded[4096] = "";
+    loaded_list loaded = {""};
     const char *user_plugins[32];
     size_t nuser = 0;
-    int passthrough = argc;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--") == 0) {
-            passthrough = i + 1;
-            break;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    /* --help anywhere before "--" (what follows belongs to Google Benchmark) shows the usage. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
-        } else if (a[0] == '-' && a[1] == '-' && sb_bench_preset_find(a + 2)) {
-            cfg.preset = sb_bench_preset_find(a + 2);
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--filter") == 0 || strcmp(a, "--plugin") == 0) {
-            if (!v) {
-                fprintf(stderr, "sinkbench-bench: %s needs a value\nTry 'sinkbench-bench --help'.\n", a);
-                return EXIT_USAGE;
-            }
-            if (a[2] == 'o')
-                out = v;
-            else if (a[2] == 'f')
-                filter = v;
-            else if (nuser < sizeof user_plugins / sizeof user_plugins[0])
-                user_plugins[nuser++] = v;
-            else {
+        }
+    struct option opts[NFIXED + MAX_PRESETS + 1];
+    memcpy(opts, fixed_options, sizeof fixed_options);
+    size_t nopts = NFIXED;
+    for (size_t i = 0; sb_bench_presets[i]; i++) {
+        if (i == MAX_PRESETS) {
+            fprintf(stderr, "sinkbench-bench: more presets than MAX_PRESETS (%d): raise it\n", MAX_PRESETS);
+            return EXIT_ERROR;
+        }
+        opts[nopts++] = (struct option){sb_bench_presets[i]->name, no_argument, NULL, OPT_PRESET + (int)i};
+    }
+    opts[nopts] = (struct option){NULL, 0, NULL, 0};
+
+    char msg[512];
+    double d;
+    optind = 0;
+    for (int c; (c = getopt_long(argc, argv, SB_TOOL_OPTSTRING, opts, NULL)) != -1;) {
+        const char *v = optarg;
+        switch (c) {
+        case OPT_OUT:
+            out = v;
+            break;
+        case OPT_FILTER:
+            filter = v;
+            break;
+        case OPT_PLUGIN:
+            if (nuser == sizeof user_plugins / sizeof user_plugins[0]) {
                 fprintf(stderr, "sinkbench-bench: at most %zu --plugin options\n", nuser);
                 return EXIT_USAGE;
             }
-            i++;
-        } else if (strcmp(a, "--no-out") == 0) {
+            user_plugins[nuser++] = v;
+            break;
+        case OPT_NO_OUT:
             no_out = 1;
-        } else if (strcmp(a, "--no-peers") == 0) {
+            break;
+        case OPT_NO_PEERS:
             peers = 0;
-        } else if (strcmp(a, "--list") == 0) {
+            break;
+        case OPT_LIST:
             list = 1;
-        } else if (strcmp(a, "--seed") == 0) {
+            break;
+        case OPT_SEED: {
             char *end = NULL;
-            if (!v || !*v || *v == '-' || (cfg.seed = strtoull(v, &end, 0), *end)) {
+            if (!*v || *v == '-' || (cfg.seed = strtoull(v, &end, 0), *end)) {
                 fprintf(stderr, "sinkbench-bench: --seed needs a non-negative integer\n");
                 return EXIT_USAGE;
             }
-            i++;
-        } else if (strcmp(a, "--attention-cap") == 0) {
-            if (!parse_number(a, v, &cfg.attention_cap))
+            break;
+        }
+        case OPT_ATTENTION_CAP:
+            if (!parse_number("--attention-cap", v, &cfg.attention_cap))
                 return EXIT_USAGE;
             if (!(cfg.attention_cap > 0)) {
                 fprintf(stderr, "sinkbench-bench: --attention-cap must be above 0 seconds\n");
                 return EXIT_USAGE;
             }
-            i++;
-        } else if (strcmp(a, "--min-time") == 0 || strcmp(a, "--repetitions") == 0 || strcmp(a, "--max-n") == 0) {
-            double d;
-            if (!parse_number(a, v, &d))
+            break;
+        case OPT_MIN_TIME:
+            if (!parse_number("--min-time", v, &d))
                 return EXIT_USAGE;
-            if (strcmp(a, "--min-time") == 0 && d > 0)
-                min_time = d;
-            else if (strcmp(a, "--min-time") == 0) {
+            if (!(d > 0)) {
                 fprintf(stderr, "sinkbench-bench: --min-time must be above 0 seconds\n");
                 return EXIT_USAGE;
-            } else if (strcmp(a, "--repetitions") == 0 && d >= 1 && d <= 1000)
-                repetitions = (int)d;
-            else if (strcmp(a, "--max-n") == 0)
-                cfg.max_n = (size_t)d;
-            else {
+            }
+            min_time = d;
+            break;
+        case OPT_REPETITIONS:
+            if (!parse_number("--repetitions", v, &d))
+                return EXIT_USAGE;
+            if (!(d >= 1 && d <= 1000)) {
                 fprintf(stderr, "sinkbench-bench: --repetitions must be 1..1000\n");
                 return EXIT_USAGE;
             }
-            i++;
-        } else {
-            fprintf(stderr, "sinkbench-bench: unknown option '%s'\nTry 'sinkbench-bench --help'.\n", a);
-            return EXIT_USAGE;
+            repetitions = (int)d;
+            break;
+        case OPT_MAX_N:
+            if (!parse_number("--max-n", v, &d))
+                return EXIT_USAGE;
+            cfg.max_n = (size_t)d;
+            break;
+        case 1:
+            snprintf(msg, sizeof msg, "unexpected argument '%s' (Google Benchmark's options go after '--')", v);
+            return usage_error(msg);
+        default:
+            if (c >= OPT_PRESET && c < OPT_PRESET + MAX_PRESETS) {
+                cfg.preset = sb_bench_presets[c - OPT_PRESET];
+                break;
+            }
+            sb_tool_option_problem(c, argc, argv, opts, msg, sizeof msg);
+            return usage_error(msg);
         }
     }
+    int passthrough = optind; /* after "--", or argc */
 
-    /* Plugins: SINKBENCH_PLUGINS, --plugin, then the peers built with the project. */
+    /* Plugins: SINKBENCH_PLUGINS, --plugin, then the peers built with the project (the installed
+     * copies when this program is installed, io/paths.h). */
     char err[512];
     if (!sb_bench_preset_covers_report(&cfg, err, sizeof err)) { /* a preset edit that would break the report */
         fprintf(stderr, "sinkbench-bench: %s\n", err);
@@ -271,24 +318,30 @@ int main(int argc, char **argv)
         return EXIT_ERROR;
     }
     if (env && *env)
-        snprintf(loaded, sizeof loaded, "%s", env);
-    for (size_t i = 0; i < nuser; i++)
-        if (!load_plugin(user_plugins[i], 0, loaded, sizeof loaded))
+        snprintf(loaded.text, sizeof loaded.text, "%s", env);
+    for (size_t i = 0; i < nuser; i++) {
+        if (sb_plugin_load(user_plugins[i], err, sizeof err) != SB_OK) {
+            fprintf(stderr, "sinkbench-bench: %s\n", err);
             return EXIT_ERROR;
-    if (peers && SB_BENCH_PEERS[0]) {
-        char list_copy[4096];
-        snprintf(list_copy, sizeof list_copy, "%s", SB_BENCH_PEERS);
-        char *save = NULL;
-        for (char *p = strtok_r(list_copy, ":", &save); p; p = strtok_r(NULL, ":", &save))
-            load_plugin(p, 1, loaded, sizeof loaded);
+        }
+        loaded_add(&loaded, user_plugins[i]);
     }
+    if (peers) {
+        char peer_list[8192];
+        if (!sb_peer_plugins_default(peer_list, sizeof peer_list))
+            fprintf(stderr, "sinkbench-bench: the list of peer plugins is too long; peers left out\n");
+        else
+            sb_plugin_load_list(peer_list, SB_PLUGIN_SKIP_MISSING | SB_PLUGIN_KEEP_GOING, note_peer, &loaded, NULL, 0);
+    }
+    /* Which copies were loaded (an installed program loads the installed peers). */
+    fprintf(stderr, "sinkbench-bench: plugins loaded: %s\n", loaded.text[0] ? loaded.text : "none");
 
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (!families[i](&cfg)) {
             fprintf(stderr, "sinkbench-bench: out of memory while registering the benchmarks\n");
             return EXIT_ERROR;
         }
-    add_context(&cfg, loaded);
+    add_context(&cfg, loaded.text);
 
     /* Google Benchmark's own options: ours first, then the pass-through ones (which win). */
     char opt_min[64], opt_rep[64], opt_filter[1024], opt_out[4200], path[4096];
@@ -314,7 +367,11 @@ int main(int argc, char **argv)
     int writing = !no_out && !list;
     if (writing) {
         if (!out) {
-            default_out(path, sizeof path, cfg.preset->name);
+            if (!sb_output_path_default(SB_OUTPUT_BENCH, cfg.preset->name, path, sizeof path)) {
+                fprintf(stderr, "sinkbench-bench: the default output file is too long: %s\n", path);
+                free(gargv);
+                return EXIT_ERROR;
+            }
             out = path;
         }
         char dir[4096];
@@ -342,7 +399,7 @@ int main(int argc, char **argv)
         gargv[gargc++] = argv[i];
     gargv[gargc] = NULL;
 
-    long ran = sbb_main(&gargc, gargv);
+    long ran = sb_gbench_main(&gargc, gargv);
     free(gargv);
     if (ran < 0) {
         if (writing)

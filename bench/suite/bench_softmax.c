@@ -23,7 +23,7 @@
 #include "check/oracle.h"
 #include "check/rng.h"
 #include "check/rowgen.h"
-#include "sbbench.h"
+#include "gbench.h"
 #include "sinkbench/sinkbench.h"
 
 #define MAX_ROWS 64
@@ -145,24 +145,24 @@ static void sm_body(void *vc, uint64_t iterations)
         float *y = c->b->y + set * l->set_stride;
         for (size_t r = 0; r < l->rows; r++)
             c->fn(x + r * l->row_stride, y + r * l->row_stride, l->n, &c->params[r]);
-        sbb_use(y);
+        sb_gbench_use(y);
         if (++set == l->sets)
             set = 0;
     }
 }
 
-static void sm_bench(sbb_state *st, void *user)
+static void sm_bench(sb_gbench_state *st, void *user)
 {
     sm_job *j = user;
     if (j->skip) {
-        sbb_skip(st, j->skip);
+        sb_gbench_skip(st, j->skip);
         return;
     }
     /* The bandwidth probe (when it runs) copies x to y in the same live buffers: x stays valid. */
     sb_bench_buffers *b = prepare_inputs(j);
     sb_bench_bw bw;
     if (!b || !sb_bench_bandwidth_for(j->c.n, j->c.rows, &bw)) {
-        sbb_skip(st, "out of memory for the inputs");
+        sb_gbench_skip(st, "out of memory for the inputs");
         return;
     }
     if (!j->accuracy_done)
@@ -170,11 +170,11 @@ static void sm_bench(sbb_state *st, void *user)
     if (j->status != SB_OK) {
         char why[128];
         snprintf(why, sizeof why, "the kernel returned '%s' on these rows", sb_status_str(j->status));
-        sbb_skip(st, why);
+        sb_gbench_skip(st, why);
         return;
     }
     sm_ctx ctx = {j->k.fn, b, inputs.params};
-    uint64_t iters = sbb_run(st, sm_body, &ctx, NULL);
+    uint64_t iters = sb_gbench_run(st, sm_body, &ctx, NULL);
 
     const sb_bench_layout *l = &b->layout;
     int assumed;
@@ -183,19 +183,19 @@ static void sm_bench(sbb_state *st, void *user)
     double bytes = sb_bench_traffic_bytes(t);
     double bound_mixed = elems * (4.0 * t->read_passes / bw.read + 8.0 * t->rw_passes / bw.copy);
     double bound_copy = elems * bytes / bw.copy;
-    sbb_items_processed(st, elems * it);
-    sbb_bytes_processed(st, elems * bytes * it);
-    sbb_counter(st, SB_BENCH_C_NS_PER_ROW, it * (double)l->rows * 1e-9, SBB_RATE | SBB_INVERT);
-    sbb_counter(st, SB_BENCH_C_ROOFLINE, bound_mixed * it, SBB_RATE);
-    sbb_counter(st, SB_BENCH_C_ROOFLINE_COPY, bound_copy * it, SBB_RATE);
-    sbb_counter(st, SB_BENCH_C_MAX_ULP, j->max_ulp, 0);
-    sbb_counter(st, SB_BENCH_C_MEAN_ULP, j->mean_ulp, 0);
-    sbb_counter(st, SB_BENCH_C_CONTRACT_OK, j->contract_ok, 0);
-    sbb_counter(st, SB_BENCH_C_BYTES_PER_ELEM, bytes, 0);
-    sbb_counter(st, SB_BENCH_C_BW_READ_GBPS, bw.read * 1e-9, 0);
-    sbb_counter(st, SB_BENCH_C_BW_COPY_GBPS, bw.copy * 1e-9, 0);
-    sbb_counter(st, SB_BENCH_C_LEVEL, l->level, 0);
-    sbb_counter(st, SB_BENCH_C_SETS, (double)l->sets, 0);
+    sb_gbench_items_processed(st, elems * it);
+    sb_gbench_bytes_processed(st, elems * bytes * it);
+    sb_gbench_counter(st, SB_BENCH_C_NS_PER_ROW, it * (double)l->rows * 1e-9, SB_GBENCH_RATE | SB_GBENCH_INVERT);
+    sb_gbench_counter(st, SB_BENCH_C_ROOFLINE, bound_mixed * it, SB_GBENCH_RATE);
+    sb_gbench_counter(st, SB_BENCH_C_ROOFLINE_COPY, bound_copy * it, SB_GBENCH_RATE);
+    sb_gbench_counter(st, SB_BENCH_C_MAX_ULP, j->max_ulp, 0);
+    sb_gbench_counter(st, SB_BENCH_C_MEAN_ULP, j->mean_ulp, 0);
+    sb_gbench_counter(st, SB_BENCH_C_CONTRACT_OK, j->contract_ok, 0);
+    sb_gbench_counter(st, SB_BENCH_C_BYTES_PER_ELEM, bytes, 0);
+    sb_gbench_counter(st, SB_BENCH_C_BW_READ_GBPS, bw.read * 1e-9, 0);
+    sb_gbench_counter(st, SB_BENCH_C_BW_COPY_GBPS, bw.copy * 1e-9, 0);
+    sb_gbench_counter(st, SB_BENCH_C_LEVEL, l->level, 0);
+    sb_gbench_counter(st, SB_BENCH_C_SETS, (double)l->sets, 0);
     char label[192];
     int len = snprintf(label, sizeof label, SB_BENCH_LABEL_ROLE "=%s " SB_BENCH_LABEL_ISA "=%s " SB_BENCH_LABEL_ALG "=%s%s " SB_BENCH_LABEL_LEVEL "=%s", j->role, j->k.isa,
                        j->k.algorithm, assumed ? "(assumed three_pass traffic)" : "", sb_bench_level_name(l->level));
@@ -203,7 +203,7 @@ static void sm_bench(sbb_state *st, void *user)
         const sb_softmax_kernel *d = sb_softmax_dispatch(j->c.n);
         snprintf(label + len, sizeof label - (size_t)len, " " SB_BENCH_LABEL_KERNEL "=%s", d ? d->name : "none");
     }
-    sbb_label(st, label);
+    sb_gbench_label(st, label);
 }
 
 static const char *role_of(const sb_softmax_kernel *k)
@@ -240,11 +240,11 @@ static int add(sm_job *j)
 {
         char name[160];
     snprintf(name, sizeof name, SB_BENCH_SOFTMAX "%s", j->k.name);
-    sbb_benchmark *b = sbb_register(name, sm_bench, j);
+    sb_gbench_benchmark *b = sb_gbench_register(name, sm_bench, j);
     if (!b)
         return 0;
-    sbb_arg_names(b, sb_bench_softmax_args, 3);
-    sbb_args(b, (const int64_t[]){(int64_t)j->c.n, j->c.gap, (int64_t)j->c.rows}, 3);
+    sb_gbench_arg_names(b, sb_bench_softmax_args, 3);
+    sb_gbench_args(b, (const int64_t[]){(int64_t)j->c.n, j->c.gap, (int64_t)j->c.rows}, 3);
     return 1;
 }
 

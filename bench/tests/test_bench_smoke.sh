@@ -73,10 +73,22 @@ grep -q "^attention ratios" "$dir/smoke-compare.txt" && grep -q "bf16 time / f32
 echo "ok: compare reads the report"
 # The driver's own errors: usage 2, runtime 3, each with a message.
 "$bench" --help | grep -q "presets:" || fail "--help lacks the presets"
-for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--attention-cap 0" "--out"; do
+for bad in "--bogus" "--seed abc" "--repetitions 0" "--min-time x" "--min-time 0" "--attention-cap 0" "--out" \
+           "--seed=abc" "--repetitions=1001" "--max-n=x" "--list=yes" "stray"; do
   "$bench" $bad > "$dir/err.txt" 2>&1; rc=$?
   [ "$rc" -eq 2 ] && [ -s "$dir/err.txt" ] || fail "'$bad' exited $rc (want 2 with a message)"
 done
+# each message names the option and the problem
+for pair in "--bogus=1|unknown option '--bogus'" "--out|--out needs a value" "--list=yes|--list takes no value" \
+            "--seed=abc|--seed needs a non-negative integer" "stray|unexpected argument 'stray'"; do
+  "$bench" ${pair%%|*} > "$dir/err.txt" 2>&1
+  grep -qF -- "${pair#*|}" "$dir/err.txt" || fail "'${pair%%|*}': message lacks '${pair#*|}': $(cat "$dir/err.txt")"
+done
+"$bench" --bogus --help | grep -q "presets:" || fail "--help after a bad option does not show the usage"
+# Google Benchmark's own options after '--' reach it unchanged
+"$bench" --no-peers --list -- --benchmark_filter='^bandwidth/read/' > "$dir/pass.txt" 2>/dev/null ||
+  fail "--list -- --benchmark_filter=... failed"
+[ -s "$dir/pass.txt" ] && ! grep -qv '^bandwidth/read/' "$dir/pass.txt" || fail "the filter after '--' did not reach Google Benchmark"
 "$bench" --plugin /nonexistent.so --list > "$dir/err.txt" 2>&1; rc=$?
 [ "$rc" -eq 3 ] && grep -q "cannot load plugin" "$dir/err.txt" || fail "a missing plugin exited $rc (want 3)"
 echo "ok: usage and runtime errors"

@@ -44,6 +44,12 @@ line_has "softmax_x_avx512" "lacks AVX-512" "skip reason listed"
 
 expect 0 "filter" $E "$bin" compare --filter peer_x "$data/a.json" "$data/b.json"
 case "$LAST" in *sb_softmax_f32/n*) echo "FAIL: filter kept sb_softmax_f32"; fails=$((fails + 1));; *) echo "ok: filter drops others";; esac
+expect 0 "--filter=TEXT, files before and after options" $E "$bin" compare "$data/a.json" --filter=peer_x "$data/b.json"
+case "$LAST" in *sb_softmax_f32/n*) echo "FAIL: --filter= kept sb_softmax_f32"; fails=$((fails + 1));; *) echo "ok: --filter= drops others";; esac
+contains "A = $data/a.json" "the files keep their order around the options"
+line_has "$PEER" "1.000" "and the numbers are still a/b's"
+expect 0 "files after --" $E "$bin" compare --metric=cpu_time -- "$data/a.json" "$data/b.json"
+line_has "$OURS" "2.667" "files after '--' are read"
 
 expect 0 "--json" $E "$bin" compare --json "$data/a.json" "$data/b.json"
 if [ -x /usr/bin/python3 ]; then
@@ -79,8 +85,13 @@ expect 2 "no files" $E "$bin" compare;                       contains "give one 
 expect 2 "unknown option" $E "$bin" compare --bogus x.json;  contains "unknown option '--bogus'" "names the option"
 expect 2 "bad alpha" $E "$bin" compare --alpha 2 "$data/a.json"; contains "--alpha must be" "explains --alpha"
 expect 2 "bad metric" $E "$bin" compare --metric wall "$data/a.json"; contains "cpu_time or real_time" "explains --metric"
+expect 2 "bad --alpha=" $E "$bin" compare --alpha=x "$data/a.json"; contains "--alpha must be a number between 0 and 1, not 'x'" "explains --alpha=x"
+expect 2 "bad --metric=" $E "$bin" compare --metric=wall "$data/a.json"; contains "cpu_time or real_time, not 'wall'" "explains --metric=wall"
+expect 2 "--metric without a value" $E "$bin" compare "$data/a.json" --metric; contains "--metric needs a value" "names the option"
+expect 2 "a flag given a value" $E "$bin" compare --json=yes "$data/a.json"; contains "--json takes no value" "says so"
 expect 3 "missing file" $E "$bin" compare "$tmp/does-not-exist.json"; contains "does-not-exist.json" "names the file"
-expect 3 "truncated JSON" $E "$bin" compare "$data/truncated.json"; contains "truncated.json: line 141, column 4: unterminated string" "position of the error"
+# The file ends inside the string "max_ (line 141, 8 bytes): json-c stops where the input ends.
+expect 3 "truncated JSON" $E "$bin" compare "$data/truncated.json"; contains "truncated.json: line 141, column 9: unexpected end of data" "position of the error"
 expect 3 "not a benchmark report" $E "$bin" compare "$data/notbench.json"; contains "not a Google Benchmark JSON report" "explains"
 expect 3 "no results" $E "$bin" compare "$data/empty.json"; contains "no benchmark results" "explains"
 expect 3 "bad second file" $E "$bin" compare "$data/a.json" "$data/notbench.json"; contains "notbench.json" "names the bad file"

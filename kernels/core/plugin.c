@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void say(char *err, size_t size, const char *fmt, const char *a, const char *b)
 {
@@ -39,18 +40,39 @@ sb_status sb_plugin_load(const char *path, char *err, size_t err_size)
     return st;
 }
 
-sb_status sb_plugin_load_env(char *err, size_t err_size)
+sb_status sb_plugin_load_list(const char *list, unsigned flags, sb_plugin_list_fn each, void *ctx, char *err,
+                              size_t err_size)
 {
-    const char *list = getenv("SINKBENCH_PLUGINS");
     if (!list || !*list)
         return SB_OK;
     char *copy = strdup(list);
-    if (!copy)
+    if (!copy) {
+        say(err, err_size, "%s%s", "out of memory", "");
         return SB_ENOMEM;
-    sb_status st = SB_OK;
+    }
+    sb_status first = SB_OK;
     char *save = NULL;
-    for (char *p = strtok_r(copy, ":", &save); p && st == SB_OK; p = strtok_r(NULL, ":", &save))
-        st = sb_plugin_load(p, err, err_size);
+    for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+        if ((flags & SB_PLUGIN_SKIP_MISSING) && access(p, R_OK) != 0)
+            continue;
+        char why[512] = "";
+        sb_status st = sb_plugin_load(p, why, sizeof why);
+        if (each)
+            each(ctx, p, st, why);
+        if (st == SB_OK)
+            continue;
+        if (first == SB_OK) {
+            first = st;
+            say(err, err_size, "%s%s", why, "");
+        }
+        if (!(flags & SB_PLUGIN_KEEP_GOING))
+            break;
+    }
     free(copy);
-    return st;
+    return first;
+}
+
+sb_status sb_plugin_load_env(char *err, size_t err_size)
+{
+    return sb_plugin_load_list(getenv("SINKBENCH_PLUGINS"), 0, NULL, NULL, err, err_size);
 }

@@ -10,7 +10,6 @@
 
 #include "io/atomic_file.h"
 #include "io/tool.h"
-#include "io/json.h"
 #include "io/plot_script.h"
 #include "sinkbench/sinkbench.h"
 #include "studies/stability/stability_run.h"

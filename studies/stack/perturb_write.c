@@ -3,65 +3,85 @@
 #include "studies/stack/perturb_write.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "io/json.h"
+#include "io/json_helpers.h"
 
 static const char *const format_names[PT_FORMATS] = {"f64", "f32", "bf16", "f16"};
 static const char *const offset_modes[3] = {"none", "softmax1", "learned"};
 
-/* ---- JSON ---- */
+/* ---- JSON (json-c trees; series and matrix rows one per line) ---- */
 
-static void numbers(sb_json *j, const char *key, const double *v, size_t n)
+static json_object *series(const double *v, size_t n)
 {
-    if (key)
-        sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        sb_json_number(j, v[i]);
-    sb_json_array_end(j);
+        json_object_array_add(a, sb_json_new_number(v[i], 0));
+    return sb_json_one_line(a);
 }
 
-static void sizes(sb_json *j, const char *key, const size_t *v, size_t n)
+static void numbers(json_object *o, const char *key, const double *v, size_t n)
 {
-    sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object_object_add(o, key, series(v, n));
+}
+
+static void sizes(json_object *o, const char *key, const size_t *v, size_t n)
+{
+    json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        sb_json_uint(j, v[i]);
-    sb_json_array_end(j);
+        json_object_array_add(a, json_object_new_uint64(v[i]));
+    json_object_object_add(o, key, sb_json_one_line(a));
 }
 
 /* rows x W per-seed values, one row per line. */
-static void seeds_matrix(sb_json *j, const char *key, const double (*v)[PT_W], size_t rows, size_t W)
+static void seeds_matrix(json_object *o, const char *key, const double (*v)[PT_W], size_t rows, size_t W)
 {
-    sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object *m = json_object_new_array();
     for (size_t r = 0; r < rows; r++)
-        numbers(j, NULL, v[r], W);
-    sb_json_array_end(j);
+        json_object_array_add(m, series(v[r], W));
+    json_object_object_add(o, key, m);
 }
 
-static void matrix(sb_json *j, const char *key, const double *v, size_t rows, size_t cols)
+static void matrix(json_object *o, const char *key, const double *v, size_t rows, size_t cols)
 {
-    sb_json_key(j, key);
-    sb_json_array_begin(j);
+    json_object *m = json_object_new_array();
     for (size_t r = 0; r < rows; r++)
-        numbers(j, NULL, v + r * cols, cols);
-    sb_json_array_end(j);
+        json_object_array_add(m, series(v + r * cols, cols));
+    json_object_object_add(o, key, m);
 }
 
-static void setup(sb_json *j, const sb_perturb_setup *s)
+static void add_number(json_object *o, const char *key, double v)
 {
-    sb_json_key(j, "setup");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "layers", s->layers);
-    sb_json_kv_uint(j, "tokens", s->tokens);
-    sb_json_kv_uint(j, "heads", s->heads);
-    sb_json_kv_uint(j, "width", s->width);
-    sb_json_kv_uint(j, "seeds", s->seeds);
-    sb_json_kv_uint(j, "sequences", s->sequences);
-    sb_json_object_end(j);
+    json_object_object_add(o, key, sb_json_new_number(v, 0));
+}
+
+static void add_uint(json_object *o, const char *key, uint64_t v)
+{
+    json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void add_string(json_object *o, const char *key, const char *s)
+{
+    json_object_object_add(o, key, sb_json_new_string(s));
+}
+
+static void add_bool(json_object *o, const char *key, int v)
+{
+    json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+static void add_setup(json_object *o, const sb_perturb_setup *s)
+{
+    json_object *e = json_object_new_object();
+    add_uint(e, "layers", s->layers);
+    add_uint(e, "tokens", s->tokens);
+    add_uint(e, "heads", s->heads);
+    add_uint(e, "width", s->width);
+    add_uint(e, "seeds", s->seeds);
+    add_uint(e, "sequences", s->sequences);
+    json_object_object_add(o, "setup", e);
 }
 
 static const char *kind_name(sb_perturb_kind k)
@@ -85,286 +105,265 @@ static const char *rule_name(sb_perturb_rule r)
     return r == SB_RULE_ABOVE ? "above" : r == SB_RULE_BELOW ? "below" : r == SB_RULE_BETWEEN ? "between" : "none";
 }
 
-static void write_verdicts(sb_json *j, const sb_perturb_results *r)
+static json_object *verdicts(const sb_perturb_results *r)
 {
-    sb_json_key(j, "verdicts");
-    sb_json_array_begin(j);
+    json_object *a = json_object_new_array();
     for (size_t k = 0; k < r->n_verdicts; k++) {
         const sb_perturb_verdict *v = &r->verdicts[k];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "id", v->id);
-        sb_json_kv_string(j, "kind", kind_name(v->kind));
-        sb_json_kv_string(j, "outcome", sb_perturb_outcome_word(v));
-        sb_json_kv_string(j, "claim", v->claim);
-        sb_json_kv_string(j, "source", v->source);
-        sb_json_kv_string(j, "quantity", v->quantity);
-        sb_json_kv_string(j, "prediction", v->prediction);
-        sb_json_kv_string(j, "criterion", v->criterion);
-        sb_json_kv_string(j, "result", v->result);
-        sb_json_kv_string(j, "sampling", v->sampling);
+        json_object *e = json_object_new_object();
+        add_string(e, "id", v->id);
+        add_string(e, "kind", kind_name(v->kind));
+        add_string(e, "outcome", sb_perturb_outcome_word(v));
+        add_string(e, "claim", v->claim);
+        add_string(e, "source", v->source);
+        add_string(e, "quantity", v->quantity);
+        add_string(e, "prediction", v->prediction);
+        add_string(e, "criterion", v->criterion);
+        add_string(e, "result", v->result);
+        add_string(e, "sampling", v->sampling);
         if (v->note[0])
-            sb_json_kv_string(j, "note", v->note);
-        sb_json_key(j, "estimate");
-        sb_json_object_begin(j);
-        sb_json_kv_number(j, "mean", v->est.mean);
-        sb_json_kv_number(j, "lo", v->est.lo);
-        sb_json_kv_number(j, "hi", v->est.hi);
-        sb_json_kv_bool(j, "log_scale", v->est.log);
-        sb_json_kv_uint(j, "seeds", v->est.n);
-        sb_json_object_end(j);
-        sb_json_kv_string(j, "rule", rule_name(v->rule));
+            add_string(e, "note", v->note);
+        json_object *est = json_object_new_object();
+        add_number(est, "mean", v->est.mean);
+        add_number(est, "lo", v->est.lo);
+        add_number(est, "hi", v->est.hi);
+        add_bool(est, "log_scale", v->est.log);
+        add_uint(est, "seeds", v->est.n);
+        json_object_object_add(e, "estimate", est);
+        add_string(e, "rule", rule_name(v->rule));
         double ab[2] = {v->a, v->b};
-        numbers(j, "thresholds", ab, v->rule == SB_RULE_BETWEEN ? 2 : v->rule == SB_RULE_NONE ? 0 : 1);
-        sb_json_object_end(j);
+        numbers(e, "thresholds", ab, v->rule == SB_RULE_BETWEEN ? 2 : v->rule == SB_RULE_NONE ? 0 : 1);
+        json_object_array_add(a, e);
     }
-    sb_json_array_end(j);
+    return a;
 }
 
-static void write_config(sb_json *j, const sb_perturb_results *r)
+static json_object *config(const sb_perturb_results *r)
 {
     const sb_perturb_options *o = &r->o;
-    sb_json_key(j, "config");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "layers", r->L);
-    sb_json_kv_uint(j, "tokens", r->n);
-    sb_json_kv_uint(j, "heads", r->H);
-    sb_json_kv_uint(j, "width", r->d);
-    sb_json_kv_bool(j, "norm", o->norm);
-    sb_json_kv_bool(j, "mlp", o->mlp);
-    sb_json_kv_number(j, "temperature", o->temperature);
-    sb_json_kv_number(j, "gap", o->gap);
-    sb_json_kv_number(j, "value_scale", o->value_scale);
-    sb_json_kv_number(j, "gate_bias", o->gate_bias);
-    sb_json_kv_number(j, "gate_gain", o->gate_gain);
-    sb_json_kv_uint(j, "seeds", r->W);
-    sb_json_kv_uint(j, "sequences", r->S);
-    sb_json_key(j, "weight_seeds");
-    sb_json_array_begin(j);
+    json_object *c = json_object_new_object();
+    add_uint(c, "layers", r->L);
+    add_uint(c, "tokens", r->n);
+    add_uint(c, "heads", r->H);
+    add_uint(c, "width", r->d);
+    add_bool(c, "norm", o->norm);
+    add_bool(c, "mlp", o->mlp);
+    add_number(c, "temperature", o->temperature);
+    add_number(c, "gap", o->gap);
+    add_number(c, "value_scale", o->value_scale);
+    add_number(c, "gate_bias", o->gate_bias);
+    add_number(c, "gate_gain", o->gate_gain);
+    add_uint(c, "seeds", r->W);
+    add_uint(c, "sequences", r->S);
+    json_object *ws = json_object_new_array();
     for (size_t k = 0; k < r->W; k++)
-        sb_json_uint(j, r->weight_seed[k]);
-    sb_json_array_end(j);
-    sb_json_kv_string(j, "perturbation", o->swap ? "swap" : "add");
+        json_object_array_add(ws, json_object_new_uint64(r->weight_seed[k]));
+    json_object_object_add(c, "weight_seeds", sb_json_one_line(ws));
+    add_string(c, "perturbation", o->swap ? "swap" : "add");
     if (!o->swap)
-        sb_json_kv_number(j, "perturb_size", o->perturb_size);
-    sb_json_kv_uint(j, "perturbed_token", r->j);
-    sb_json_object_end(j);
+        add_number(c, "perturb_size", o->perturb_size);
+    add_uint(c, "perturbed_token", r->j);
+    return c;
 }
 
-static void write_modes(sb_json *j, const sb_perturb_results *r)
+static json_object *modes(const sb_perturb_results *r)
 {
     size_t L = r->L, W = r->W;
-    sb_json_key(j, "modes");
-    sb_json_array_begin(j);
+    json_object *a = json_object_new_array();
     for (int m = 0; m < PT_MODES; m++) {
         const sb_perturb_mode *md = &r->mode[m];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", sb_stack_sink_name(md->sink));
-        sb_json_kv_number(j, "strength", md->strength);
-        matrix(j, "drift_rel", md->drift_rel, L + 1, W);
-        matrix(j, "drift_abs", md->drift_abs, L + 1, W);
-        matrix(j, "rank_collapse_residual", md->residual, L + 1, W);
-        numbers(j, "nonlocal_share", md->nonlocal, W);
-        numbers(j, "content_mass", md->leak, W);
-        matrix(j, "drift_map", md->map, L + 1, r->n);
-        sb_json_key(j, "sink_metric");
-        sb_json_object_begin(j);
-        numbers(j, "sink_0.3", md->rate, W);
-        numbers(j, "repeated_tokens_sink_0.3", md->repeated_rate, W);
-        sb_json_kv_number(j, "pooled_sink_0.3", md->sink_rate[0][0]);
-        sb_json_kv_number(j, "pooled_sink_0.8", md->sink_rate[0][1]);
-        sb_json_kv_number(j, "pooled_sink_0.3_with_row0", md->sink_rate[1][0]);
-        sb_json_kv_number(j, "pooled_sink_0.8_with_row0", md->sink_rate[1][1]);
-        sb_json_kv_number(j, "alpha_mean", md->alpha_mean[0]);
-        sb_json_kv_number(j, "alpha_mean_with_row0", md->alpha_mean[1]);
-        sb_json_kv_number(j, "logit_sink_mass", md->virtual_sink);
-        matrix(j, "alpha", md->alpha, L, r->H);
-        sb_json_object_end(j);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", sb_stack_sink_name(md->sink));
+        add_number(e, "strength", md->strength);
+        matrix(e, "drift_rel", md->drift_rel, L + 1, W);
+        matrix(e, "drift_abs", md->drift_abs, L + 1, W);
+        matrix(e, "rank_collapse_residual", md->residual, L + 1, W);
+        numbers(e, "nonlocal_share", md->nonlocal, W);
+        numbers(e, "content_mass", md->leak, W);
+        matrix(e, "drift_map", md->map, L + 1, r->n);
+        json_object *sm = json_object_new_object();
+        numbers(sm, "sink_0.3", md->rate, W);
+        numbers(sm, "repeated_tokens_sink_0.3", md->repeated_rate, W);
+        add_number(sm, "pooled_sink_0.3", md->sink_rate[0][0]);
+        add_number(sm, "pooled_sink_0.8", md->sink_rate[0][1]);
+        add_number(sm, "pooled_sink_0.3_with_row0", md->sink_rate[1][0]);
+        add_number(sm, "pooled_sink_0.8_with_row0", md->sink_rate[1][1]);
+        add_number(sm, "alpha_mean", md->alpha_mean[0]);
+        add_number(sm, "alpha_mean_with_row0", md->alpha_mean[1]);
+        add_number(sm, "logit_sink_mass", md->virtual_sink);
+        matrix(sm, "alpha", md->alpha, L, r->H);
+        json_object_object_add(e, "sink_metric", sm);
+        json_object_array_add(a, e);
     }
-    sb_json_array_end(j);
+    return a;
 }
 
-static void write_sensitivity(sb_json *j, const sb_perturb_results *r)
+static void add_sensitivity(json_object *doc, const sb_perturb_results *r)
 {
-    sb_json_key(j, "sensitivity");
-    sb_json_object_begin(j);
-    setup(j, &r->prof);
-    sb_json_kv_uint(j, "probes", r->probes);
-    sb_json_key(j, "profiles");
-    sb_json_array_begin(j);
+    json_object *s = json_object_new_object();
+    add_setup(s, &r->prof);
+    add_uint(s, "probes", r->probes);
+    json_object *profiles = json_object_new_array();
     for (size_t k = 0; k < r->n_profiles; k++) {
         const sb_perturb_profile *p = &r->profile[k];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", sb_stack_sink_name(p->sink));
-        sb_json_kv_uint(j, "layers", p->layers);
-        numbers(j, "s", p->s, r->prof.tokens);
-        numbers(j, "share_first", p->share_first, r->W);
-        numbers(j, "participation", p->pr, r->W);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", sb_stack_sink_name(p->sink));
+        add_uint(e, "layers", p->layers);
+        numbers(e, "s", p->s, r->prof.tokens);
+        numbers(e, "share_first", p->share_first, r->W);
+        numbers(e, "participation", p->pr, r->W);
+        json_object_array_add(profiles, e);
     }
-    sb_json_array_end(j);
-    sb_json_key(j, "derivative_checks");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "checks", r->derivative_checks);
-    sb_json_kv_number(j, "jvp_vs_differences", r->jvp_fd_error);
-    sb_json_kv_number(j, "vjp_vs_jvp", r->vjp_adjoint_error);
-    sb_json_object_end(j);
-    sb_json_object_end(j);
+    json_object_object_add(s, "profiles", profiles);
+    json_object *chk = json_object_new_object();
+    add_uint(chk, "checks", r->derivative_checks);
+    add_number(chk, "jvp_vs_differences", r->jvp_fd_error);
+    add_number(chk, "vjp_vs_jvp", r->vjp_adjoint_error);
+    json_object_object_add(s, "derivative_checks", chk);
+    json_object_object_add(doc, "sensitivity", s);
 
-    sb_json_key(j, "limit");
-    sb_json_object_begin(j);
-    sb_json_kv_uint(j, "tokens", r->limit_tokens);
-    sb_json_kv_number(j, "temperature", r->o.temperature);
-    numbers(j, "mass_first", r->limit_mass, r->limit_layers);
-    sb_json_kv_number(j, "stack_max_error", r->limit_stack_error);
-    sb_json_object_end(j);
+    json_object *lim = json_object_new_object();
+    add_uint(lim, "tokens", r->limit_tokens);
+    add_number(lim, "temperature", r->o.temperature);
+    numbers(lim, "mass_first", r->limit_mass, r->limit_layers);
+    add_number(lim, "stack_max_error", r->limit_stack_error);
+    json_object_object_add(doc, "limit", lim);
 }
 
-static void write_context(sb_json *j, const sb_perturb_results *r)
+static json_object *context(const sb_perturb_results *r)
 {
-    sb_json_key(j, "context");
-    sb_json_object_begin(j);
-    setup(j, &r->ctx);
-    sizes(j, "tokens", r->ctx_n, r->n_ctx);
-    sb_json_kv_number(j, "leak_level", PT_LEAK_LEVEL);
-    sb_json_kv_number(j, "drift_level", PT_DRIFT_LEVEL);
-    seeds_matrix(j, "gap_leak", (const double(*)[PT_W])r->gap_leak, r->n_ctx, r->W);
-    seeds_matrix(j, "gap_drift", (const double(*)[PT_W])r->gap_drift, r->n_ctx, r->W);
-    seeds_matrix(j, "participation_none", (const double(*)[PT_W])r->pr[0], r->n_ctx, r->W);
-    seeds_matrix(j, "participation_bos", (const double(*)[PT_W])r->pr[1], r->n_ctx, r->W);
-    numbers(j, "participation_linear", r->pr_linear, r->n_ctx);
-    sb_json_object_end(j);
+    json_object *c = json_object_new_object();
+    add_setup(c, &r->ctx);
+    sizes(c, "tokens", r->ctx_n, r->n_ctx);
+    add_number(c, "leak_level", PT_LEAK_LEVEL);
+    add_number(c, "drift_level", PT_DRIFT_LEVEL);
+    seeds_matrix(c, "gap_leak", (const double(*)[PT_W])r->gap_leak, r->n_ctx, r->W);
+    seeds_matrix(c, "gap_drift", (const double(*)[PT_W])r->gap_drift, r->n_ctx, r->W);
+    seeds_matrix(c, "participation_none", (const double(*)[PT_W])r->pr[0], r->n_ctx, r->W);
+    seeds_matrix(c, "participation_bos", (const double(*)[PT_W])r->pr[1], r->n_ctx, r->W);
+    numbers(c, "participation_linear", r->pr_linear, r->n_ctx);
+    return c;
 }
 
-static void write_heads(sb_json *j, const sb_perturb_results *r)
+static json_object *heads(const sb_perturb_results *r)
 {
-    sb_json_key(j, "heads");
-    sb_json_object_begin(j);
-    setup(j, &r->hd);
-    sb_json_kv_uint(j, "head_width", r->head_width);
-    sizes(j, "heads", r->heads, r->n_heads);
-    seeds_matrix(j, "sensitivity_none", (const double(*)[PT_W])r->head_sens[0], r->n_heads, r->W);
-    seeds_matrix(j, "sensitivity_bos", (const double(*)[PT_W])r->head_sens[1], r->n_heads, r->W);
-    seeds_matrix(j, "path_sum_none", (const double(*)[PT_W])r->head_bound[0], r->n_heads, r->W);
-    seeds_matrix(j, "path_sum_bos", (const double(*)[PT_W])r->head_bound[1], r->n_heads, r->W);
-    sb_json_object_end(j);
+    json_object *h = json_object_new_object();
+    add_setup(h, &r->hd);
+    add_uint(h, "head_width", r->head_width);
+    sizes(h, "heads", r->heads, r->n_heads);
+    seeds_matrix(h, "sensitivity_none", (const double(*)[PT_W])r->head_sens[0], r->n_heads, r->W);
+    seeds_matrix(h, "sensitivity_bos", (const double(*)[PT_W])r->head_sens[1], r->n_heads, r->W);
+    seeds_matrix(h, "path_sum_none", (const double(*)[PT_W])r->head_bound[0], r->n_heads, r->W);
+    seeds_matrix(h, "path_sum_bos", (const double(*)[PT_W])r->head_bound[1], r->n_heads, r->W);
+    return h;
 }
 
-static void write_precision(sb_json *j, const sb_perturb_results *r)
+static json_object *precision(const sb_perturb_results *r)
 {
-    sb_json_key(j, "precision");
-    sb_json_object_begin(j);
-    setup(j, &r->prec);
-    sb_json_kv_string(j, "kernel", r->prec_kernel);
-    sizes(j, "tokens", r->pn, r->n_pn);
-    sb_json_key(j, "formats");
-    sb_json_array_begin(j);
+    json_object *p = json_object_new_object();
+    add_setup(p, &r->prec);
+    add_string(p, "kernel", r->prec_kernel);
+    sizes(p, "tokens", r->pn, r->n_pn);
+    json_object *fmts = json_object_new_array();
     for (int f = 0; f < PT_FORMATS; f++) {
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "format", format_names[f]);
-        seeds_matrix(j, "distance", (const double(*)[PT_W])r->coll[f], r->n_pn, r->W);
-        seeds_matrix(j, "difference_error", (const double(*)[PT_W])r->coll_err[f], r->n_pn, r->W);
-        numbers(j, "identical_share", r->coll_zero[f], r->n_pn);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "format", format_names[f]);
+        seeds_matrix(e, "distance", (const double(*)[PT_W])r->coll[f], r->n_pn, r->W);
+        seeds_matrix(e, "difference_error", (const double(*)[PT_W])r->coll_err[f], r->n_pn, r->W);
+        numbers(e, "identical_share", r->coll_zero[f], r->n_pn);
+        json_object_array_add(fmts, e);
     }
-    sb_json_array_end(j);
-    seeds_matrix(j, "distance_bos", (const double(*)[PT_W])r->coll_bos, r->n_pn, r->W);
-    seeds_matrix(j, "signal_none", (const double(*)[PT_W])r->coll_signal[0], r->n_pn, r->W);
-    seeds_matrix(j, "signal_bos", (const double(*)[PT_W])r->coll_signal[1], r->n_pn, r->W);
-    sb_json_key(j, "signal_to_rounding");
-    sb_json_object_begin(j);
-    setup(j, &r->snr);
-    numbers(j, "gaps", r->snr_gaps, r->n_snr);
-    seeds_matrix(j, "signal", (const double(*)[PT_W])r->snr_signal, r->n_snr, r->W);
+    json_object_object_add(p, "formats", fmts);
+    seeds_matrix(p, "distance_bos", (const double(*)[PT_W])r->coll_bos, r->n_pn, r->W);
+    seeds_matrix(p, "signal_none", (const double(*)[PT_W])r->coll_signal[0], r->n_pn, r->W);
+    seeds_matrix(p, "signal_bos", (const double(*)[PT_W])r->coll_signal[1], r->n_pn, r->W);
+    json_object *snr = json_object_new_object();
+    add_setup(snr, &r->snr);
+    numbers(snr, "gaps", r->snr_gaps, r->n_snr);
+    seeds_matrix(snr, "signal", (const double(*)[PT_W])r->snr_signal, r->n_snr, r->W);
     for (int f = 1; f < PT_FORMATS; f++) {
         char key[32];
         snprintf(key, sizeof key, "loss_%s", format_names[f]);
-        seeds_matrix(j, key, (const double(*)[PT_W])r->snr_loss[f], r->n_snr, r->W);
+        seeds_matrix(snr, key, (const double(*)[PT_W])r->snr_loss[f], r->n_snr, r->W);
     }
-    sb_json_object_end(j);
-    sb_json_object_end(j);
+    json_object_object_add(p, "signal_to_rounding", snr);
+    return p;
 }
 
-static void write_sweeps(sb_json *j, const sb_perturb_results *r)
+static void add_sweeps(json_object *doc, const sb_perturb_results *r)
 {
-    sb_json_key(j, "offsets");
-    sb_json_object_begin(j);
-    setup(j, &r->off);
-    numbers(j, "offsets", r->offsets, r->n_offsets);
+    json_object *off = json_object_new_object();
+    add_setup(off, &r->off);
+    numbers(off, "offsets", r->offsets, r->n_offsets);
     for (int m = 0; m < 3; m++) {
         char key[48];
         snprintf(key, sizeof key, "%s_drift_rel", offset_modes[m]);
-        seeds_matrix(j, key, (const double(*)[PT_W])r->off_drift[m], r->n_offsets, r->W);
+        seeds_matrix(off, key, (const double(*)[PT_W])r->off_drift[m], r->n_offsets, r->W);
         snprintf(key, sizeof key, "%s_content_mass", offset_modes[m]);
-        seeds_matrix(j, key, (const double(*)[PT_W])r->off_mass[m], r->n_offsets, r->W);
+        seeds_matrix(off, key, (const double(*)[PT_W])r->off_mass[m], r->n_offsets, r->W);
     }
-    sb_json_object_end(j);
+    json_object_object_add(doc, "offsets", off);
 
-    sb_json_key(j, "gate");
-    sb_json_object_begin(j);
-    setup(j, &r->gate);
-    sb_json_kv_number(j, "gate_gain", r->o.gate_gain);
-    sb_json_kv_number(j, "gate_bias", r->o.gate_bias);
-    numbers(j, "gated_drift_rel", r->gate_drift, r->W);
-    numbers(j, "scaled_drift_rel", r->scaled_drift, r->W);
-    numbers(j, "none_drift_rel", r->gate_none_drift, r->W);
-    numbers(j, "matched_scale", r->gate_scale, r->W);
-    numbers(j, "gate_mean", r->gate_mean, r->W);
-    numbers(j, "gate_below_0.1", r->gate_sparse, r->W);
-    sb_json_object_end(j);
+    json_object *g = json_object_new_object();
+    add_setup(g, &r->gate);
+    add_number(g, "gate_gain", r->o.gate_gain);
+    add_number(g, "gate_bias", r->o.gate_bias);
+    numbers(g, "gated_drift_rel", r->gate_drift, r->W);
+    numbers(g, "scaled_drift_rel", r->scaled_drift, r->W);
+    numbers(g, "none_drift_rel", r->gate_none_drift, r->W);
+    numbers(g, "matched_scale", r->gate_scale, r->W);
+    numbers(g, "gate_mean", r->gate_mean, r->W);
+    numbers(g, "gate_below_0.1", r->gate_sparse, r->W);
+    json_object_object_add(doc, "gate", g);
 
-    sb_json_key(j, "strength");
-    sb_json_object_begin(j);
-    setup(j, &r->str);
-    numbers(j, "gaps", r->gaps, r->n_gaps);
+    json_object *st = json_object_new_object();
+    add_setup(st, &r->str);
+    numbers(st, "gaps", r->gaps, r->n_gaps);
     static const sb_stack_sink swept[] = {SB_STACK_SINK_BOS, SB_STACK_SINK_LEARNED, SB_STACK_SINK_NO_BOS,
                                           SB_STACK_SINK_GATED};
     for (size_t m = 0; m < sizeof swept / sizeof *swept; m++)
-        seeds_matrix(j, sb_stack_sink_name(swept[m]), (const double(*)[PT_W])r->gap_drift_rel[swept[m]], r->n_gaps,
+        seeds_matrix(st, sb_stack_sink_name(swept[m]), (const double(*)[PT_W])r->gap_drift_rel[swept[m]], r->n_gaps,
                      r->W);
-    sb_json_object_end(j);
+    json_object_object_add(doc, "strength", st);
 }
 
-static void write_numerics(sb_json *j, const sb_perturb_results *r)
+static json_object *numerics(const sb_perturb_results *r)
 {
-    sb_json_key(j, "numerics");
-    sb_json_array_begin(j);
+    json_object *a = json_object_new_array();
     for (size_t k = 0; k < r->n_numeric; k++) {
         const sb_perturb_numeric_run *n = &r->numeric[k];
-        sb_json_object_begin(j);
-        sb_json_kv_string(j, "mode", sb_stack_sink_name(n->sink));
-        sb_json_kv_string(j, "kernel", n->kernel);
-        sb_json_kv_string(j, "isa", n->isa);
-        sb_json_kv_string(j, "group", n->peer ? "peer" : n->reference ? "reference" : "ours");
-        sb_json_kv_bool(j, "emulated", n->emulated);
-        sb_json_kv_string(j, "precision", sb_stack_precision_name(n->precision));
-        sb_json_kv_uint(j, "injected_layers", n->injected);
-        numbers(j, "error", n->error, r->L + 1);
-        sb_json_object_end(j);
+        json_object *e = json_object_new_object();
+        add_string(e, "mode", sb_stack_sink_name(n->sink));
+        add_string(e, "kernel", n->kernel);
+        add_string(e, "isa", n->isa);
+        add_string(e, "group", n->peer ? "peer" : n->reference ? "reference" : "ours");
+        add_bool(e, "emulated", n->emulated);
+        add_string(e, "precision", sb_stack_precision_name(n->precision));
+        add_uint(e, "injected_layers", n->injected);
+        numbers(e, "error", n->error, r->L + 1);
+        json_object_array_add(a, e);
     }
-    sb_json_array_end(j);
+    return a;
 }
 
 void sb_perturb_write_json(FILE *f, const sb_perturb_results *r)
 {
-    sb_json j;
-    sb_json_init(&j, f);
-    sb_json_set_inline_depth(&j, 4); /* each series, map row and record on one line */
-    sb_json_object_begin(&j);
-    sb_json_kv_string(&j, "tool", "sinkbench perturb");
-    sb_json_kv_string(&j, "version", sb_version());
-    sb_json_kv_string(&j, "level", r->o.level == SB_PERTURB_FULL ? "full" : "quick");
-    sb_json_kv_uint(&j, "seed", r->o.seed);
-    write_config(&j, r);
-    write_verdicts(&j, r);
-    write_modes(&j, r);
-    write_sensitivity(&j, r);
-    write_context(&j, r);
-    write_heads(&j, r);
-    write_precision(&j, r);
-    write_sweeps(&j, r);
-    write_numerics(&j, r);
-    sb_json_object_end(&j);
+    json_object *doc = json_object_new_object();
+    add_string(doc, "tool", "sinkbench perturb");
+    add_string(doc, "version", sb_version());
+    add_string(doc, "level", r->o.level == SB_PERTURB_FULL ? "full" : "quick");
+    add_uint(doc, "seed", r->o.seed);
+    json_object_object_add(doc, "config", config(r));
+    json_object_object_add(doc, "verdicts", verdicts(r));
+    json_object_object_add(doc, "modes", modes(r));
+    add_sensitivity(doc, r);
+    json_object_object_add(doc, "context", context(r));
+    json_object_object_add(doc, "heads", heads(r));
+    json_object_object_add(doc, "precision", precision(r));
+    add_sweeps(doc, r);
+    json_object_object_add(doc, "numerics", numerics(r));
+    sb_json_print(f, doc);
+    json_object_put(doc);
 }
 
 /* ---- Markdown ---- */

@@ -29,8 +29,13 @@ expect 2 "bad number" $E "$bin" perturb --gap ten;  contains "not a number" "exp
 expect 2 "too many seeds" $E "$bin" perturb --seeds 33 --out "$tmp/x"; contains "--seeds must be" "explains --seeds"
 expect 2 "bad context" $E "$bin" perturb --context-max 8 --out "$tmp/x"; contains "--context-max must be" "explains --context-max"
 expect 2 "negative gate gain" $E "$bin" perturb --gate-gain -1 --out "$tmp/x"; contains "--gate-gain must be" "explains --gate-gain"
-expect 2 "quick and full" $E "$bin" perturb --quick --full
-expect 2 "missing value" $E "$bin" perturb --out
+expect 2 "bad --gap=" $E "$bin" perturb --gap=ten;  contains "--gap: 'ten' is not a number" "explains --gap=ten"
+expect 2 "bad --perturb=add:" $E "$bin" perturb --perturb=add:x; contains "--perturb: 'x' is not a number" "explains add:x"
+expect 2 "quick and full" $E "$bin" perturb --quick --full; contains "--quick and --full exclude each other" "says why"
+expect 2 "full and quick" $E "$bin" perturb --full --quick; contains "--quick and --full exclude each other" "in either order"
+expect 2 "missing value" $E "$bin" perturb --out; contains "--out needs a value" "names the option"
+expect 2 "a flag given a value" $E "$bin" perturb --no-norm=1; contains "--no-norm takes no value" "says so"
+expect 2 "stray argument" $E "$bin" perturb swap; contains "unexpected argument 'swap'" "names it"
 expect 3 "unwritable output" $E "$bin" perturb $tiny --no-plots --out /proc/sinkbench-no/such
 contains "cannot create" "names the directory problem"
 
@@ -81,7 +86,13 @@ fi
 # Same seed, same JSON; another seed, other numbers.
 expect 0 "tiny run A" $E "$bin" perturb $tiny --no-plots --seed 5 --out "$tmp/a"
 expect 0 "tiny run B" $E "$bin" perturb $tiny --no-plots --seed 5 --out "$tmp/b"
-expect 0 "tiny run C" $E "$bin" perturb $tiny --no-plots --seed 6 --perturb add:0.5 --no-norm --out "$tmp/c"
+expect 0 "tiny run C (--opt=value)" $E "$bin" perturb $tiny --no-plots --seed=6 --perturb=add:0.5 --no-norm --out="$tmp/c"
+py "--seed=6 --perturb=add:0.5 --no-norm taken" '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["config"]
+assert d["seed"] == 6 and c["perturbation"] == "add" and c["perturb_size"] == 0.5 and not c["norm"], c
+' "$tmp/c/perturb.json"
 cmp -s "$tmp/a/perturb.json" "$tmp/b/perturb.json" && echo "ok: same seed, same JSON" || { echo "FAIL: same seed gave different JSON"; fails=$((fails + 1)); }
 cmp -s "$tmp/a/perturb.json" "$tmp/c/perturb.json" && { echo "FAIL: a different seed gave the same JSON"; fails=$((fails + 1)); } || echo "ok: another seed, other numbers"
 

@@ -56,7 +56,7 @@ contains "**n:4096/gap:15/rows:1** (ours:" "the shape it has is still shown"
 
 # A part that cannot be written (a file where its folder should go): missing, the rest lands, exit 3.
 mkdir -p "$tmp/partial" && : > "$tmp/partial/stability"
-expect 3 "report with an unwritable part" "$bin" report --no-peers --no-bench --out "$tmp/partial"
+expect 3 "report with an unwritable part" "$bin" report --no-peers --no-bench --out="$tmp/partial"
 contains "stability is missing" "says which part is missing"
 LAST=$(cat "$tmp/partial/index.md" 2>/dev/null)
 contains "Missing parts" "index lists the missing part"
@@ -79,7 +79,10 @@ contains "not a complete sinkbench report" "explains"
 
 expect 2 "unknown option" "$bin" report --bogus; contains "unknown option '--bogus'" "names it"
 expect 2 "bad seed" "$bin" report --seed x
-expect 2 "--out without a value" "$bin" report --out
+expect 2 "bad --seed=" "$bin" report --seed=x; contains "--seed: 'x' is not a non-negative integer" "explains the seed"
+expect 2 "--out without a value" "$bin" report --out; contains "--out needs a value" "names the option"
+expect 2 "a flag given a value" "$bin" report --no-bench=yes; contains "--no-bench takes no value" "says so"
+expect 2 "stray argument" "$bin" report somewhere; contains "unexpected argument 'somewhere'" "names it"
 expect 0 "report --help" "$bin" report --help; contains "--no-bench" "documents the options"
 [ "$fails" -eq 0 ] && echo "test_report: all passed" || echo "test_report: $fails failures"
 [ "$fails" -eq 0 ]

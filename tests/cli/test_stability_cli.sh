@@ -67,7 +67,8 @@ grep -q '"seed": 7,' "$tmp/det-a/stability.json" && ok "seed recorded" || bad "s
 grep -q "Plots were not drawn: --no-plots was given" "$tmp/det-a/stability.md" && ok "--no-plots noted" || bad "--no-plots not noted"
 # (the cheap thresholds block from here on: these runs test the command, not the sweep)
 T="--quick --quiet --block thresholds --kernel softmax_scalar_f32"
-expect 0 "another seed" $E "$bin" stability $T --no-plots --seed 8 --out "$tmp/det-c"
+expect 0 "another seed (--opt=value)" $E "$bin" stability $T --no-plots --seed=8 --out="$tmp/det-c"
+grep -q '"seed": 8,' "$tmp/det-c/stability.json" && ok "--seed=8 recorded" || bad "--seed=8 not recorded"
 expect 0 "seed 7 again" $E "$bin" stability $T --no-plots --seed 7 --out "$tmp/det-d"
 for r in c d; do
   grep -v -e '"started"' -e '"sweep_seconds"' -e '"command"' "$tmp/det-$r/stability.json" > "$tmp/det-$r.cmp"
@@ -106,7 +107,11 @@ expect 2 "unknown kernel" $E "$bin" stability --kernel nope --out "$tmp/x"; cont
 expect 2 "bad seed" $E "$bin" stability --seed abc;   contains "not a non-negative integer" "explains the seed"
 expect 2 "unknown option" $E "$bin" stability --frob; contains "unknown option '--frob'" "names the option"
 expect 2 "unknown block" $E "$bin" stability --block nope; contains "no block named 'nope'" "names the block"
-expect 2 "missing value" $E "$bin" stability --out
+expect 2 "unknown --block=" $E "$bin" stability --block=nope; contains "no block named 'nope'" "names the block given with ="
+expect 2 "unknown --kernel=" $E "$bin" stability --kernel=nope --out "$tmp/x"; contains "no kernel named 'nope'" "names the kernel given with ="
+expect 2 "missing value" $E "$bin" stability --out; contains "--out needs a value" "names the option"
+expect 2 "a flag given a value" $E "$bin" stability --no-plots=1; contains "--no-plots takes no value" "says so"
+expect 2 "stray argument" $E "$bin" stability quick; contains "unexpected argument 'quick'" "names it"
 expect 3 "unwritable folder" $E "$bin" stability $T --no-plots --out /proc/sinkbench-nope
 contains "cannot create" "explains the folder"
 expect 0 "help" $E "$bin" stability --help; contains "usage: sinkbench stability" "help text"

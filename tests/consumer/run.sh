@@ -4,7 +4,8 @@
 # $ORIGIN-relative RPATH, pkg-config consumers through the rpath in sinkbench.pc):
 #   1. the installed `sinkbench info` and `sinkbench-bench --list` start;
 #   2. every installed peer plugin loads (`sinkbench --plugin P info` lists its kernels);
-#   3. a consumer program builds against the installed package with CMake's find_package and with
+#   3. the installed sinkbench-bench loads the installed peer plugins, not the build tree's;
+#   4. a consumer program builds against the installed package with CMake's find_package and with
 #      pkg-config, and runs.
 # The prefix is moved after installing, so nothing may depend on the path it was installed to.
 # usage: run.sh <build dir> <source dir> <scratch dir> <C compiler> [peer plugin file names...]
@@ -34,6 +35,35 @@ for peer in "$@"; do
   grep -q "plugin peer" "$scratch/peer.txt" || fail "$p loaded but registered no peer kernel"
   echo "install test: peer plugin ${p#$prefix/} loads"
 done
+
+# 3. the installed sinkbench-bench loads the installed peers, never the build tree's: its "plugins loaded"
+#    line names the install's copies only, it lists every peer's benchmarks, and with one installed
+#    peer taken away (its build-tree copy still there) that peer's benchmarks are gone, the others stay.
+if [ -e "$build/bench/suite/sinkbench-bench" ] && [ $# -gt 0 ]; then
+  peerdir=$(dirname "$(find "$prefix" -name "$1" | head -1)")
+  bench_list() { # bench_list <name>: the installed sinkbench-bench --list, stdout and stderr apart
+    clean "$prefix/bin/sinkbench-bench" --list >"$scratch/$1.txt" 2>"$scratch/$1.err" ||
+      { cat "$scratch/$1.err" >&2; fail "installed sinkbench-bench --list fails"; }
+    grep "plugins loaded:" "$scratch/$1.err" >"$scratch/$1.loaded" || fail "sinkbench-bench does not say which plugins it loaded"
+    ! grep -qF "$build/bench/peers/" "$scratch/$1.loaded" || fail "the installed sinkbench-bench loaded the build tree's peers: $(cat "$scratch/$1.loaded")"
+  }
+  kernel_prefix() { n=${1#libsinkbench_peer_}; echo "/peer_${n%.so}"; }   # libsinkbench_peer_x.so -> /peer_x
+  bench_list bench-peers
+  for peer in "$@"; do
+    grep -qF "$peerdir/$peer" "$scratch/bench-peers.loaded" || fail "the installed $peer was not loaded: $(cat "$scratch/bench-peers.loaded")"
+    grep -qF "$(kernel_prefix "$peer")" "$scratch/bench-peers.txt" || fail "no benchmark of the installed peer $peer is listed"
+  done
+  mv "$peerdir/$1" "$scratch/$1.away"
+  bench_list bench-peers-less
+  mv "$scratch/$1.away" "$peerdir/$1"
+  ! grep -qF "$(kernel_prefix "$1")" "$scratch/bench-peers-less.txt" ||
+    fail "without the installed $1, its benchmarks are still listed: loaded from somewhere else"
+  for peer in "$@"; do
+    [ "$peer" = "$1" ] || grep -qF "$(kernel_prefix "$peer")" "$scratch/bench-peers-less.txt" ||
+      fail "with $1 taken away, the installed $peer is no longer listed"
+  done
+  echo "install test: installed sinkbench-bench lists the installed peers' benchmarks (${peerdir#$prefix/}), not the build tree's"
+fi
 
 cmake -S "$src/tests/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" >"$scratch/configure.log"
 cmake --build "$scratch/cmake" >"$scratch/build.log"
