@@ -169,7 +169,7 @@ void sb_perturb_results_free(sb_perturb_results *r);
 /* Fills r->verdicts from the measurements. */
 void sb_perturb_trends_compute(sb_perturb_results *r);
 
-/* ---- shared by the experiment files ---- */
+/* ---- shared by the experiment files (perturb_common.c) ---- */
 
 /* The stack of an experiment: the base options with this sink, depth, heads and width. */
 sb_stack_config sb_perturb_config(const sb_perturb_results *r, sb_stack_sink sink, size_t layers, size_t heads,
@@ -194,6 +194,7 @@ double sb_perturb_participation(const double *s, size_t n);
 double sb_perturb_norm(const double *a, size_t k);
 double sb_perturb_dist(const double *a, const double *b, size_t k);
 void sb_perturb_progress(const sb_perturb_results *r, const char *what);
+double sb_perturb_now(void); /* monotonic seconds */
 double *sb_perturb_zeros(size_t n);
 double *sb_perturb_nans(size_t n);
 
