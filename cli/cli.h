@@ -18,6 +18,9 @@ typedef struct sb_command {
 
 /* Shared by commands that write reports. */
 void sb_cli_info_json(FILE *f);
+/* The CPU's microarchitecture and caches in one line, "Zen 3; L1d 32 KiB, L2 512 KiB, L3 32 MiB
+ * (cpuinfo)", with the fallback's reason when cpuinfo did not describe it. */
+void sb_cli_cpu_description(char *buf, size_t size);
 /* at may be NULL (no attention results). */
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
                        uint64_t seed, sb_suite_level level);
@@ -28,5 +31,7 @@ extern const sb_command sb_cmd_report;
 extern const sb_command sb_cmd_stability;
 extern const sb_command sb_cmd_compare;
 extern const sb_command sb_cmd_perturb;
+extern const sb_command sb_cmd_emerge;
+extern const sb_command sb_cmd_sinkmetric;
 
 #endif

@@ -9,6 +9,37 @@
 static const size_t probe_lengths[] = {16, 256, 4096, 65536, 1u << 20, 1u << 24};
 #define NPROBES (sizeof probe_lengths / sizeof probe_lengths[0])
 
+/* "32 KiB", "32 MiB"; "-" for an absent or unknown cache. */
+static void cache_size(char *buf, size_t size, size_t bytes)
+{
+    if (!bytes)
+        snprintf(buf, size, "-");
+    else if (bytes % (1u << 20) == 0)
+        snprintf(buf, size, "%zu MiB", bytes >> 20);
+    else
+        snprintf(buf, size, "%zu KiB", bytes >> 10);
+}
+
+static void caches_line(const sb_cpu_info *c, char *buf, size_t size)
+{
+    char a[32], b[32], d[32];
+    cache_size(a, sizeof a, c->l1d);
+    cache_size(b, sizeof b, c->l2);
+    cache_size(d, sizeof d, c->l3);
+    snprintf(buf, size, "L1d %s, L2 %s, L3 %s", a, b, d);
+}
+
+void sb_cli_cpu_description(char *buf, size_t size)
+{
+    const sb_cpu_info *c = sb_cpu();
+    char caches[128];
+    caches_line(c, caches, sizeof caches);
+    if (c->fallback_reason[0])
+        snprintf(buf, size, "%s; %s (%s: %s)", c->microarchitecture, caches, c->source, c->fallback_reason);
+    else
+        snprintf(buf, size, "%s; %s (%s)", c->microarchitecture, caches, c->source);
+}
+
 void sb_cli_info_json(FILE *f)
 {
     const sb_cpu_info *c = sb_cpu();
@@ -23,6 +54,15 @@ void sb_cli_info_json(FILE *f)
     json_object_object_add(cpu, "model", sb_json_new_string(c->model));
     json_object_object_add(cpu, "features", sb_json_new_string(feats));
     json_object_object_add(cpu, "emulated", json_object_new_boolean(c->emulated));
+    json_object_object_add(cpu, "microarchitecture", sb_json_new_string(c->microarchitecture));
+    json_object_object_add(cpu, "l1d_bytes", json_object_new_uint64(c->l1d));
+    json_object_object_add(cpu, "l2_bytes", json_object_new_uint64(c->l2));
+    json_object_object_add(cpu, "l3_bytes", json_object_new_uint64(c->l3));
+    char caches[128];
+    caches_line(c, caches, sizeof caches);
+    json_object_object_add(cpu, "caches", sb_json_new_string(caches));
+    json_object_object_add(cpu, "description_source", sb_json_new_string(c->source));
+    json_object_object_add(cpu, "fallback_reason", sb_json_new_string(c->fallback_reason));
     json_object_object_add(doc, "cpu", cpu);
     json_object *dispatch = json_object_new_object();
     const char *isa = sb_dispatch_isa();
@@ -78,8 +118,10 @@ static void info_text(FILE *f)
     char feats[256];
     sb_cpu_feature_string(c->features, feats, sizeof feats);
     fprintf(f, "sinkbench %s\nbuild:    %s\n\n", sb_version(), sb_build_info());
-    fprintf(f, "CPU:      %s %s (%s)%s\nfeatures: %s\n\n", c->vendor, c->model, c->arch,
-            c->emulated ? " -- under emulation: timings are meaningless" : "", feats[0] ? feats : "(none)");
+    char desc[256];
+    sb_cli_cpu_description(desc, sizeof desc);
+    fprintf(f, "CPU:      %s %s (%s)%s\n          %s\nfeatures: %s\n\n", c->vendor, c->model, c->arch,
+            c->emulated ? " -- under emulation: timings are meaningless" : "", desc, feats[0] ? feats : "(none)");
     const char *isa = sb_dispatch_isa();
     fprintf(f, "dispatch: %s (%s)\n", isa ? isa : "none", sb_dispatch_note());
     for (size_t i = 0; i < NPROBES; i++) {
@@ -135,7 +177,7 @@ const sb_command sb_cmd_info = {
     "info",
     "show the CPU, the dispatch choice and every registered kernel",
     "usage: sinkbench info [--json]\n\n"
-    "Prints the CPU (model and the ISA extensions found), the kernel that dispatch chooses for a few\n"
+    "Prints the CPU (model, microarchitecture, caches and the ISA extensions found), the kernel that dispatch chooses for a few\n"
     "row lengths, and every registered softmax kernel with its ISA, algorithm, claimed ulp bound and\n"
     "whether this CPU runs it; then every attention kernel with its error bound (docs/attention.md).\n\n"
     "options:\n"

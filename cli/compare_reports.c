@@ -41,11 +41,13 @@ static const char *info_str(const report_in *r, const char *obj, const char *key
 
 static void machines(report_in *r, size_t n)
 {
-    printf("## Machines\n\n| | report | CPU | arch | dispatch ISA | features | emulated | sinkbench |\n"
-           "|---|---|---|---|---|---|---|---|\n");
+    printf("## Machines\n\n| | report | CPU | microarchitecture | caches | arch | dispatch ISA | features | emulated | "
+           "sinkbench |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++)
-        printf("| %c | `%s` | %s %s | %s | %s | %s | %s | %s |\n", (int)('A' + i), r[i].dir,
-               info_str(&r[i], "cpu", "vendor"), info_str(&r[i], "cpu", "model"), info_str(&r[i], "cpu", "arch"),
+        printf("| %c | `%s` | %s %s | %s | %s | %s | %s | %s | %s | %s |\n", (int)('A' + i), r[i].dir,
+               info_str(&r[i], "cpu", "vendor"), info_str(&r[i], "cpu", "model"),
+               info_str(&r[i], "cpu", "microarchitecture"), info_str(&r[i], "cpu", "caches"),
+               info_str(&r[i], "cpu", "arch"),
                info_str(&r[i], "dispatch", "isa"), info_str(&r[i], "cpu", "features"),
                r[i].emulated ? "yes (timings not compared)" : "no",
                sb_json_string_or(json_object_object_get(r[i].info, "sinkbench_version"), "?"));

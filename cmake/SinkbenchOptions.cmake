@@ -19,3 +19,10 @@ else()
   set(SINKBENCH_ARCH "${CMAKE_SYSTEM_PROCESSOR}")
 endif()
 message(STATUS "sinkbench: target architecture ${SINKBENCH_ARCH}")
+
+# libsinkbench's thread pool (kernels/core/pool.c) is its own; Debian's pthreadpool is built in beside
+# it when found, for SINKBENCH_THREAD_POOL=pthreadpool at run time (the comparison in docs/attention.md).
+option(SINKBENCH_PTHREADPOOL "Build pthreadpool in as the alternative thread pool when it is found" ON)
+# The CPU description (kernels/core/cpu.c): cpuinfo names the microarchitecture and the caches; without
+# it (or where it cannot initialise) the library reads CPUID, sysfs and sysconf itself.
+option(SINKBENCH_CPUINFO "Describe the CPU with cpuinfo when it is found" ON)

@@ -135,6 +135,24 @@ static void test_cpu(void)
     sb_cpu_feature_string(SB_CPU_AVX2 | SB_CPU_FMA, buf, sizeof buf);
     TK_CHECK(strcmp(buf, "avx2 fma") == 0, "feature string '%s'", buf);
     TK_CHECK(strlen(sb_version()) > 0 && strlen(sb_build_info()) > 0, "version");
+
+    /* The description: cpuinfo's, or the fallback's with its reason (kernels/core/cpu.c). */
+    TK_CHECK(c->microarchitecture[0] && c->source && c->fallback_reason, "description fields set");
+    printf("cpu: %s %s: %s; L1d %zu, L2 %zu, L3 %zu bytes (%s%s%s)\n", c->vendor, c->model, c->microarchitecture,
+           c->l1d, c->l2, c->l3, c->source, c->fallback_reason[0] ? ": " : "", c->fallback_reason);
+    if (strcmp(c->source, "cpuinfo") == 0) {
+        TK_CHECK(!c->emulated, "cpuinfo is not asked under emulation");
+        TK_CHECK(c->fallback_reason[0] == 0, "cpuinfo used, yet a fallback reason: %s", c->fallback_reason);
+        TK_CHECK(c->l1d > 0, "cpuinfo knows no L1d");
+    } else {
+        TK_CHECK(strcmp(c->source, "sysfs") == 0 || strcmp(c->source, "sysconf") == 0 || strcmp(c->source, "none") == 0,
+                 "unknown source '%s'", c->source);
+        TK_CHECK(c->fallback_reason[0] != 0, "the fallback is not flagged");
+        TK_CHECK(strcmp(c->microarchitecture, "unknown") == 0, "the fallback names no microarchitecture (%s)",
+                 c->microarchitecture);
+    }
+    TK_CHECK(strcmp(c->source, "none") != 0 || (!c->l1d && !c->l2 && !c->l3), "source none, yet cache sizes");
+    TK_CHECK(sb_cpu() == c, "one description per process");
 }
 
 int main(void)

@@ -1,66 +1,21 @@
 #define _GNU_SOURCE
 #include "bench_buffers.h"
 
-#include <stdio.h>
+#include "sinkbench/cpu.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
-
-/* Reads one cache's size from sysfs ("32K", "512K", "32768K"); 0 when absent. */
-static size_t sysfs_cache(int want_level, int want_data)
-{
-    for (int i = 0; i < 8; i++) {
-        char path[96], type[32] = "";
-        int level = 0;
-        FILE *f;
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
-        if (!(f = fopen(path, "r")))
-            return 0;
-        if (fscanf(f, "%d", &level) != 1)
-            level = 0;
-        fclose(f);
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
-        if ((f = fopen(path, "r"))) {
-            if (fscanf(f, "%31s", type) != 1)
-                type[0] = 0;
-            fclose(f);
-        }
-        if (level != want_level || strcmp(type, want_data ? "Data" : "Unified") != 0)
-            continue;
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-        if (!(f = fopen(path, "r")))
-            return 0;
-        unsigned long v = 0;
-        char unit = 0;
-        int got = fscanf(f, "%lu%c", &v, &unit);
-        fclose(f);
-        if (got < 1)
-            return 0;
-        return (size_t)v * (unit == 'K' ? 1024u : unit == 'M' ? 1024u * 1024u : 1u);
-    }
-    return 0;
-}
 
 const sb_bench_caches *sb_bench_cache_sizes(void)
 {
     static sb_bench_caches c;
     if (c.source)
         return &c;
-    c.l1d = sysfs_cache(1, 1);
-    c.l2 = sysfs_cache(2, 0);
-    c.l3 = sysfs_cache(3, 0);
-    c.source = "sysfs";
-#ifdef _SC_LEVEL1_DCACHE_SIZE
-    if (!c.l1d || !c.l2 || !c.l3) {
-        long a = sysconf(_SC_LEVEL1_DCACHE_SIZE), b = sysconf(_SC_LEVEL2_CACHE_SIZE),
-             d = sysconf(_SC_LEVEL3_CACHE_SIZE);
-        if (a > 0 && b > 0 && d > 0) {
-            c.l1d = (size_t)a, c.l2 = (size_t)b, c.l3 = (size_t)d;
-            c.source = "sysconf";
-        }
-    }
-#endif
+    /* The library's description of the CPU: cpuinfo, else sysfs or sysconf (kernels/core/cpu.c). */
+    const sb_cpu_info *cpu = sb_cpu();
+    c.l1d = cpu->l1d, c.l2 = cpu->l2, c.l3 = cpu->l3;
+    c.source = cpu->source;
     if (!c.l1d || !c.l2 || !c.l3) {
         /* The research machine's figures (Zen, docs/benchmarks.md); stated as assumed in the report. */
         c.l1d = 32u << 10, c.l2 = 1u << 20, c.l3 = 32u << 20;

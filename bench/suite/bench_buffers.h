@@ -14,7 +14,7 @@
 
 typedef struct sb_bench_caches {
     size_t l1d, l2, l3;     /* bytes */
-    const char *source;     /* "sysfs", "sysconf" or "assumed" */
+    const char *source;     /* sb_cpu()'s source ("cpuinfo", "sysfs", "sysconf") or "assumed" */
 } sb_bench_caches;
 
 const sb_bench_caches *sb_bench_cache_sizes(void);

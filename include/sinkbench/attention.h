@@ -106,8 +106,11 @@ typedef struct sb_attention_desc {
                         * [0, n) is cut into S chunks of ceil(n/S) keys (some may be empty) computed
                         * independently and merged; the sink enters once, in the merge. Applies to
                         * every query row (prefill too). Up to SB_ATTENTION_MAX_SPLITS. */
-    size_t n_threads;  /* 0 or 1: the calling thread only; more: POSIX threads across heads, query
-                        * tiles and splits. The result is bit-identical for every thread count. */
+    size_t n_threads;  /* 0 or 1: the calling thread only; more: the library's persistent thread
+                        * pool across heads, query tiles and splits (the caller included; threads
+                        * start on the first such call and are kept). The result is bit-identical for
+                        * every thread count. A call made while another thread's call holds the pool
+                        * runs on its calling thread alone (docs/attention.md, "The thread pool"). */
     void *workspace;        /* optional scratch of workspace_size bytes (see
                              * sb_attention_workspace_size); NULL: kernels allocate it when needed */
     size_t workspace_size;
@@ -136,7 +139,8 @@ size_t sb_attention_workspace_size(const sb_attention_desc *d);
 
 /* Best kernel for this CPU (honours SINKBENCH_ISA). SB_EINVAL for an invalid descriptor (nothing
  * written), SB_ENOMEM when scratch could not be allocated, SB_EUNSUPPORTED when no kernel runs.
- * The flash kernels use about 160 KB of the calling thread's stack (their own threads get 1 MB). */
+ * The flash kernels use about 160 KB of the calling thread's stack (the pool's threads have 1 MB
+ * or more). */
 sb_status sb_attention(const sb_attention_desc *d);
 
 typedef sb_status (*sb_attention_fn)(const sb_attention_desc *d);

@@ -1,4 +1,5 @@
-/* What the running CPU can do, as runtime dispatch sees it. */
+/* What the running CPU can do, as runtime dispatch sees it, and what it is (microarchitecture,
+ * caches) for the reports. */
 #ifndef SINKBENCH_CPU_H
 #define SINKBENCH_CPU_H
 
@@ -32,6 +33,15 @@ typedef struct sb_cpu_info {
     char model[64];
     unsigned features;    /* SB_CPU_* that the CPU has and the OS enables */
     int emulated;         /* running under user-mode emulation (qemu): correct, but timings mean nothing */
+    /* The description a cross-machine comparison wants (appended: the fields above keep their
+     * places). From cpuinfo where the library was built with it and it initialises; otherwise the
+     * library's own reading, which knows the caches but not the microarchitecture. */
+    char microarchitecture[32]; /* "Zen 3", "Skylake", "Cortex-A76", ...; "unknown" when not known */
+    size_t l1d, l2, l3;         /* bytes of the L1 data, L2 and L3 cache serving core 0 (L1d and L2 are
+                                 * usually per core, L3 shared); 0: absent or not known */
+    const char *source;         /* where the three lines above come from: "cpuinfo", or the fallback's
+                                 * "sysfs", "sysconf" or "none" (caches; microarchitecture unknown) */
+    const char *fallback_reason; /* why not cpuinfo ("" when source is "cpuinfo") */
 } sb_cpu_info;
 
 const sb_cpu_info *sb_cpu(void);

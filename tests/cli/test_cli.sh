@@ -14,6 +14,7 @@ expect 2 "unknown global option" $E "$bin" --frob; contains "unknown option '--f
 expect 0 "--version" $E "$bin" --version;        contains "sinkbench " "version line"
 expect 0 "info" $E "$bin" info;                  contains "softmax_reference_f64" "info lists the references"
 contains "dispatch:" "info shows the dispatch choice"
+contains "L1d" "info shows the caches"
 expect 0 "info --help" $E "$bin" info --help;    contains "usage: sinkbench info" "per-command help"
 expect 0 "help check" $E "$bin" help check;      contains "usage: sinkbench check" "help <command>"
 expect 2 "info bad flag" $E "$bin" info --bogus; contains "unknown option '--bogus'" "names the bad flag"
