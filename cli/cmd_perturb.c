@@ -32,7 +32,7 @@ static int parse_double(const char *opt, const char *v, double *out)
 enum {
     OPT_QUICK = 256, OPT_FULL, OPT_NO_PLOTS, OPT_QUIET, OPT_NO_NORM, OPT_NO_MLP, OPT_OUT, OPT_SEED, OPT_LAYERS,
     OPT_TOKENS, OPT_HEADS, OPT_WIDTH, OPT_SEQUENCES, OPT_PERTURB_TOKEN, OPT_GAP, OPT_GATE_BIAS, OPT_VALUE_SCALE,
-    OPT_TEMPERATURE, OPT_PLOT_DIR, OPT_PERTURB,
+    OPT_TEMPERATURE, OPT_PLOT_DIR, OPT_PERTURB, OPT_SEEDS, OPT_GATE_GAIN, OPT_CONTEXT_MAX,
 };
 static const struct option perturb_options[] = {
     {"quick", no_argument, NULL, OPT_QUICK},
@@ -55,6 +55,9 @@ static const struct option perturb_options[] = {
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
     {"plot-dir", required_argument, NULL, OPT_PLOT_DIR},
     {"perturb", required_argument, NULL, OPT_PERTURB},
+    {"seeds", required_argument, NULL, OPT_SEEDS},
+    {"gate-gain", required_argument, NULL, OPT_GATE_GAIN},
+    {"context-max", required_argument, NULL, OPT_CONTEXT_MAX},
     {NULL, 0, NULL, 0},
 };
 
@@ -100,6 +103,12 @@ static int apply_option(int c, const char *v, sb_perturb_level level, sb_perturb
         return parse_size("--width", v, &o->width);
     case OPT_SEQUENCES:
         return parse_size("--sequences", v, &o->sequences);
+    case OPT_SEEDS:
+        return parse_size("--seeds", v, &o->seeds);
+    case OPT_CONTEXT_MAX:
+        return parse_size("--context-max", v, &o->context_max);
+    case OPT_GATE_GAIN:
+        return parse_double("--gate-gain", v, &o->gate_gain);
     case OPT_PERTURB_TOKEN:
         return parse_size("--perturb-token", v, &o->perturbed_token);
     case OPT_GAP:
@@ -166,26 +175,34 @@ const sb_command sb_cmd_perturb = {
     "perturbation propagation through a synthetic attention stack, with and without sinks",
     "usage: sinkbench perturb [--quick | --full] [--out DIR] [--seed N] [options]\n\n"
     "Builds a synthetic transformer stack (causal multi-head attention, residuals, RMSNorm, MLP, seeded\n"
-    "random weights) once per sink mode (none, bos, learned, softmax1, gated, no_bos), changes one input\n"
-    "token and measures how the change spreads: per-layer, per-token drift; exact sensitivities of the\n"
-    "last token (forward-mode JVP, checked against finite differences); the linear limit\n"
-    "[(Lambda+I)/2]^L; rank and representational collapse vs depth and context length; the sink metric\n"
-    "Sink_1^eps (eps 0.3 and 0.8, T = 64, with and without query row 0); sweeps over depth, heads and\n"
-    "sink strength; and every registered softmax kernel and precision (f32, bf16, f16) against the\n"
-    "binary64 reference, layer by layer. Writes DIR/perturb.json, perturb.md (which published trends\n"
-    "this run reproduces, with the measured numbers) and perturb_*.png. Progress goes to stderr; the\n"
-    "path of perturb.md to stdout. The same seed gives the same perturb.json.\n\n"
+    "random weights) with every sink mode (none, bos, learned, softmax1, gated, no_bos) over several\n"
+    "weight seeds and sequences, changes one input token and measures how the change spreads (drift\n"
+    "relative to the hidden state's norm, exact sensitivities by reverse mode, rank and representational\n"
+    "collapse, the sink metric Sink_1^eps), then re-specified experiments: the gap a sink needs to hold\n"
+    "its leak and one token's drift as n grows (vs ln n) and the participation ratio of the sensitivity;\n"
+    "heads at a fixed head width against the bound's path sum; a content-logit offset against softmax1;\n"
+    "a query-dependent gate at matched output norm; collapse and signal-to-rounding in f64/f32/bf16/f16\n"
+    "(precision meets mixing); every kernel's rounding through depth. Each published claim gets a verdict\n"
+    "(reproduced / NOT reproduced / inconclusive) from a criterion derived from its prediction, with a\n"
+    "95 % interval over the weight seeds; consequences of the imposed sink are listed apart as sanity\n"
+    "checks. Writes DIR/perturb.json, perturb.md and perturb_*.png. Progress goes to stderr; the path\n"
+    "of perturb.md to stdout. The same options give the same perturb.json.\n\n"
     "options:\n"
-    "  --quick             32 layers, 4 sequences, n up to 256 (default; well under a minute)\n"
-    "  --full              64 layers, 16 sequences, n up to 8192 (minutes)\n"
+    "  --quick             16 layers, 4 weight seeds x 2 sequences, n up to 16 x tokens, coarser sweeps\n"
+    "                      (default; about half a minute of CPU)\n"
+    "  --full              32 layers, 8 weight seeds x 8 sequences, n up to 4096 (tens of minutes)\n"
     "  --out DIR           where to write (default reports/perturb-<host>-<YYYYMMDD>)\n"
-    "  --seed N            weights, tokens and probes (default 20261129)\n"
-    "  --layers L          base depth (default 32; 64 with --full)\n"
+    "  --seed N            weight seed k is N + k; tokens and probes follow from N (default 20261129)\n"
+    "  --seeds W           weight seeds: every interval is over them (1..32; default 4, 8 with --full)\n"
+    "  --sequences S       random sequences per weight seed (default 2; 8 with --full)\n"
+    "  --layers L          base depth (default 16; 32 with --full)\n"
     "  --tokens N          base sequence length (default 64; the sink metric uses T = min(64, N))\n"
     "  --heads H --width D heads and width of the base stack (default 4 and 32)\n"
-    "  --sequences S       random sequences averaged per measurement (default 4; 16 with --full)\n"
+    "  --context-max N     largest n of the context and precision sweeps (16..4096; default 16 x tokens,\n"
+    "                      64 x tokens with --full, at most 4096)\n"
     "  --gap DELTA         logit gap of the bos, learned and no_bos sinks (default 10)\n"
-    "  --gate-bias B       gated attention: gate = sigmoid(u W_g - B) (default 2)\n"
+    "  --gate-gain G --gate-bias B   gated attention: gate = sigmoid(G u W_g - B) (default 4 and 5:\n"
+    "                      query-dependent and sparse)\n"
     "  --value-scale K     value of a BOS / no-BOS sink position times K (default 0.01)\n"
     "  --temperature T     logits are T q.k / sqrt(d_head) (default 1)\n"
     "  --no-norm           no RMSNorm;  --no-mlp   no MLP\n"
@@ -196,11 +213,11 @@ const sb_command sb_cmd_perturb = {
     "                      else the source tree); $SINKBENCH_PYTHON picks the interpreter (default\n"
     "                      /usr/bin/python3; without matplotlib the plots are skipped with a note)\n"
     "  --quiet             no progress on stderr\n\n"
-    "exit status: 0 done (a trend that is not reproduced is reported, not an error), 2 usage error,\n"
+    "exit status: 0 done (a claim that is not reproduced is reported, not an error), 2 usage error,\n"
     "3 a file could not be written or the study failed\n\n"
     "examples:\n"
     "  sinkbench perturb --quick --out /tmp/perturb\n"
     "  sinkbench perturb --full --seed 7\n"
-    "  sinkbench perturb --gap 6 --layers 16 --perturb add:0.5 --no-plots\n",
+    "  sinkbench perturb --gap 6 --layers 16 --seeds 8 --perturb add:0.5 --no-plots\n",
     run_perturb,
 };

@@ -62,7 +62,7 @@ struct report {
     /* stability */
     sb_stability_outcome stab;
     /* perturbation */
-    char perturb_summary[8192];
+    char perturb_summary[65536];
     /* sinks that emerge in training */
     char emerge_summary[4096];
     /* benchmarks */
@@ -325,9 +325,18 @@ static int step_perturb(report *r)
 static void section_perturb(report *r, FILE *f)
 {
     fprintf(f, "## Perturbation through stacked attention layers\n\n"
-               "A synthetic causal attention stack with every sink mode; which trends of \"Why do LLMs attend to "
-               "the first token?\" this run reproduces, measured now. Details: [perturb/perturb.md](perturb/perturb.md).\n\n");
+               "A synthetic causal attention stack with every sink mode, over several weight seeds: which claims of "
+               "\"Why do LLMs attend to the first token?\" (and of the papers around it) this run reproduces, each "
+               "against a criterion derived from its prediction, measured now; consequences of the imposed sink are "
+               "listed apart. Details, sources and formulas: [perturb/perturb.md](perturb/perturb.md).\n\n");
     fprintf(f, "%s\n\n", r->perturb_summary[0] ? r->perturb_summary : "(no summary)");
+    static const char *const plots[] = {"perturb_precision.png", "perturb_precision_snr.png"};
+    for (size_t i = 0; i < sizeof plots / sizeof *plots; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/perturb/%s", r->dir, plots[i]);
+        if (access(path, R_OK) == 0)
+            fprintf(f, "![%s](perturb/%s)\n\n", plots[i], plots[i]);
+    }
 }
 
 /* ---- sinks that emerge in training ---------------------------------------------------------------- */

@@ -23,7 +23,7 @@ static int run_stability(int argc, char **argv)
     int used = snprintf(command, sizeof command, "sinkbench");
     for (int i = 0; i < argc && used > 0 && (size_t)used < sizeof command; i++)
         used += snprintf(command + used, sizeof command - (size_t)used, " %s", argv[i]);
-    enum { OPT_EMULATED = 256, OPT_OUT, OPT_SEED, OPT_KERNEL, OPT_PLOT_DIR, OPT_BLOCK };
+    enum { OPT_EMULATED = 256, OPT_OUT, OPT_SEED, OPT_KERNEL, OPT_PLOT_DIR, OPT_BLOCK, OPT_VALUE_SCALE };
     static const struct option opts[] = {
         {"quick", no_argument, NULL, 'q'},
         {"full", no_argument, NULL, 'f'},
@@ -35,6 +35,7 @@ static int run_stability(int argc, char **argv)
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"plot-dir", required_argument, NULL, OPT_PLOT_DIR},
         {"block", required_argument, NULL, OPT_BLOCK},
+        {"value-scale", required_argument, NULL, OPT_VALUE_SCALE},
         {NULL, 0, NULL, 0},
     };
     unsigned long long seed;
@@ -69,6 +70,13 @@ static int run_stability(int argc, char **argv)
                 return sb_tool_usage_error("stability", "no block named '%s' (thresholds, tails, lengths)", optarg);
             o.blocks_mask |= 1u << b;
             break;
+        case OPT_VALUE_SCALE: {
+            char *end = NULL;
+            o.value_scale = strtod(optarg, &end);
+            if (!*optarg || *end || !(o.value_scale > 0) || !(o.value_scale <= 1e6))
+                return sb_tool_usage_error("stability", "--value-scale takes a number > 0, not '%s'", optarg);
+            break;
+        }
         case OPT_SEED:
             if (!sb_tool_parse_u64("stability", "--seed", optarg, &seed))
                 return SB_EXIT_USAGE;
@@ -113,13 +121,15 @@ const sb_command sb_cmd_stability = {
     "stability",
     "numerical stability study of sink-dominated rows: sweep, metrics, plots",
     "usage: sinkbench stability [--quick | --full] [--out DIR] [--seed N] [--kernel NAME]...\n"
-    "                           [--block NAME]... [--no-plots] [--plot-dir DIR] [--emulated] [--quiet]\n\n"
+    "                           [--block NAME]... [--value-scale K] [--no-plots] [--plot-dir DIR]\n"
+    "                           [--emulated] [--quiet]\n\n"
     "Sweeps every supported kernel (plugins included) over sink-dominated rows: sink gap 0..130 with fine\n"
     "steps around every rounding threshold, row length 16 .. 1 M, the sink as a token (first, middle, last),\n"
     "a learned logit or softmax_1, equal / Gaussian / heavy / near-sink tails, in five precisions (f32;\n"
     "f16 and bf16 logits; f16 and bf16 stored probabilities). Each cell is measured against the MPFR\n"
     "oracle: ulp errors, sink probability, tail mass from the tail entries and as 1 - p_sink, sum, flushed\n"
-    "and subnormal tail entries, and the error of an attention output split into sink and tail parts.\n"
+    "and subnormal tail entries, and the error of an attention output split into sink and tail parts\n"
+    "(values N(0, 1), the sink token's K times smaller, as trained sinks' values are).\n"
     "Every kernel run also goes through the contract checker. Writes to DIR:\n"
     "  stability.json   one record per cell, plus verdicts and thresholds (same seed: same cells)\n"
     "  stability.md     summary: thresholds observed vs theory, where each kernel exceeds its bound or\n"
@@ -134,6 +144,7 @@ const sb_command sb_cmd_stability = {
     "  --kernel NAME    sweep this kernel only (repeatable)\n"
     "  --block NAME     only this block of rows (repeatable): thresholds (equal tails, fine gaps at\n"
     "                   every threshold), tails (tail shapes x sink places), lengths (gap x n)\n"
+    "  --value-scale K  the sink token's value is K * N(0, 1) in the attention metrics (default 0.01)\n"
     "  --emulated       also the SIMDe-emulated kernels of foreign ISAs\n"
     "  --no-plots       write JSON and Markdown only\n"
     "  --plot-dir DIR   folder holding stability.py (default: $SINKBENCH_PLOT_DIR, else the installed\n"

@@ -1,5 +1,6 @@
 /* stack_jvp: the synthetic layer stack's forward-mode JVP (studies/stack/stack.h) against central
- * finite differences, on stacks and inputs drawn from the fuzz input. The tolerance is the stack's
+ * finite differences, and its reverse-mode VJP against the JVP (<w, J dx> = <J^T w, dx> to 1e-9 of the
+ * sum of |terms|, with w read from the input too), on stacks and inputs drawn from the fuzz input. The tolerance is the stack's
  * documented one (1e-6 relative, docs/perturbation.md) against finite differences that have
  * converged (two neighbouring steps agree), plus their disagreement and rounding noise; stacks whose
  * finite differences never converge in binary64 (huge activations) are passed over instead of
@@ -11,8 +12,8 @@
  *   4 sink mode (b % 6, sb_stack_sink)  5 flags: bit 0 norm, 1 MLP, 2 learned sink at -inf
  *   6 temperature (b % 17 / 4)  7 weight gain (0.25 + b / 128)  8 value scale ((b - 128) / 64)
  *   9 sink spread (b / 64)  10..11 seed (u16)  12..15 gap (f32, clamped to [-30, 30])
- *   16..31 token ids (% 64)  32.. tangent dx (f32, cycled; non-finite entries 0), first perturbed
- *   token = b16 % tokens. */
+ *   16..31 token ids (% 64)  32.. tangent dx (f32; non-finite entries 0), first perturbed
+ *   token = b16 % tokens; then the cotangent w of the VJP check (f32, the same rules). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         broken(&c, "status", "sb_stack_jvp or sb_stack_forward failed on a valid stack");
     if (memcmp(y, y0, nd * sizeof *y) != 0)
         broken(&c, "primal", "the JVP's primal differs from the forward pass");
+    /* Reverse mode: the adjoint identity with a cotangent drawn from the input (binary64 sums of the same
+     * products in another order: agreement to ~1e-15 of the terms' magnitude; 1e-9 leaves margin for
+     * large activations, while a wrong transpose is off by O(1)). */
+    {
+        double wv[MAX_N * MAX_D], gx[MAX_N * MAX_D];
+        float rw[MAX_N * MAX_D];
+        sb_fuzz_take_floats(&r, rw, nd);
+        for (size_t k = 0; k < nd; k++)
+            wv[k] = isfinite(rw[k]) && fabsf(rw[k]) < 1e6f ? rw[k] : 0.0;
+        if (norm2(wv, nd) == 0.0)
+            wv[(n - 1) * d] = 1.0;
+        if (sb_stack_vjp(s, x, wv, n, bos, y0, gx) != SB_OK)
+            broken(&c, "status", "sb_stack_vjp failed on a valid stack");
+        if (memcmp(y, y0, nd * sizeof *y) != 0)
+            broken(&c, "primal", "the VJP's primal differs from the forward pass");
+        double lhs = 0.0, rhs = 0.0, mag = 0.0;
+        for (size_t k = 0; k < nd; k++) {
+            lhs += wv[k] * dy[k];
+            rhs += gx[k] * dx[k];
+            mag += fabs(wv[k] * dy[k]) + fabs(gx[k] * dx[k]);
+        }
+        /* Stacks with activations beyond 1e3 (no RMSNorm, large gains) are chaotic: their intermediate
+         * derivatives are orders of magnitude above the result, and the two summation orders lose different
+         * digits. Outside the check's domain, as for the finite differences below. */
+        int in_domain = norm2(y, nd) <= 1e3 * sqrt((double)nd);
+        if (in_domain && isfinite(mag) && fabs(lhs - rhs) > 1e-9 * mag) {
+            char what[200];
+            snprintf(what, sizeof what, "<w, J dx> = %.17g but <J^T w, dx> = %.17g (sum of |terms| %.3g)", lhs, rhs, mag);
+            broken(&c, "vjp-adjoint", what);
+        }
+    }
     for (size_t k = 0; k < first * d; k++)
         if (dy[k] != 0.0)
             broken(&c, "causality", "a token before the first perturbed one has a non-zero tangent");

@@ -224,7 +224,7 @@ static void test_theory(void)
 static void test_thresholds(uint64_t seed)
 {
     const char *names[] = {"softmax_reference_f64", "softmax_scalar_f32"};
-    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, names, 2, 0, 1u << SB_BLOCK_THRESHOLDS, NULL, NULL};
+    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, names, 2, 0, 1u << SB_BLOCK_THRESHOLDS, 0, NULL, NULL};
     sb_stability_result r, again;
     TK_CHECK(sb_stability_sweep(&o, &r) == SB_OK, "threshold sweep runs");
     TK_CHECK(sb_stability_sweep(&o, &again) == SB_OK, "threshold sweep runs twice");
@@ -279,9 +279,38 @@ static void test_thresholds(uint64_t seed)
     sb_stability_result_free(&r);
 }
 
+/* The sink token's value scale kappa: the sink's part of the attention error is |p^ - p| |v_sink|, so it
+ * scales with kappa exactly (up to the binary32 rounding of kappa * v), while the tail's part does not move;
+ * the default is 0.01 and the sweep records it. */
+static void test_value_scale(uint64_t seed)
+{
+    const char *names[] = {"softmax_scalar_f32"};
+    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, names, 1, 0, 1u << SB_BLOCK_THRESHOLDS, 0, NULL, NULL};
+    sb_stability_result def, one;
+    TK_CHECK(sb_stability_sweep(&o, &def) == SB_OK, "sweep with the default kappa");
+    o.value_scale = 1.0;
+    TK_CHECK(sb_stability_sweep(&o, &one) == SB_OK, "sweep with kappa = 1");
+    TK_CHECK(def.value_scale == SB_STABILITY_VALUE_SCALE && one.value_scale == 1.0, "kappa recorded: %g, %g",
+             def.value_scale, one.value_scale);
+    size_t compared = 0, bad = 0, tail_moved = 0;
+    for (size_t i = 0; i < def.cell_count && i < one.cell_count; i++) {
+        const sb_stability_metrics *a = &def.cells[i].m, *b = &one.cells[i].m;
+        if (def.cells[i].spec.place != SB_PLACE_FIRST || !(b->attn_sink_err > 0) || !isfinite(b->attn_sink_err))
+            continue;
+        compared++;
+        double ratio = a->attn_sink_err / b->attn_sink_err;
+        bad += fabs(ratio - SB_STABILITY_VALUE_SCALE) > 1e-6 * SB_STABILITY_VALUE_SCALE;
+        tail_moved += a->attn_tail_err != b->attn_tail_err;
+    }
+    TK_CHECK(compared > 10 && bad == 0, "sink error scales with kappa in %zu of %zu cells", compared - bad, compared);
+    TK_CHECK(tail_moved == 0, "the tail's error does not depend on kappa (%zu cells moved)", tail_moved);
+    sb_stability_result_free(&def);
+    sb_stability_result_free(&one);
+}
+
 static void test_contract(uint64_t seed)
 {
-    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, NULL, 0, 0, 0, NULL, NULL};
+    sb_stability_sweep_options o = {SB_STABILITY_QUICK, seed, NULL, 0, 0, 0, 0, NULL, NULL};
     sb_stability_result r;
     TK_CHECK(sb_stability_sweep(&o, &r) == SB_OK, "quick sweep runs");
     TK_CHECK(r.kernel_count >= 2 && r.cell_count == r.rows * r.kernel_count * SB_STABILITY_PREC_COUNT, "%zu kernels, %zu cells",
@@ -324,6 +353,8 @@ int main(int argc, char **argv)
     test_theory();
     if (all || strcmp(what, "thresholds") == 0)
         test_thresholds(seed);
+    if (all || strcmp(what, "thresholds") == 0)
+        test_value_scale(seed);
     if (all || strcmp(what, "contract") == 0)
         test_contract(seed);
     return tk_finish("test_stability");

@@ -104,7 +104,7 @@ static void test_jvp(sb_rng *r)
 {
     const double step = 1e-5, tol = 1e-6;
     for (int mode = 0; mode < SB_STACK_SINK_COUNT; mode++)
-        for (int variant = 0; variant < 3; variant++) {
+        for (int variant = 0; variant < 4; variant++) {
             sb_stack_config c;
             sb_stack_config_default(&c);
             c.layers = 3;
@@ -116,6 +116,11 @@ static void test_jvp(sb_rng *r)
             c.norm = variant != 1;
             c.mlp = variant != 2;
             c.temperature = 1.5;
+            if (variant == 3) { /* the study's knobs off their defaults */
+                c.content_offset = -1.25;
+                c.gate_gain = 3.0;
+                c.attn_scale = 0.7;
+            }
             c.seed = tk_seed + (uint64_t)(mode * 3 + variant);
             sb_stack *s = make(&c);
             size_t n = 7, d = c.width, nd = n * d;
@@ -150,6 +155,110 @@ static void test_jvp(sb_rng *r)
             TK_CHECK(zero_rows == 0.0, "tokens before the perturbed one have zero tangent (%g)", zero_rows);
             sb_stack_destroy(s);
         }
+}
+
+/* Reverse mode against forward mode: <w, J dx> = <J^T w, dx> for random w and dx on every token, every
+ * sink mode, with and without norm and MLP, with the content offset, gate gain and output scale moved
+ * off their defaults, and in the linear limit. Both sides are binary64 sums of O(1) terms, so they agree
+ * to ~1e-15 relative; 1e-10 leaves margin while a wrong transpose (a missing or extra term) is off by
+ * O(1). The VJP's primal equals the forward pass bit for bit. */
+static void test_vjp(sb_rng *r)
+{
+    for (int mode = 0; mode <= SB_STACK_SINK_COUNT; mode++)
+        for (int variant = 0; variant < 4; variant++) {
+            sb_stack_config c;
+            sb_stack_config_default(&c);
+            c.layers = 3;
+            c.width = 8;
+            c.heads = 2;
+            c.sink = mode == SB_STACK_SINK_COUNT ? SB_STACK_SINK_BOS : (sb_stack_sink)mode;
+            c.gap = mode == SB_STACK_SINK_GATED ? 1.0 : 3.0;
+            c.value_scale = 0.3;
+            c.norm = variant != 1;
+            c.mlp = variant != 2;
+            c.temperature = 1.5;
+            if (variant == 3) {
+                c.content_offset = -1.25;
+                c.gate_gain = 3.0;
+                c.attn_scale = 0.7;
+            }
+            if (mode == SB_STACK_SINK_COUNT) { /* the linear limit, with a BOS sink */
+                c.linear = 1;
+                c.heads = 1;
+                c.width = 3;
+            }
+            c.seed = tk_seed + (uint64_t)(mode * 5 + variant);
+            sb_stack *s = make(&c);
+            size_t n = 9, d = c.width, nd = n * d;
+            uint32_t ids[9];
+            double x[9 * 8], dx[9 * 8], w[9 * 8], y[9 * 8], y0[9 * 8], dy[9 * 8], gx[9 * 8];
+            unsigned char bos[9];
+            tokens(r, s, n, 1, ids, x, bos);
+            for (size_t k = 0; k < nd; k++) {
+                dx[k] = sb_rng_normal(r);
+                w[k] = sb_rng_normal(r);
+            }
+            TK_CHECK(sb_stack_jvp(s, x, dx, n, bos, NULL, dy) == SB_OK, "jvp");
+            sb_status st = sb_stack_vjp(s, x, w, n, bos, y, gx);
+            TK_CHECK(st == SB_OK, "vjp: %s", sb_status_str(st));
+            sb_stack_forward(s, NULL, x, n, bos, y0, NULL);
+            TK_CHECK(memcmp(y, y0, nd * sizeof *y) == 0, "vjp primal equals the forward pass (%s)", sb_stack_sink_name(c.sink));
+            double a = 0, b = 0, sa = 0, sb = 0;
+            for (size_t k = 0; k < nd; k++) {
+                a += w[k] * dy[k];
+                b += gx[k] * dx[k];
+                sa += fabs(w[k] * dy[k]);
+                sb += fabs(gx[k] * dx[k]);
+            }
+            double rel = fabs(a - b) / fmax(sa, sb);
+            TK_CHECK(rel < 1e-10 && sa > 0, "<w, J dx> = %.15g vs <J^T w, dx> = %.15g (rel %.3g; sink %s, variant %d, linear %d)",
+                     a, b, rel, sb_stack_sink_name(c.sink), variant, c.linear);
+            sb_stack_destroy(s);
+        }
+    sb_stack_config c;
+    sb_stack_config_default(&c);
+    TK_CHECK(sb_stack_vjp(NULL, NULL, NULL, 1, NULL, NULL, NULL) == SB_EINVAL, "vjp arguments checked");
+}
+
+/* The new knobs mean what they say: plain softmax is invariant to a content offset (to rounding), a
+ * logit sink is not; attn_scale = 0 makes every attention layer a no-op on the residual stream. */
+static void test_knobs(sb_rng *r)
+{
+    sb_stack_config c;
+    sb_stack_config_default(&c);
+    c.layers = 3;
+    c.seed = tk_seed;
+    size_t n = 11, nd = n * c.width;
+    uint32_t ids[11];
+    unsigned char bos[11];
+    double *x = malloc(nd * sizeof *x), *y0 = malloc(nd * sizeof *x), *y1 = malloc(nd * sizeof *x);
+    for (int m = 0; m < 2; m++) {
+        c.sink = m ? SB_STACK_SINK_SOFTMAX1 : SB_STACK_SINK_NONE;
+        c.content_offset = 0.0;
+        sb_stack *s0 = make(&c);
+        c.content_offset = -6.0;
+        sb_stack *s1 = make(&c);
+        tokens(r, s0, n, 1, ids, x, bos);
+        sb_stack_forward(s0, NULL, x, n, bos, y0, NULL);
+        sb_stack_forward(s1, NULL, x, n, bos, y1, NULL);
+        double rel = dist2(y0, y1, nd) / norm2(y0, nd);
+        if (m == 0)
+            TK_CHECK(rel < 1e-13, "plain softmax ignores a content offset: %.3g", rel);
+        else
+            TK_CHECK(rel > 1e-3, "softmax1 feels a content offset of -6: %.3g", rel);
+        sb_stack_destroy(s0);
+        sb_stack_destroy(s1);
+    }
+    sb_stack_config z = c;
+    z.sink = SB_STACK_SINK_NONE;
+    z.content_offset = 0.0;
+    z.attn_scale = 0.0;
+    z.mlp = 0;
+    sb_stack *s = make(&z);
+    sb_stack_forward(s, NULL, x, n, bos, y0, NULL);
+    TK_CHECK(memcmp(x, y0, nd * sizeof *x) == 0, "attn_scale 0 without MLP: the stack is the identity");
+    sb_stack_destroy(s);
+    free(x), free(y0), free(y1);
 }
 
 /* The linear limit against [(Lambda + I)/2]^L, and mass moving onto token 0 as L grows. */
@@ -292,7 +401,7 @@ static void test_precisions(sb_rng *r)
     /* Rounding only in layer 1: the result differs from the reference but by less than all-f32. */
     sb_stack_exec e1 = {SB_STACK_F32, k, 1};
     double *hid = malloc((c.layers + 1) * nd * sizeof *hid), *hid_ref = malloc((c.layers + 1) * nd * sizeof *hid);
-    sb_stack_trace tr = {hid, NULL, NULL}, tr_ref = {hid_ref, NULL, NULL};
+    sb_stack_trace tr = {.hidden = hid, .first_mass = NULL, .sink_mass = NULL}, tr_ref = {.hidden = hid_ref};
     sb_stack_forward(s, &e1, x, n, NULL, y, &tr);
     sb_stack_forward(s, NULL, x, n, NULL, ref, &tr_ref);
     double e_l1 = dist2(hid + nd, hid_ref + nd, nd), e_end = dist2(y, ref, nd);
@@ -327,7 +436,7 @@ static void test_prefix(sb_rng *r)
     double *x = malloc(nd * sizeof *x), *y = malloc(nd * sizeof *x), *y2 = malloc(nd * sizeof *x);
     double *hid = malloc(6 * nd * sizeof *x);
     tokens(r, deep, n, 1, ids, x, NULL);
-    sb_stack_trace tr = {hid, NULL, NULL};
+    sb_stack_trace tr = {.hidden = hid, .first_mass = NULL, .sink_mass = NULL};
     sb_stack_forward(deep, NULL, x, n, NULL, NULL, &tr);
     sb_stack_forward(shallow, NULL, x, n, NULL, y, NULL);
     TK_CHECK(memcmp(hid + 3 * nd, y, nd * sizeof *y) == 0, "3 layers = the first 3 of 5, bit for bit");
@@ -367,6 +476,8 @@ int main(void)
     test_arguments();
     test_metrics();
     test_jvp(&r);
+    test_vjp(&r);
+    test_knobs(&r);
     test_linear_limit(&r);
     test_strength_zero(&r);
     test_precisions(&r);

@@ -1,223 +1,198 @@
-/* The published trends on small stacks, asserted on measured quantities with fixed seeds
- * (docs/perturbation.md): a sink slows over-mixing and keeps drift local; without one, mixing grows with
- * depth and context; sensitivity moves to the first token with depth; the sink metric separates the
- * modes. Sizes are small enough for qemu and sanitizers. The bounds hold at the default seed with
- * margin; replayed with SINKBENCH_SEED=1..60, 58 seeds pass (seed 41: token 0's share at L = 1 is
- * already high; seed 56: drift grows only 1.07x with depth) — these are trends, not identities. */
+/* The perturbation study's verdicts at fixed seeds (docs/perturbation.md, "Verdicts"):
+ *
+ * - the statistics behind every interval (t quantiles, intervals, slopes, the judging rule);
+ * - a small study (4 layers, 16 tokens, width 16) whose re-specified claims must come out reproduced with
+ *   their intervals on the predicted side, and whose sanity checks must pass;
+ * - the criteria have teeth: the same measurements with the effect taken out (no growth with depth, a
+ *   constant gap over n, no collapse, softmax1 equal to plain softmax) make each verdict fail, and a stack
+ *   whose sink is switched off (gap 0, value scale 1) fails the sanity checks of the imposed sink.
+ *
+ * Sizes are small enough for the sanitizers and qemu (SINKBENCH_TREND_SIZE=small halves them further). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/rng.h"
-#include "sinkbench/sinkbench.h"
-#include "studies/stack/stack.h"
+#include "studies/stack/perturb_study.h"
 #include "testkit.h"
 
-typedef struct drift {
-    double last_first, last_final; /* last-token drift after layer 1 and after the last layer */
-    double nonlocal;               /* share of the final drift off the perturbed token */
-    double residual0, residualL;   /* rank-collapse residual of tokens 1..n-1 at layers 0 and L */
-} drift;
-
-static sb_stack_config small(sb_stack_sink sink, size_t layers)
+static void test_stats(void)
 {
-    sb_stack_config c;
-    sb_stack_config_default(&c);
-    c.layers = layers;
-    c.width = 16;
-    c.heads = 2;
-    c.sink = sink;
-    c.seed = tk_seed;
-    return c;
+    TK_CHECK(fabs(sb_perturb_t975(1) - 12.7062) < 1e-4 && fabs(sb_perturb_t975(7) - 2.3646) < 1e-4,
+             "t quantiles from the table");
+    TK_CHECK(fabs(sb_perturb_t975(60) - 2.0003) < 2e-3 && fabs(sb_perturb_t975(1000) - 1.9623) < 2e-3,
+             "t quantiles from the expansion: %g %g", sb_perturb_t975(60), sb_perturb_t975(1000));
+    double v[4] = {1, 2, 3, 4};
+    sb_perturb_est e = sb_perturb_est_of(v, 4);
+    double half = 3.1824 * sqrt(5.0 / 3.0) / 2.0;
+    TK_CHECK(fabs(e.mean - 2.5) < 1e-12 && fabs(e.hi - 2.5 - half) < 1e-4 && e.n == 4, "interval of 1..4: %g [%g, %g]",
+             e.mean, e.lo, e.hi);
+    double w[3] = {2, 8, NAN};
+    e = sb_perturb_est_log(w, 3);
+    TK_CHECK(fabs(e.mean - 4.0) < 1e-12 && e.missing == 1 && e.lo < 4 && e.hi > 4, "geometric mean 4, NaN left out");
+    double a[3] = {4, 9, 16}, b[3] = {1, 1, 1};
+    e = sb_perturb_est_ratio(a, b, 3);
+    TK_CHECK(fabs(e.mean - cbrt(4.0 * 9 * 16)) < 1e-9 && e.log, "ratios on a log scale");
+    double x[4] = {1, 2, 3, 4}, y[4] = {3, 5, 7, 9};
+    TK_CHECK(fabs(sb_perturb_slope(x, y, 4) - 2.0) < 1e-12, "slope");
+    TK_CHECK(isnan(sb_perturb_slope(x, y, 1)), "one point has no slope");
+    double yd[4] = {10, 6, 2, 1};
+    TK_CHECK(fabs(sb_perturb_cross_down(x, yd, 4, 4.0) - 2.5) < 1e-12, "crossing down");
+    TK_CHECK(isnan(sb_perturb_cross_up(x, yd, 4, 4.0)), "no crossing up");
+    /* The rule: the whole interval on the predicted side. */
+    TK_CHECK(sb_perturb_judge(SB_RULE_ABOVE, 1.1, 2.0, 1.0, 0) == SB_OUTCOME_HOLDS, "above holds");
+    TK_CHECK(sb_perturb_judge(SB_RULE_ABOVE, 0.5, 2.0, 1.0, 0) == SB_OUTCOME_INCONCLUSIVE, "straddle: inconclusive");
+    TK_CHECK(sb_perturb_judge(SB_RULE_ABOVE, 0.5, 0.9, 1.0, 0) == SB_OUTCOME_FAILS, "below: fails");
+    TK_CHECK(sb_perturb_judge(SB_RULE_BELOW, 0.5, 0.9, 1.0, 0) == SB_OUTCOME_HOLDS, "below holds");
+    TK_CHECK(sb_perturb_judge(SB_RULE_BETWEEN, 0.8, 1.2, 0.5, 1.5) == SB_OUTCOME_HOLDS, "between holds");
+    TK_CHECK(sb_perturb_judge(SB_RULE_BETWEEN, -0.2, 0.3, 0.5, 1.5) == SB_OUTCOME_FAILS, "between fails");
+    TK_CHECK(sb_perturb_judge(SB_RULE_BETWEEN, 0.3, 0.7, 0.5, 1.5) == SB_OUTCOME_INCONCLUSIVE, "between straddles");
+    TK_CHECK(sb_perturb_judge(SB_RULE_ABOVE, NAN, 1, 0, 0) == SB_OUTCOME_INCONCLUSIVE, "no interval: inconclusive");
+    TK_CHECK(sb_perturb_judge(SB_RULE_NONE, 1, 2, 0, 0) == SB_OUTCOME_OBSERVED, "observations are not judged");
 }
 
-static void sequence(uint64_t seq, const sb_stack_config *c, size_t n, uint32_t *ids)
+static int tiny; /* SINKBENCH_TREND_SIZE=small: the sanitizers' and qemu's smaller study */
+
+static const sb_perturb_verdict *find(const sb_perturb_results *r, const char *id)
 {
-    sb_rng r;
-    sb_rng_seed(&r, tk_seed * 31 + seq);
-    for (size_t t = 0; t < n; t++)
-        ids[t] = 1 + (uint32_t)sb_rng_below(&r, c->vocab - 1);
-    if (c->sink != SB_STACK_SINK_NO_BOS)
-        ids[0] = SB_STACK_BOS_ID;
+    for (size_t k = 0; k < r->n_verdicts; k++)
+        if (strcmp(r->verdicts[k].id, id) == 0)
+            return &r->verdicts[k];
+    return NULL;
 }
 
-static double dist(const double *a, const double *b, size_t k)
+/* want: the outcome; SB_OUTCOME_FAILS: anything but "holds"; SB_OUTCOME_FAILS + 100: anything but "fails". */
+static void expect(const sb_perturb_results *r, const char *id, int want)
 {
-    double s = 0;
-    for (size_t i = 0; i < k; i++)
-        s += (a[i] - b[i]) * (a[i] - b[i]);
-    return sqrt(s);
+    const sb_perturb_verdict *v = find(r, id);
+    TK_CHECK(v != NULL, "verdict %s exists", id);
+    if (!v)
+        return;
+    if (want == SB_OUTCOME_FAILS + 100)
+        TK_CHECK(v->outcome != SB_OUTCOME_FAILS, "%s must not fail: %s [%g, %g] (%s)", id, v->result, v->est.lo, v->est.hi,
+                 v->criterion);
+    else if (want == SB_OUTCOME_FAILS)
+        TK_CHECK(v->outcome != SB_OUTCOME_HOLDS, "%s must not hold without the effect: %s [%g, %g] (%s)", id, v->result,
+                 v->est.lo, v->est.hi, v->criterion);
+    else
+        TK_CHECK((int)v->outcome == want, "%s: outcome %d, want %d: %s; interval [%g, %g]; %s", id, (int)v->outcome, want,
+                 v->result, v->est.lo, v->est.hi, v->criterion);
 }
 
-/* Token j swapped for another; means over `seqs` sequences. */
-static drift measure(const sb_stack_config *c, size_t n, size_t j, size_t seqs)
+static void small_options(sb_perturb_options *o)
 {
-    drift out = {0, 0, 0, 0, 0};
-    sb_stack *s = NULL;
-    TK_CHECK(sb_stack_create(c, &s) == SB_OK, "create");
-    size_t L = c->layers, d = c->width, nd = n * d;
-    uint32_t *ids = malloc(n * sizeof *ids);
-    unsigned char *bos = malloc(n);
-    double *x = malloc(nd * sizeof *x), *x2 = malloc(nd * sizeof *x);
-    double *h1 = malloc((L + 1) * nd * sizeof *x), *h2 = malloc((L + 1) * nd * sizeof *x);
-    for (size_t q = 0; q < seqs; q++) {
-        sequence(q, c, n, ids);
-        sb_stack_embed(s, ids, n, x, bos);
-        uint32_t other = 1 + (ids[j] % (uint32_t)(c->vocab - 1));
-        memcpy(x2, x, nd * sizeof *x);
-        sb_stack_embed(s, &other, 1, x2 + j * d, NULL);
-        sb_stack_trace t1 = {h1, NULL, NULL}, t2 = {h2, NULL, NULL};
-        sb_stack_forward(s, NULL, x, n, bos, NULL, &t1);
-        sb_stack_forward(s, NULL, x2, n, bos, NULL, &t2);
-        out.last_first += dist(h1 + nd + (n - 1) * d, h2 + nd + (n - 1) * d, d) / (double)seqs;
-        out.last_final += dist(h1 + L * nd + (n - 1) * d, h2 + L * nd + (n - 1) * d, d) / (double)seqs;
-        double total = 0, local = 0;
-        for (size_t t = 0; t < n; t++) {
-            double v = dist(h1 + L * nd + t * d, h2 + L * nd + t * d, d);
-            total += v;
-            local += t == j ? v : 0;
-        }
-        out.nonlocal += (total - local) / total / (double)seqs;
-        out.residual0 += sb_stack_collapse_residual(h1 + d, n - 1, d) / (double)seqs;
-        out.residualL += sb_stack_collapse_residual(h1 + L * nd + d, n - 1, d) / (double)seqs;
+    const char *size = getenv("SINKBENCH_TREND_SIZE");
+    tiny = size && strcmp(size, "small") == 0;
+    sb_perturb_options_default(o, SB_PERTURB_QUICK);
+    o->seed = tk_seed;
+    o->seeds = tiny ? 4 : 6;
+    o->sequences = tiny ? 2 : 3;
+    o->layers = tiny ? 4 : 8;
+    o->tokens = 16;
+    o->width = 16;
+    o->heads = 2;
+    o->context_max = tiny ? 64 : 1024;
+    o->plots = 0;
+    o->progress = 0;
+}
+
+/* The re-specified claims and every sanity check at the test's seed; then the same measurements with each
+ * effect removed, which must not pass. */
+static void test_study(void)
+{
+    sb_perturb_options o;
+    small_options(&o);
+    sb_perturb_results *r = malloc(sizeof *r);
+    TK_CHECK(r && sb_perturb_study_run(&o, r) == SB_OK, "the small study runs");
+    if (!r)
+        return;
+    printf("  small study: %zu verdicts\n", r->n_verdicts);
+    for (size_t k = 0; k < r->n_verdicts; k++)
+        printf("  %-26s %-14s %s\n", r->verdicts[k].id,
+               r->verdicts[k].outcome == SB_OUTCOME_HOLDS ? "holds" : r->verdicts[k].outcome == SB_OUTCOME_FAILS ? "fails"
+               : r->verdicts[k].outcome == SB_OUTCOME_INCONCLUSIVE ? "inconclusive" : "observed",
+               r->verdicts[k].result);
+    static const char *const reproduced[] = {"depth_drift", "depth_rank_collapse", "sensitivity_first_token",
+                                             "context_gap_leak", "context_participation", "representational_collapse",
+                                             "precision_collapse", "softmax1_offset"};
+    /* The small study's intervals are too wide to promise a verdict: there they must only not fail. */
+    for (size_t i = 0; i < sizeof reproduced / sizeof *reproduced; i++)
+        expect(r, reproduced[i], tiny ? SB_OUTCOME_FAILS + 100 : SB_OUTCOME_HOLDS);
+    static const char *const sanity[] = {"sink_drift_bos", "sink_drift_no_bos", "sink_drift_learned", "locality",
+                                         "sink_metric", "repeated_tokens", "linear_limit", "derivatives",
+                                         "pr_with_sink", "offset_invariance", "sink_strength"};
+    for (size_t i = 0; i < sizeof sanity / sizeof *sanity; i++) {
+        expect(r, sanity[i], SB_OUTCOME_HOLDS);
+        const sb_perturb_verdict *v = find(r, sanity[i]);
+        TK_CHECK(v && v->kind == SB_KIND_SANITY, "%s is listed as a sanity check", sanity[i]);
     }
-    free(ids), free(bos), free(x), free(x2), free(h1), free(h2);
-    sb_stack_destroy(s);
-    return out;
+    /* The intervals themselves, as the verdicts state them. */
+    const sb_perturb_verdict *v = tiny ? NULL : find(r, "context_gap_leak");
+    if (!tiny) {
+    TK_CHECK(v && v->est.lo > 0.5 && v->est.hi < 1.5, "leak gap slope in (0.5, 1.5): [%g, %g]", v ? v->est.lo : NAN,
+             v ? v->est.hi : NAN);
+    v = find(r, "representational_collapse");
+    TK_CHECK(v && v->est.lo > -1.5 && v->est.hi < -0.5, "collapse slope in (-1.5, -0.5): [%g, %g]", v ? v->est.lo : NAN,
+             v ? v->est.hi : NAN);
+    v = find(r, "softmax1_offset");
+    TK_CHECK(v && v->est.lo > v->a && v->a > 1.5, "softmax1 factor above sqrt(1/m) = %g: [%g, %g]", v ? v->a : NAN,
+             v ? v->est.lo : NAN, v ? v->est.hi : NAN);
+    }
+    for (size_t k = 0; k < r->n_verdicts; k++) {
+        const sb_perturb_verdict *w = &r->verdicts[k];
+        TK_CHECK(w->claim[0] && w->source[0] && w->quantity[0] && w->prediction[0] && w->criterion[0] && w->result[0] &&
+                     w->sampling[0],
+                 "%s states claim, source, quantity, prediction, criterion, result and sampling", w->id);
+        TK_CHECK(w->kind == SB_KIND_OBSERVATION || w->rule != SB_RULE_NONE, "%s has a rule", w->id);
+    }
+
+    /* Take each effect out of the measurements: the verdict must not hold any more. */
+    size_t L = r->L, W = r->W;
+    sb_perturb_mode *none = &r->mode[SB_STACK_SINK_NONE];
+    for (size_t k = 0; k < W; k++) {
+        none->drift_rel[L * W + k] = none->drift_rel[W + k] * (k % 2 ? 1.02 : 0.98); /* no growth with depth */
+        none->residual[L * W + k] = none->residual[k];                                /* no rank collapse */
+        for (size_t i = 0; i < r->n_ctx; i++)
+            r->gap_leak[i][k] = 9.0 + 0.01 * (double)((k + i) % 3); /* a fixed gap whatever n */
+        for (size_t i = 0; i < r->n_pn; i++)
+            r->coll[0][i][k] = 0.3 * (1.0 + 0.01 * (double)k);       /* no collapse with n */
+        for (size_t i = 0; i < r->n_offsets; i++)
+            r->off_drift[1][i][k] = r->off_drift[0][i][k];          /* softmax1 = plain softmax */
+    }
+    sb_perturb_trends_compute(r);
+    static const char *const broken[] = {"depth_drift", "depth_rank_collapse", "context_gap_leak",
+                                         "representational_collapse", "softmax1_offset"};
+    for (size_t i = 0; i < sizeof broken / sizeof *broken; i++)
+        expect(r, broken[i], SB_OUTCOME_FAILS);
+    sb_perturb_results_free(r);
+    free(r);
 }
 
-static void test_sinks_slow_mixing(void)
+/* A "sink" that does nothing (gap 0, value scale 1 for bos and no_bos; the learned sink's logit at 0 is
+ * still a sink, so only the token sinks are checked): the sanity checks of the imposed sink must fail. */
+static void test_sink_off(void)
 {
-    const size_t L = 8, n = 32, j = 16, seqs = 2;
-    sb_stack_config cn = small(SB_STACK_SINK_NONE, L);
-    drift none = measure(&cn, n, j, seqs);
-    static const sb_stack_sink sinks[] = {SB_STACK_SINK_BOS, SB_STACK_SINK_LEARNED, SB_STACK_SINK_NO_BOS};
-    for (size_t k = 0; k < sizeof sinks / sizeof *sinks; k++) {
-        sb_stack_config c = small(sinks[k], L);
-        drift with = measure(&c, n, j, seqs);
-        printf("  %s: last-token drift %.4g vs none %.4g; off-token share %.3f vs %.3f\n", sb_stack_sink_name(c.sink),
-               with.last_final, none.last_final, with.nonlocal, none.nonlocal);
-        TK_CHECK(with.last_final * 5 < none.last_final, "%s (gap 10) cuts last-token drift at least 5x: %.4g vs %.4g",
-                 sb_stack_sink_name(c.sink), with.last_final, none.last_final);
-        TK_CHECK(with.nonlocal < none.nonlocal, "%s keeps drift local: %.3f vs %.3f", sb_stack_sink_name(c.sink),
-                 with.nonlocal, none.nonlocal);
-        TK_CHECK(with.residualL > none.residualL, "%s slows rank collapse: residual %.3f vs %.3f",
-                 sb_stack_sink_name(c.sink), with.residualL, none.residualL);
-    }
-    /* Without a sink, mixing grows with depth. */
-    TK_CHECK(none.last_final > 1.25 * none.last_first, "no sink: last-token drift grows with depth (%.4g -> %.4g)",
-             none.last_first, none.last_final);
-    TK_CHECK(none.residualL < 0.95 * none.residual0, "no sink: rank collapse with depth (%.3f -> %.3f)", none.residual0,
-             none.residualL);
-    /* Sink strength: more gap, less drift. */
-    sb_stack_config c0 = small(SB_STACK_SINK_BOS, L), c12 = small(SB_STACK_SINK_BOS, L);
-    c0.gap = 0.0;
-    c12.gap = 12.0;
-    drift d0 = measure(&c0, n, j, seqs), d12 = measure(&c12, n, j, seqs);
-    TK_CHECK(d12.last_final * 10 < d0.last_final, "BOS gap 12 vs 0: last-token drift %.4g vs %.4g", d12.last_final,
-             d0.last_final);
-}
-
-/* Representational collapse (Barbero et al. 2024, Thm B.3): without a sink the last outputs of [v, a]
- * and [v, a, a] approach each other as n grows. */
-static void test_representational_collapse(void)
-{
-    sb_stack_config c = small(SB_STACK_SINK_NONE, 4);
-    sb_stack *s = NULL;
-    TK_CHECK(sb_stack_create(&c, &s) == SB_OK, "create");
-    size_t d = c.width, sizes[2] = {16, 128};
-    double dn[2];
-    uint32_t ids[129];
-    unsigned char bos[129];
-    double *x = malloc(129 * d * sizeof *x), *ya = malloc(129 * d * sizeof *x), *yb = malloc(129 * d * sizeof *x);
-    for (int k = 0; k < 2; k++) {
-        size_t n = sizes[k];
-        dn[k] = 0;
-        for (uint64_t q = 0; q < 2; q++) {
-            sequence(100 + q, &c, n, ids);
-            ids[n] = ids[n - 1];
-            sb_stack_embed(s, ids, n + 1, x, bos);
-            sb_stack_forward(s, NULL, x, n, bos, ya, NULL);
-            sb_stack_forward(s, NULL, x, n + 1, bos, yb, NULL);
-            for (size_t i = 0; i < d; i++)
-                dn[k] += fabs(ya[(n - 1) * d + i] - yb[n * d + i]) / 2;
-        }
-    }
-    printf("  representational collapse: %.4g (n = 16) -> %.4g (n = 128)\n", dn[0], dn[1]);
-    TK_CHECK(dn[1] * 2 < dn[0], "distance falls with n: %.4g -> %.4g", dn[0], dn[1]);
-    free(x), free(ya), free(yb);
-    sb_stack_destroy(s);
-}
-
-/* Without a sink, the last token's exact sensitivity moves toward token 0 as depth grows. */
-static void test_sensitivity_moves_to_first_token(void)
-{
-    size_t depths[2] = {1, 8}, n = 16;
-    double share[2];
-    for (int k = 0; k < 2; k++) {
-        sb_stack_config c = small(SB_STACK_SINK_NONE, depths[k]);
-        sb_stack *s = NULL;
-        TK_CHECK(sb_stack_create(&c, &s) == SB_OK, "create");
-        size_t d = c.width, nd = n * d;
-        uint32_t ids[16];
-        unsigned char bos[16];
-        double *x = malloc(nd * sizeof *x), *dx = malloc(nd * sizeof *x), *dy = malloc(nd * sizeof *x);
-        sequence(7, &c, n, ids);
-        sb_stack_embed(s, ids, n, x, bos);
-        double total = 0, first = 0;
-        for (size_t i = 0; i < n; i++) {
-            double acc = 0;
-            for (size_t cc = 0; cc < d; cc++) { /* ||J_{n-1,i}||_F from the d basis directions */
-                memset(dx, 0, nd * sizeof *dx);
-                dx[i * d + cc] = 1.0;
-                sb_stack_jvp(s, x, dx, n, bos, NULL, dy);
-                for (size_t a = 0; a < d; a++)
-                    acc += dy[(n - 1) * d + a] * dy[(n - 1) * d + a];
-            }
-            total += sqrt(acc);
-            first += i == 0 ? sqrt(acc) : 0;
-        }
-        share[k] = first / total;
-        free(x), free(dx), free(dy);
-        sb_stack_destroy(s);
-    }
-    printf("  token 0's share of the last token's sensitivity: %.3f (L = 1) -> %.3f (L = 8)\n", share[0], share[1]);
-    TK_CHECK(share[1] > share[0], "sensitivity moves to token 0 with depth: %.3f -> %.3f", share[0], share[1]);
-}
-
-/* Sink_1^0.3 (T = 64): every head of a BOS stack is a sink head, none of the no-sink stack's. */
-static void test_sink_metric(void)
-{
-    const size_t n = 64, L = 3;
-    double rate[2][2];
-    for (int m = 0; m < 2; m++) {
-        sb_stack_config c = small(m ? SB_STACK_SINK_BOS : SB_STACK_SINK_NONE, L);
-        sb_stack *s = NULL;
-        TK_CHECK(sb_stack_create(&c, &s) == SB_OK, "create");
-        uint32_t ids[64];
-        unsigned char bos[64];
-        double *x = malloc(n * c.width * sizeof *x), fm[3 * 2 * 64], alpha[6];
-        sequence(3, &c, n, ids);
-        sb_stack_embed(s, ids, n, x, bos);
-        sb_stack_trace tr = {NULL, fm, NULL};
-        sb_stack_forward(s, NULL, x, n, bos, NULL, &tr);
-        for (int row0 = 0; row0 < 2; row0++) {
-            sb_stack_sink_alpha(fm, L, c.heads, n, 64, row0, alpha);
-            rate[m][row0] = sb_stack_sink_rate(alpha, L * c.heads, 0.3);
-        }
-        free(x);
-        sb_stack_destroy(s);
-    }
-    TK_CHECK(rate[1][0] == 1.0 && rate[1][1] == 1.0, "BOS: Sink^0.3 = %.2f / %.2f", rate[1][0], rate[1][1]);
-    TK_CHECK(rate[0][0] == 0.0 && rate[0][1] == 0.0, "no sink: Sink^0.3 = %.2f / %.2f", rate[0][0], rate[0][1]);
+    sb_perturb_options o;
+    small_options(&o);
+    o.gap = 0.0;
+    o.value_scale = 1.0;
+    o.context_max = 16;
+    sb_perturb_results *r = malloc(sizeof *r);
+    TK_CHECK(r && sb_perturb_study_run(&o, r) == SB_OK, "the study runs with the sink switched off");
+    if (!r)
+        return;
+    expect(r, "sink_drift_bos", SB_OUTCOME_FAILS);
+    expect(r, "sink_drift_no_bos", SB_OUTCOME_FAILS);
+    expect(r, "sink_metric", SB_OUTCOME_FAILS);
+    expect(r, "locality", SB_OUTCOME_FAILS);
+    sb_perturb_results_free(r);
+    free(r);
 }
 
 int main(void)
 {
     tk_init("test_stack_trends", 20261129);
-    test_sinks_slow_mixing();
-    test_representational_collapse();
-    test_sensitivity_moves_to_first_token();
-    test_sink_metric();
+    test_stats();
+    test_study();
+    test_sink_off();
     return tk_finish("test_stack_trends");
 }

@@ -13,8 +13,46 @@ import os
 import sys
 
 PRECISIONS = ["f32", "f16_in", "bf16_in", "f16_out", "bf16_out"]
-COLORS = {"f32": "black", "f16_in": "tab:blue", "bf16_in": "tab:orange", "f16_out": "tab:green", "bf16_out": "tab:red"}
 TAILS = ["equal", "gaussian", "heavy", "near_sink", "uniform"]
+# Eight distinguishable styles: colour, marker and line style all change from one series to the next.
+STYLES = [
+    ("#000000", "o", "-"),
+    ("#1f77b4", "s", "--"),
+    ("#d62728", "^", "-."),
+    ("#2ca02c", "D", ":"),
+    ("#9467bd", "v", "-"),
+    ("#ff7f0e", "P", "--"),
+    ("#8c564b", "X", "-."),
+    ("#17becf", "*", ":"),
+]
+PREC_STYLE = {p: STYLES[i] for i, p in enumerate(PRECISIONS)}
+GROUP_ORDER = ["reference", "scalar", "sse2", "avx2", "avx512", "neon", "peer", "plugin"]
+GROUP_TITLE = {"reference": "references", "scalar": "ours: scalar", "sse2": "ours: SSE2", "avx2": "ours: AVX2",
+               "avx512": "ours: AVX-512", "neon": "ours: NEON", "peer": "peers", "plugin": "plugins"}
+
+
+def style(i):
+    return STYLES[i % len(STYLES)]
+
+
+def staggered(k, n, marks=10):
+    """Markers of series k every step-th point, offset per series, so that coinciding curves each show."""
+    step = max(1, n // marks)
+    return (k % step, step) if step > 1 else 1
+
+
+def kernel_group(k):
+    if k.get("peer"):
+        return "peer"
+    if k.get("plugin"):
+        return "plugin"
+    if k["algorithm"] in ("reference", "textbook", "naive"):
+        return "reference"
+    return k["isa"]
+
+
+def legend_outside(ax, **kw):
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7, **kw)
 
 
 def num(v):
@@ -65,51 +103,68 @@ def by_gap(cells):
     return sorted(cells, key=lambda c: c["spec"]["gap"])
 
 
+THEORY_STYLE = {("f16", "tail_subnormal"): ("#2ca02c", (0, (1, 2))), ("f16", "tail_zero"): ("#2ca02c", (0, (5, 2))),
+                ("f32", "tail_subnormal"): ("#555555", (0, (1, 2))), ("f32", "tail_zero"): ("#555555", (0, (5, 2))),
+                ("bf16", "tail_subnormal"): ("#d62728", (0, (1, 2))), ("bf16", "tail_zero"): ("#d62728", (0, (5, 2)))}
+
+
 def theory_lines(ax, data, formats):
-    styles = {"tail_subnormal": ":", "tail_zero": "--"}
+    """The short-tail thresholds as vertical lines, named in the legend (labels at the lines overlap)."""
     for t in data["study"]["theory"]:
         if t["format"] not in formats:
             continue
-        for ev, ls in styles.items():
+        for ev in ("tail_subnormal", "tail_zero"):
             g = num(t[ev])
             if math.isfinite(g):
-                ax.axvline(g, color="grey", linestyle=ls, linewidth=0.8)
-                ax.annotate("%s %s %.2f" % (t["format"], ev.replace("tail_", ""), g), (g, 1.0),
-                            xycoords=("data", "axes fraction"), rotation=90, fontsize=6, va="top", ha="right",
-                            color="grey")
+                col, ls = THEORY_STYLE.get((t["format"], ev), ("grey", ":"))
+                ax.axvline(g, color=col, linestyle=ls, linewidth=0.9, alpha=0.8,
+                           label="theory: %s %s at Δ = %.2f" % (t["format"], ev.replace("tail_", ""), g))
 
 
 def plot_error_vs_gap(plt, data, cells, out_dir):
-    kernels = [k["name"] for k in data["kernels"]]
+    """Small multiples: one row per kernel group (references, ours by ISA, peers), one column per tail."""
+    kernels = data["kernels"]
     f32 = [c for c in cells if c["precision"] == "f32"]
-    panels = []
+    columns = []
     thr = [c for c in f32 if c["block"] == "thresholds" and c["spec"]["place"] == "first"]
     if thr:
         n0 = min(c["spec"]["n"] for c in thr)
-        panels.append(("equal tail, n = %d, sink first" % n0, select(thr, n=n0)))
+        columns.append(("equal tail, n = %d" % n0, select(thr, n=n0)))
     for tail in TAILS[1:]:
         sel = [c for c in f32 if c["block"] == "tails" and c["spec"]["tail"] == tail and c["spec"]["place"] == "first"]
         if sel:
-            panels.append(("%s tail, n = %d, sink first" % (tail, sel[0]["spec"]["n"]), sel))
-    if not panels:
+            columns.append(("%s tail, n = %d" % (tail, sel[0]["spec"]["n"]), sel))
+    groups = [g for g in GROUP_ORDER if any(kernel_group(k) == g for k in kernels)]
+    if not columns or not groups:
         return
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), sharey=True, squeeze=False)
-    for ax, (title, sel) in zip(axes[0], panels):
-        for name in kernels:
-            rows = by_gap([c for c in sel if c["kernel"] == name])
-            if not rows:
-                continue
-            xs = [c["spec"]["gap"] for c in rows]
-            ys = [num(c["metrics"]["max_ulp"]) for c in rows]
-            ys = [1e9 if math.isinf(y) else y for y in ys]
-            ax.plot(xs, ys, marker=".", markersize=3, linewidth=1, label=name)
-        ax.set_yscale("symlog", linthresh=1)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("sink gap Δ")
-        ax.grid(True, alpha=0.3)
-    axes[0][0].set_ylabel("max ulp error (binary32; 1e9 = NaN/inf)")
-    axes[0][-1].legend(fontsize=7, loc="upper left")
-    fig.suptitle("Error of every output entry vs sink gap (f32 in and out)")
+    fig, axes = plt.subplots(len(groups), len(columns), figsize=(3.3 * len(columns) + 2.6, 2.3 * len(groups) + 0.8),
+                             sharex=True, sharey=True, squeeze=False)
+    for row, g in enumerate(groups):
+        names = [k["name"] for k in kernels if kernel_group(k) == g][:8]
+        for col, (title, sel) in enumerate(columns):
+            ax = axes[row][col]
+            for i, name in enumerate(names):
+                rows = by_gap([c for c in sel if c["kernel"] == name])
+                if not rows:
+                    continue
+                xs = [c["spec"]["gap"] for c in rows]
+                ys = [num(c["metrics"]["max_ulp"]) for c in rows]
+                ys = [1e9 if math.isinf(y) else y for y in ys]
+                c_, mk, ls = style(i)
+                ax.plot(xs, ys, color=c_, marker=mk, ls=ls, markersize=3, linewidth=1,
+                        markevery=staggered(i, len(xs)), label=name.replace("softmax_", ""))
+            ax.set_yscale("symlog", linthresh=1)
+            ax.grid(True, alpha=0.3)
+            if row == 0:
+                ax.set_title(title, fontsize=9)
+            if row == len(groups) - 1:
+                ax.set_xlabel("sink gap Δ")
+            if col == 0:
+                ax.set_ylabel(GROUP_TITLE[g], fontsize=9)
+        legend_outside(axes[row][-1])
+    fig.suptitle("Where does each kernel's error grow with the sink gap? Max ulp error of any entry (binary32 in and "
+                 "out, sink first; symlog, 1e9 = NaN/inf)", fontsize=10)
+    fig.tight_layout()
     save(fig, out_dir, "stability-error-vs-gap.png")
     plt.close(fig)
 
@@ -120,21 +175,27 @@ def plot_flushed_vs_gap(plt, data, cells, focus, out_dir):
     if not sel:
         return
     n = sel[0]["spec"]["n"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for prec in PRECISIONS:
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.2), sharey=True)
+    for k, prec in enumerate(PRECISIONS):
         rows = by_gap([c for c in sel if c["precision"] == prec])
         xs = [c["spec"]["gap"] for c in rows]
         zero = [c["metrics"]["tail_zero"] / max(1, c["metrics"]["tail_count"]) for c in rows]
         sub = [c["metrics"]["tail_subnormal"] / max(1, c["metrics"]["tail_count"]) for c in rows]
-        axes[0].plot(xs, zero, marker=".", markersize=3, color=COLORS[prec], label=prec)
-        axes[1].plot(xs, sub, marker=".", markersize=3, color=COLORS[prec], label=prec)
+        col, mk, ls = PREC_STYLE[prec]
+        # f32, f16_in and bf16_in coincide (rounding the logits hardly moves the flush): thicker lines
+        # underneath and staggered markers keep each one visible.
+        lw = 3.2 - 0.5 * k
+        for ax, ys in ((axes[0], zero), (axes[1], sub)):
+            ax.plot(xs, ys, color=col, marker=mk, ls=ls, linewidth=lw, markersize=5, markevery=staggered(k, len(xs)),
+                    label=prec, zorder=2 + k)
     for ax, what in zip(axes, ("stored as 0", "stored subnormal")):
         theory_lines(ax, data, ("f32", "f16", "bf16"))
         ax.set_xlabel("sink gap Δ")
         ax.set_title("fraction of tail entries %s" % what, fontsize=9)
         ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("%s, Gaussian tail (σ = 4), n = %d, sink first: tails lost per precision" % (focus, n))
+    legend_outside(axes[1])
+    fig.suptitle("%s, Gaussian tail (σ = 4), n = %d, sink first: how much of the tail does each precision lose?"
+                 % (focus, n), fontsize=10)
     save(fig, out_dir, "stability-flushed-vs-gap.png")
     plt.close(fig)
 
@@ -146,18 +207,18 @@ def plot_residual_vs_n(plt, cells, focus, out_dir):
         return
     gaps = sorted({c["spec"]["gap"] for c in sel})
     show = [g for g in gaps if g in (10, 20, 30, 50, 90, 100, 110)] or gaps[:6]
-    cmap = plt.get_cmap("viridis")
+    show = show[:8]
     fig, axes = plt.subplots(2, len(PRECISIONS), figsize=(3.3 * len(PRECISIONS), 6), sharex=True, sharey=True)
     for j, prec in enumerate(PRECISIONS):
         for i, g in enumerate(show):
             rows = sorted([c for c in sel if c["precision"] == prec and c["spec"]["gap"] == g],
                           key=lambda c: c["spec"]["n"])
             xs = [c["spec"]["n"] for c in rows]
-            color = cmap(i / max(1, len(show) - 1))
-            axes[0][j].plot(xs, [positive(c["metrics"]["resid_tail_rel_err"], 1e-18) for c in rows], marker=".",
-                            color=color, label="Δ = %g" % g)
-            axes[1][j].plot(xs, [positive(c["metrics"]["resid_1m_rel_err"], 1e-18) for c in rows], marker=".",
-                            color=color, label="Δ = %g" % g)
+            color, mk, ls = style(i)
+            axes[0][j].plot(xs, [positive(c["metrics"]["resid_tail_rel_err"], 1e-18) for c in rows], marker=mk,
+                            ls=ls, markersize=4, color=color, label="Δ = %g" % g)
+            axes[1][j].plot(xs, [positive(c["metrics"]["resid_1m_rel_err"], 1e-18) for c in rows], marker=mk,
+                            ls=ls, markersize=4, color=color, label="Δ = %g" % g)
         axes[0][j].set_title(prec, fontsize=9)
         axes[1][j].set_xlabel("row length n")
         for ax in (axes[0][j], axes[1][j]):
@@ -166,8 +227,9 @@ def plot_residual_vs_n(plt, cells, focus, out_dir):
             ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel("rel. error of R\nfrom the tail entries")
     axes[1][0].set_ylabel("rel. error of R\nas 1 − p_sink")
-    axes[0][-1].legend(fontsize=7)
-    fig.suptitle("%s, equal tails, sink first: tail mass R (exact 0 drawn at 1e-18)" % focus)
+    legend_outside(axes[0][-1], title="sink gap")
+    fig.suptitle("%s, equal tails, sink first: is the tail mass R still there? Measured from the tail entries (top) "
+                 "and as 1 − p_sink (bottom); exact 0 drawn at 1e-18" % focus, fontsize=10)
     save(fig, out_dir, "stability-residual-vs-n.png")
     plt.close(fig)
 
@@ -212,7 +274,7 @@ def plot_heatmap(plt, cells, focus, out_dir):
     plt.close(fig)
 
 
-def plot_attention(plt, cells, focus, out_dir):
+def plot_attention(plt, data, cells, focus, out_dir):
     sel = [c for c in cells if c["kernel"] == focus and c["block"] == "lengths" and c["spec"]["tail"] == "gaussian"
            and c["spec"]["place"] == "first"]
     if not sel:
@@ -220,13 +282,15 @@ def plot_attention(plt, cells, focus, out_dir):
     ns = sorted({c["spec"]["n"] for c in sel})
     n = max([x for x in ns if x <= 4096] or ns)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for prec in PRECISIONS:
+    for k, prec in enumerate(PRECISIONS):
         rows = by_gap([c for c in sel if c["precision"] == prec and c["spec"]["n"] == n])
         xs = [c["spec"]["gap"] for c in rows]
-        axes[0].plot(xs, [positive(c["metrics"]["attn_tail_err"], 1e-18) for c in rows], marker=".",
-                     color=COLORS[prec], label=prec)
-        axes[1].plot(xs, [positive(c["metrics"]["attn_sink_err"], 1e-18) for c in rows], marker=".",
-                     color=COLORS[prec], label=prec)
+        col, mk, ls = PREC_STYLE[prec]
+        lw = 3.2 - 0.5 * k
+        axes[0].plot(xs, [positive(c["metrics"]["attn_tail_err"], 1e-18) for c in rows], marker=mk, ls=ls,
+                     linewidth=lw, markevery=staggered(k, len(xs)), color=col, label=prec, zorder=2 + k)
+        axes[1].plot(xs, [positive(c["metrics"]["attn_sink_err"], 1e-18) for c in rows], marker=mk, ls=ls,
+                     linewidth=lw, markevery=staggered(k, len(xs)), color=col, label=prec, zorder=2 + k)
     titles = ("error of the tail's part of Σ y_i v_i", "error of the sink's part")
     for ax, title in zip(axes, titles):
         ax.set_yscale("log")
@@ -234,8 +298,10 @@ def plot_attention(plt, cells, focus, out_dir):
         ax.set_xlabel("sink gap Δ")
         ax.set_title(title + "\n(in units of the tail's contribution Σ_tail y_j |v_j|)", fontsize=9)
         ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("%s, n = %d Gaussian tail, sink first, v ~ N(0, 1): what survives of the tail" % (focus, n), y=1.04)
+    legend_outside(axes[1])
+    kappa = data["study"].get("value_scale", 1.0)
+    fig.suptitle("%s, n = %d Gaussian tail, sink first; values N(0, 1), the sink's κ·N(0, 1) with κ = %g: what "
+                 "survives of the tail?" % (focus, n, kappa), y=1.04, fontsize=10)
     save(fig, out_dir, "stability-attention-vs-gap.png")
     plt.close(fig)
 
@@ -265,7 +331,7 @@ def main(argv):
     plot_flushed_vs_gap(plt, data, cells, focus, out_dir)
     plot_residual_vs_n(plt, cells, focus, out_dir)
     plot_heatmap(plt, cells, focus, out_dir)
-    plot_attention(plt, cells, focus, out_dir)
+    plot_attention(plt, data, cells, focus, out_dir)
     return 0
 
 

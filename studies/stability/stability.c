@@ -173,11 +173,14 @@ static sb_status eval_row(sb_stability_result *r, const sb_stability_row *row, r
     if (sb_oracle_softmax(b->x, n, &p, &want, 0) != SB_OK)
         return SB_ENOMEM;
 
-    /* The values of the attention output: the same for every kernel and precision of this row. */
+    /* The values of the attention output: the same for every kernel and precision of this row. A sink
+     * token's value is kappa times smaller, as in trained models (docs/stability.md). */
     sb_rng rng;
     sb_rng_seed(&rng, row->seed ^ 0x76616c7565735f76ull);
     for (size_t i = 0; i < n; i++)
         b->v[i] = (float)sb_rng_normal(&rng);
+    if (want.sink_index < n)
+        b->v[want.sink_index] = (float)(r->value_scale * (double)b->v[want.sink_index]);
     sb_stability_exact e = {n, want.sink_index, p.sink == SB_SINK_LOGIT, b->cr, b->exact, b->v, want.sink_p,
                        want.residual, 0, 0, 0};
     sb_stability_exact_attention(&e);
@@ -246,6 +249,7 @@ sb_status sb_stability_sweep(const sb_stability_sweep_options *o, sb_stability_r
     memset(r, 0, sizeof *r);
     r->preset = o->preset;
     r->seed = o->seed;
+    r->value_scale = o->value_scale > 0 ? o->value_scale : SB_STABILITY_VALUE_SCALE;
     sb_status st = select_kernels(o, r);
     if (st != SB_OK)
         return st;

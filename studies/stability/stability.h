@@ -121,14 +121,21 @@ typedef struct sb_stability_sweep_options {
     size_t kernel_count;
     int include_emulated;         /* with kernels == NULL: also SIMDe-emulated ISAs */
     unsigned blocks_mask;         /* 1u << sb_stability_block; 0: all */
+    double value_scale;           /* kappa: a sink token's value is kappa * N(0, 1), the others N(0, 1);
+                                     0 means SB_STABILITY_VALUE_SCALE */
     /* After each row; fraction is the share of the work (row entries) done. */
     void (*progress)(size_t done_rows, size_t total_rows, double fraction, void *ctx);
     void *progress_ctx;
 } sb_stability_sweep_options;
 
+/* The default kappa: trained sinks carry small values (the perturbation study's stack uses the same
+ * 0.01); N(0, 1) for the sink too would overstate the sink's part of the attention error by ~1/kappa. */
+#define SB_STABILITY_VALUE_SCALE 0.01
+
 typedef struct sb_stability_result {
     sb_stability_preset preset;
     uint64_t seed;
+    double value_scale;           /* the kappa the sweep used */
     const sb_softmax_kernel **kernels;
     size_t kernel_count;
     size_t rows;

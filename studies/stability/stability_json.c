@@ -56,6 +56,7 @@ static json_object *study(const sb_stability_report *r)
     json_object_object_add(st, "rows", json_object_new_uint64(res->rows));
     json_object_object_add(st, "cells", json_object_new_uint64(res->cell_count));
     add_string(st, "focus_kernel", fk ? fk->name : "");
+    json_object_object_add(st, "value_scale", sb_json_new_number(res->value_scale, 0));
     add_string(st, "exact", "the softmax of the original binary32 logits (MPFR oracle), for every precision");
     json_object *precisions = json_object_new_array();
     for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++) {

@@ -333,10 +333,14 @@ static void md_residual(FILE *f, const sb_stability_report *r, size_t focus)
                  offsetof(sb_stability_metrics, resid_1m_rel_err), 1);
 
     fprintf(f, "## Attention output: what survives of the tail\n\n");
-    fprintf(f, "`%s`, n = %zu Gaussian tail logits, sink token first, values v_i ~ N(0, 1). Each entry: the error of "
-               "the tail's part of Σ y_i v_i and the error of the sink's part, both in units of the tail's "
-               "contribution Σ_tail y_j |v_j| (tail / sink; 1 means the tail's information is gone or drowned).\n\n",
-            res->kernels[focus]->name, n_mid);
+    fprintf(f, "`%s`, n = %zu Gaussian tail logits, sink token first; values v_i ~ N(0, 1), the sink token's κ·N(0, 1) "
+               "with κ = %g (trained sinks carry small values; κ = 1 would overstate the sink's part by ~1/κ). Each "
+               "entry: the error of the tail's part of Σ y_i v_i and the error of the sink's part, both in units of "
+               "the tail's contribution Σ_tail y_j |v_j| (tail / sink; 1 means the tail's information is gone or "
+               "drowned). One row, one layer: how such errors travel through a stack of layers and compete with "
+               "mixing is in the perturbation study's *precision meets mixing* tables (`sinkbench perturb`; in a "
+               "report, [../perturb/perturb.md](../perturb/perturb.md#precision-meets-mixing)).\n\n",
+            res->kernels[focus]->name, n_mid, res->value_scale);
     fprintf(f, "| Δ |");
     for (int p = 0; p < SB_STABILITY_PREC_COUNT; p++)
         fprintf(f, " %s |", sb_stability_precision_name((sb_stability_precision)p));

@@ -94,12 +94,16 @@ int sb_stability_run(const sb_stability_options *o, const char *out_dir, sb_stab
     if (o->command)
         snprintf(rep.command, sizeof rep.command, "%s", o->command);
     else
-        snprintf(rep.command, sizeof rep.command, "sinkbench stability --%s --seed %" PRIu64,
-                 o->preset == SB_STABILITY_FULL ? "full" : "quick", o->seed);
+    {
+        int w = snprintf(rep.command, sizeof rep.command, "sinkbench stability --%s --seed %" PRIu64,
+                         o->preset == SB_STABILITY_FULL ? "full" : "quick", o->seed);
+        if (o->value_scale > 0 && o->value_scale != SB_STABILITY_VALUE_SCALE && w > 0 && (size_t)w < sizeof rep.command)
+            snprintf(rep.command + w, sizeof rep.command - (size_t)w, " --value-scale %g", o->value_scale);
+    }
 
     progress_state ps = {now_seconds(), 0.0, isatty(STDERR_FILENO), -1};
     sb_stability_sweep_options so = {o->preset, o->seed, o->kernels, o->kernel_count, o->include_emulated, o->blocks_mask,
-                          o->progress ? progress : NULL, &ps};
+                          o->value_scale, o->progress ? progress : NULL, &ps};
     double t0 = now_seconds();
     sb_status st = sb_stability_sweep(&so, &rep.result);
     rep.seconds = now_seconds() - t0;

@@ -16,6 +16,7 @@ typedef struct sb_stability_options {
     size_t kernel_count;
     int include_emulated;         /* also SIMDe-emulated ISAs */
     unsigned blocks_mask;         /* 1u << sb_stability_block; 0: every block */
+    double value_scale;           /* kappa, the sink token's value scale (0: SB_STABILITY_VALUE_SCALE) */
     int plots;                    /* draw the PNGs (Debian's python3 + matplotlib; skipped with a note if missing) */
     const char *plot_dir;         /* folder holding stability.py (NULL: the search of io/plot_script.h) */
     int progress;                 /* progress line on stderr */

@@ -10,7 +10,7 @@
 
 typedef struct ws {
     size_t n, d, f;
-    double *u, *r, *q, *k, *v, *kt, *att, *gl, *g, *o, *w, *r2, *z, *a;
+    double *u, *r, *q, *k, *v, *kt, *att, *att0, *gl, *g, *o, *w, *r2, *z, *a;
     double *s, *p, *ds;
     float *ktf, *acc, *rowf, *probf;
     /* tangents */
@@ -31,15 +31,15 @@ static sb_status ws_alloc(ws *w, size_t n, size_t d, int tangent)
     w->d = d;
     w->f = f;
     size_t nd = n * d, nfd = n * f * d;
-    size_t doubles = 10 * nd + 2 * n + 2 * nfd + 3 * n + (tangent ? 9 * nd + 2 * nfd : 0);
+    size_t doubles = 11 * nd + 2 * n + 2 * nfd + 3 * n + (tangent ? 9 * nd + 2 * nfd : 0);
     size_t floats = nd + f * d + 2 * n + 2;
     if (nd / d != n || doubles > SIZE_MAX / 16)
         return SB_ENOMEM;
     double *p = malloc(doubles * sizeof(double) + floats * sizeof(float));
     if (!p)
         return SB_ENOMEM;
-    double **nd_bufs[10] = {&w->u, &w->q, &w->k, &w->v, &w->kt, &w->att, &w->gl, &w->g, &w->o, &w->w};
-    for (int i = 0; i < 10; i++, p += nd)
+    double **nd_bufs[11] = {&w->u, &w->q, &w->k, &w->v, &w->kt, &w->att, &w->att0, &w->gl, &w->g, &w->o, &w->w};
+    for (int i = 0; i < 11; i++, p += nd)
         *nd_bufs[i] = p;
     w->r = p, p += n;
     w->r2 = p, p += n;
@@ -78,6 +78,12 @@ static double key_gap(const sb_stack *s)
     return s->cfg.sink == SB_STACK_SINK_BOS || s->cfg.sink == SB_STACK_SINK_NO_BOS ? s->cfg.gap : 0.0;
 }
 
+/* The additive bias of key position j: the gap on sink positions, the content offset elsewhere. */
+static double key_bias(const sb_stack *s, const unsigned char *bos, size_t j)
+{
+    return stack_is_sink_pos(s, bos, j) ? key_gap(s) : s->cfg.content_offset;
+}
+
 typedef struct run {
     const sb_stack *s;
     const unsigned char *bos;
@@ -92,12 +98,11 @@ static void logits_row(const run *R, const stack_prec *pr, ws *w, size_t c0, siz
 {
     const sb_stack *s = R->s;
     size_t n = R->n, d = w->d, cnt = t + 1;
-    double gap = key_gap(s);
     if (s->cfg.linear) {
         for (size_t j = 0; j < cnt; j++)
-            w->s[j] = stack_linear_logit(s, t, j) + (stack_is_sink_pos(s, R->bos, j) ? gap : 0.0);
+            w->s[j] = stack_linear_logit(s, t, j) + key_bias(s, R->bos, j);
     } else if (pr->f32) {
-        float *row = w->rowf, scale = (float)(s->cfg.temperature / sqrt((double)dh)), gapf = (float)gap;
+        float *row = w->rowf, scale = (float)(s->cfg.temperature / sqrt((double)dh));
         memset(row, 0, cnt * sizeof *row);
         for (size_t c = 0; c < dh; c++) {
             float qc = (float)w->q[t * d + c0 + c];
@@ -106,7 +111,7 @@ static void logits_row(const run *R, const stack_prec *pr, ws *w, size_t c0, siz
                 row[j] += qc * kr[j];
         }
         for (size_t j = 0; j < cnt; j++)
-            row[j] = row[j] * scale + (stack_is_sink_pos(s, R->bos, j) ? gapf : 0.0f);
+            row[j] = row[j] * scale + (float)key_bias(s, R->bos, j);
         return;
     } else {
         double scale = s->cfg.temperature / sqrt((double)dh);
@@ -132,11 +137,33 @@ static void logits_row(const run *R, const stack_prec *pr, ws *w, size_t c0, siz
                 w->s[j] += q[c] * kr[j];
         }
         for (size_t j = 0; j < cnt; j++)
-            w->s[j] = w->s[j] * scale + (stack_is_sink_pos(s, R->bos, j) ? gap : 0.0);
+            w->s[j] = w->s[j] * scale + key_bias(s, R->bos, j);
     }
     if (pr->kernel)
         for (size_t j = 0; j < cnt; j++)
             w->rowf[j] = (float)w->s[j];
+}
+
+/* Records what the trace asks for about query t of head hd in layer l (probabilities in w->p). */
+static void trace_row(const run *R, const ws *w, size_t l, size_t hd, size_t t, double sink_mass)
+{
+    const sb_stack_trace *tr = R->trace;
+    size_t n = R->n, H = R->s->cfg.heads, cnt = t + 1, at = (l * H + hd) * n + t;
+    if (tr->first_mass)
+        tr->first_mass[at] = w->p[0];
+    if (tr->sink_mass)
+        tr->sink_mass[at] = sink_mass;
+    if (tr->content_mass) {
+        double c = 0.0;
+        for (size_t j = 0; j < cnt; j++)
+            c += stack_is_sink_pos(R->s, R->bos, j) ? 0.0 : w->p[j];
+        tr->content_mass[at] = c;
+    }
+    if (tr->attention) {
+        double *row = tr->attention + at * n;
+        memcpy(row, w->p, cnt * sizeof *row);
+        memset(row + cnt, 0, (n - cnt) * sizeof *row);
+    }
 }
 
 /* Attention of every head; values already in w->v (the linear limit: the layer input). */
@@ -166,10 +193,8 @@ static sb_status attention(const run *R, const stack_prec *pr, ws *w, size_t l)
             } else {
                 sink_mass = stack_softmax_f64(w->s, cnt, sl, w->p);
             }
-            if (R->trace && R->trace->first_mass)
-                R->trace->first_mass[(l * H + hd) * n + t] = w->p[0];
-            if (R->trace && R->trace->sink_mass)
-                R->trace->sink_mass[(l * H + hd) * n + t] = sink_mass;
+            if (R->trace)
+                trace_row(R, w, l, hd, t, sink_mass);
 
             double *out = w->att + t * d + c0;
             if (pr->f32) {
@@ -258,7 +283,7 @@ static sb_status layer_linear(const run *R, const stack_prec *pr, ws *w, size_t 
 {
     size_t nd = R->n * w->d;
     memcpy(w->v, h, nd * sizeof *h);
-    if (R->tangent)
+    if (R->tangent && dh)
         memcpy(w->dv, dh, nd * sizeof *dh);
     scale_sink_values(R, pr, w->v, R->tangent ? w->dv : NULL, w->d);
     sb_status st = attention(R, pr, w, l);
@@ -327,19 +352,42 @@ static sb_status layer_full(const run *R, const stack_prec *pr, ws *w, size_t l,
     if (st != SB_OK)
         return st;
 
+    /* The head outputs before the gate and the constant scale: the reverse pass needs them. */
+    memcpy(w->att0, w->att, nd * sizeof *w->att0);
+    double gain = s->cfg.gate_gain, c = s->cfg.attn_scale;
     if (s->cfg.sink == SB_STACK_SINK_GATED) {
         stack_matmul(pr, w->u, 0, n, d, W->wg, W->wg_f, d, w->gl, w->acc);
         for (size_t i = 0; i < nd; i++)
-            w->g[i] = stack_sigmoid(w->gl[i] - s->cfg.gap);
+            w->g[i] = stack_sigmoid(gain * w->gl[i] - s->cfg.gap);
         stack_store(pr, w->g, nd);
         if (tg) {
             stack_matmul(&exact, w->du, t0, n, d, W->wg, NULL, d, w->dgl, NULL);
             for (size_t i = t0 * d; i < nd; i++)
-                w->datt[i] = w->datt[i] * w->g[i] + w->att[i] * w->g[i] * (1.0 - w->g[i]) * w->dgl[i];
+                w->datt[i] = w->datt[i] * w->g[i] + w->att[i] * w->g[i] * (1.0 - w->g[i]) * gain * w->dgl[i];
         }
         for (size_t i = 0; i < nd; i++)
             w->att[i] *= w->g[i];
         stack_store(pr, w->att, nd);
+    }
+    if (c != 1.0) {
+        for (size_t i = 0; i < nd; i++)
+            w->att[i] *= c;
+        stack_store(pr, w->att, nd);
+        if (tg)
+            for (size_t i = t0 * d; i < nd; i++)
+                w->datt[i] *= c;
+    }
+    if (R->trace && R->trace->gate_energy) {
+        double *e = R->trace->gate_energy;
+        for (size_t i = 0; i < nd; i++) {
+            e[0] += w->att0[i] * w->att0[i];
+            e[1] += w->att[i] * w->att[i];
+        }
+        if (s->cfg.sink == SB_STACK_SINK_GATED)
+            for (size_t i = 0; i < nd; i++) {
+                e[2] += w->g[i];
+                e[3] += w->g[i] < 0.1;
+            }
     }
     stack_matmul(pr, w->att, 0, n, d, W->wo, W->wo_f, d, w->o, w->acc);
     if (tg)
@@ -447,6 +495,172 @@ sb_status sb_stack_jvp(const sb_stack *s, const double *x, const double *dx, siz
     return run_stack(s, NULL, x, dx, n, bos, y, dy, NULL);
 }
 
+/* ---- reverse mode ----------------------------------------------------------------------------------
+ * Each layer's internals are recomputed in binary64 from its input (kept from the forward pass), then
+ * the cotangent is carried back through the MLP, the output projection, the gate and scale, the
+ * attention rows (probabilities recomputed one row at a time, so memory stays O(n) per head) and the
+ * projections. The formulas are the transposes of the JVP's (docs/perturbation.md). */
+
+/* Reverse pass of every head's attention: w->datt (n x d, the cotangent of the head outputs before the
+ * gate and scale) into w->dq, w->dk, w->dv (n x d). Needs w->q, w->kt, w->v of the recomputed layer. */
+static void attention_vjp(const run *R, ws *w, size_t l)
+{
+    const sb_stack *s = R->s;
+    size_t n = R->n, d = w->d, H = s->cfg.heads, dh = s->head_dim;
+    double scale = s->cfg.temperature / sqrt((double)dh);
+    stack_prec exact = stack_prec_of(SB_STACK_F64, NULL);
+    memset(w->dq, 0, n * d * sizeof *w->dq);
+    memset(w->dk, 0, n * d * sizeof *w->dk);
+    memset(w->dv, 0, n * d * sizeof *w->dv);
+    for (size_t hd = 0; hd < H; hd++) {
+        size_t c0 = hd * dh;
+        double sl = sink_logit(s, l, hd);
+        for (size_t t = 0; t < n; t++) {
+            size_t cnt = t + 1;
+            logits_row(R, &exact, w, c0, dh, t);
+            stack_softmax_f64(w->s, cnt, sl, w->p);
+            const double *gt = w->datt + t * d + c0;
+            double mean = 0.0;
+            for (size_t j = 0; j < cnt; j++) {
+                const double *vj = w->v + j * d + c0;
+                double dp = 0.0;
+                for (size_t c = 0; c < dh; c++)
+                    dp += gt[c] * vj[c];
+                w->ds[j] = dp; /* dL/dp_j for now */
+                mean += w->p[j] * dp;
+                double pj = w->p[j], *dvj = w->dv + j * d + c0;
+                for (size_t c = 0; c < dh; c++)
+                    dvj[c] += pj * gt[c];
+            }
+            if (s->cfg.linear)
+                continue; /* fixed logits: no path through the scores */
+            /* ds_j = p_j (dp_j - sum_i p_i dp_i), with or without a logit sink (a constant with no value). */
+            for (size_t j = 0; j < cnt; j++)
+                w->ds[j] = w->p[j] * (w->ds[j] - mean) * scale;
+            const double *qt = w->q + t * d + c0;
+            double *dqt = w->dq + t * d + c0;
+            for (size_t c = 0; c < dh; c++) {
+                const double *kr = w->kt + (c0 + c) * n;
+                double acc = 0.0;
+                for (size_t j = 0; j < cnt; j++)
+                    acc += w->ds[j] * kr[j];
+                dqt[c] += acc;
+            }
+            for (size_t j = 0; j < cnt; j++) {
+                double *dkj = w->dk + j * d + c0, dsj = w->ds[j];
+                for (size_t c = 0; c < dh; c++)
+                    dkj[c] += dsj * qt[c];
+            }
+        }
+    }
+    /* Values of sink positions were scaled by value_scale. */
+    for (size_t j = 0; j < n; j++)
+        if (stack_is_sink_pos(s, R->bos, j))
+            for (size_t c = 0; c < d; c++)
+                w->dv[j * d + c] *= s->cfg.value_scale;
+}
+
+/* g: dL/dh^(l+1) in, dL/dh^(l) out; h_in = h^(l); hbuf: n x d scratch. */
+static sb_status layer_vjp(const run *R, ws *w, size_t l, const double *h_in, double *g, double *hbuf)
+{
+    const sb_stack *s = R->s;
+    size_t n = R->n, d = w->d, fd = w->f * d, nd = n * d;
+    stack_prec exact = stack_prec_of(SB_STACK_F64, NULL);
+    run F = *R;
+    F.tangent = 0;
+    F.trace = NULL;
+    memcpy(hbuf, h_in, nd * sizeof *hbuf);
+    if (s->cfg.linear) {
+        /* h' = (h + A v)/2 with v = h, sink rows scaled: dL/dh = g/2 + scale(A^T g/2). */
+        memcpy(w->v, h_in, nd * sizeof *w->v);
+        scale_sink_values(&F, &exact, w->v, NULL, d);
+        for (size_t i = 0; i < nd; i++)
+            w->datt[i] = 0.5 * g[i];
+        attention_vjp(&F, w, l);
+        for (size_t i = 0; i < nd; i++)
+            g[i] = 0.5 * g[i] + w->dv[i];
+        return SB_OK;
+    }
+    /* The layer's internals, in binary64 (no tangent: w->dkt is only a non-NULL placeholder). */
+    sb_status st = layer_full(&F, &exact, w, l, hbuf, w->dkt);
+    if (st != SB_OK)
+        return st;
+    const stack_weights *W = &s->layer[l];
+    double *gmid = w->dout;
+    memcpy(gmid, g, nd * sizeof *gmid);
+    if (s->cfg.mlp) {
+        stack_matmul_t(g, n, d, W->w2, fd, w->da, 0);
+        for (size_t i = 0; i < n * fd; i++)
+            w->dz[i] = w->da[i] * stack_silu_derivative(w->z[i]);
+        stack_matmul_t(w->dz, n, fd, W->w1, d, w->dw, 0);
+        if (s->cfg.norm) {
+            stack_rmsnorm_jvp(w->w, w->r2, w->dw, 0, n, d, w->du);
+            for (size_t i = 0; i < nd; i++)
+                gmid[i] += w->du[i];
+        } else {
+            for (size_t i = 0; i < nd; i++)
+                gmid[i] += w->dw[i];
+        }
+    }
+    /* o = a W_o with a = attn_scale * att0 (* gate): back to the head outputs att0. */
+    stack_matmul_t(gmid, n, d, W->wo, d, w->datt, 0);
+    double c = s->cfg.attn_scale, gain = s->cfg.gate_gain;
+    int gated = s->cfg.sink == SB_STACK_SINK_GATED;
+    for (size_t i = 0; i < nd; i++) {
+        double da = w->datt[i] * c;
+        if (gated) {
+            w->dgl[i] = da * w->att0[i] * w->g[i] * (1.0 - w->g[i]) * gain;
+            da *= w->g[i];
+        }
+        w->datt[i] = da;
+    }
+    attention_vjp(&F, w, l);
+    /* du = dq W_q^T + dk W_k^T + dv W_v^T (+ dgl W_g^T), then through the norm. */
+    stack_matmul_t(w->dq, n, d, W->wq, d, w->du, 0);
+    stack_matmul_t(w->dk, n, d, W->wk, d, w->du, 1);
+    stack_matmul_t(w->dv, n, d, W->wv, d, w->du, 1);
+    if (gated)
+        stack_matmul_t(w->dgl, n, d, W->wg, d, w->du, 1);
+    if (s->cfg.norm) {
+        stack_rmsnorm_jvp(w->u, w->r, w->du, 0, n, d, w->dw);
+        for (size_t i = 0; i < nd; i++)
+            g[i] = gmid[i] + w->dw[i];
+    } else {
+        for (size_t i = 0; i < nd; i++)
+            g[i] = gmid[i] + w->du[i];
+    }
+    return SB_OK;
+}
+
+sb_status sb_stack_vjp(const sb_stack *s, const double *x, const double *wbar, size_t n, const unsigned char *bos,
+                       double *y, double *gx)
+{
+    if (!s || !x || !wbar || !gx || n == 0 || n > SB_STACK_MAX_TOKENS)
+        return SB_EINVAL;
+    size_t d = s->cfg.width, nd = n * d, L = s->cfg.layers;
+    double *hid = malloc((L + 2) * nd * sizeof *hid);
+    if (!hid)
+        return SB_ENOMEM;
+    sb_stack_trace tr = {0};
+    tr.hidden = hid;
+    sb_status st = run_stack(s, NULL, x, NULL, n, bos, y, NULL, &tr);
+    ws w;
+    if (st == SB_OK)
+        st = ws_alloc(&w, n, d, 1);
+    if (st != SB_OK) {
+        free(hid);
+        return st;
+    }
+    run R = {s, bos, NULL, n, 0, 0};
+    double *hbuf = hid + (L + 1) * nd;
+    memcpy(gx, wbar, nd * sizeof *gx);
+    for (size_t l = L; l-- > 0 && st == SB_OK;)
+        st = layer_vjp(&R, &w, l, hid + l * nd, gx, hbuf);
+    ws_free(&w);
+    free(hid);
+    return st;
+}
+
 sb_status sb_stack_linear_attention(const sb_stack *s, size_t n, const unsigned char *bos, double *lambda)
 {
     if (!s || !s->cfg.linear || !lambda || n == 0 || n > SB_STACK_MAX_TOKENS)
@@ -454,10 +668,10 @@ sb_status sb_stack_linear_attention(const sb_stack *s, size_t n, const unsigned 
     double *row = malloc(n * sizeof *row);
     if (!row)
         return SB_ENOMEM;
-    double gap = key_gap(s), sl = sink_logit(s, 0, 0);
+    double sl = sink_logit(s, 0, 0);
     for (size_t t = 0; t < n; t++) {
         for (size_t j = 0; j <= t; j++)
-            row[j] = stack_linear_logit(s, t, j) + (stack_is_sink_pos(s, bos, j) ? gap : 0.0);
+            row[j] = stack_linear_logit(s, t, j) + key_bias(s, bos, j);
         stack_softmax_f64(row, t + 1, sl, lambda + t * n);
         memset(lambda + t * n + t + 1, 0, (n - t - 1) * sizeof *lambda);
     }

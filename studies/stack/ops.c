@@ -68,6 +68,21 @@ void stack_matmul(const stack_prec *pr, const double *a, size_t row0, size_t row
     stack_store(pr, out + row0 * m, (rows - row0) * m);
 }
 
+void stack_matmul_t(const double *a, size_t rows, size_t m, const double *w, size_t k, double *out, int accumulate)
+{
+    for (size_t i = 0; i < rows; i++) {
+        const double *ai = a + i * m;
+        double *o = out + i * k;
+        for (size_t kk = 0; kk < k; kk++) {
+            const double *wr = w + kk * m;
+            double acc = 0.0;
+            for (size_t j = 0; j < m; j++)
+                acc += ai[j] * wr[j];
+            o[kk] = accumulate ? o[kk] + acc : acc;
+        }
+    }
+}
+
 void stack_rmsnorm(const stack_prec *pr, const double *h, size_t rows, size_t d, double *u, double *r)
 {
     for (size_t i = 0; i < rows; i++) {

@@ -27,9 +27,14 @@ void stack_store(const stack_prec *pr, double *x, size_t count);
 void stack_matmul(const stack_prec *pr, const double *a, size_t row0, size_t rows, size_t k, const double *w,
                   const float *wf, size_t m, double *out, float *acc);
 
+/* out (rows x k) (+)= a (rows x m) W^T with W (k x m), in binary64: the reverse pass of stack_matmul.
+ * accumulate: add to out instead of overwriting it. */
+void stack_matmul_t(const double *a, size_t rows, size_t m, const double *w, size_t k, double *out, int accumulate);
+
 /* u = h / r per row with r = sqrt(mean(h^2) + eps) (r: rows values kept for the tangent). */
 void stack_rmsnorm(const stack_prec *pr, const double *h, size_t rows, size_t d, double *u, double *r);
-/* du = (dh - u (u.dh) / d) / r for rows >= row0; rows below are 0. */
+/* du = (dh - u (u.dh) / d) / r for rows >= row0; rows below are 0. The Jacobian (I - u u^T / d) / r is
+ * symmetric, so the same call is also the reverse pass. */
 void stack_rmsnorm_jvp(const double *u, const double *r, const double *dh, size_t row0, size_t rows, size_t d,
                        double *du);
 

@@ -14,20 +14,23 @@
 
 void sb_perturb_options_default(sb_perturb_options *o, sb_perturb_level level)
 {
+    int full = level == SB_PERTURB_FULL;
     memset(o, 0, sizeof *o);
     o->level = level;
     o->seed = 20261129;
-    o->layers = level == SB_PERTURB_FULL ? 64 : 32;
+    o->seeds = full ? 8 : 4;
+    o->sequences = full ? 8 : 2;
+    o->layers = full ? 32 : 16;
     o->tokens = 64;
     o->heads = 4;
     o->width = 32;
-    o->sequences = level == SB_PERTURB_FULL ? 16 : 4;
     o->norm = 1;
     o->mlp = 1;
     o->temperature = 1.0;
     o->gap = 10.0;
-    o->gate_bias = 2.0;
     o->value_scale = 0.01;
+    o->gate_gain = 4.0;
+    o->gate_bias = 5.0;
     o->swap = 1;
     o->perturb_size = 1.0;
     o->perturbed_token = SIZE_MAX;
@@ -38,16 +41,22 @@ static const char *invalid(const sb_perturb_options *o)
 {
     if (o->layers < 1 || o->layers > 1024)
         return "--layers must be 1..1024";
-    if (o->tokens < 8 || o->tokens > SB_STACK_MAX_TOKENS)
-        return "--tokens must be 8..65536";
+    if (o->tokens < 8 || o->tokens > 4096)
+        return "--tokens must be 8..4096";
     if (o->width < 1 || o->width > 4096 || o->heads < 1 || o->width % o->heads)
         return "--width must be 1..4096 and a multiple of --heads";
+    if (o->seeds < 1 || o->seeds > SB_PERTURB_MAX_SEEDS)
+        return "--seeds must be 1..32";
     if (o->sequences < 1 || o->sequences > 1000)
         return "--sequences must be 1..1000";
+    if (o->context_max && (o->context_max < 16 || o->context_max > 4096))
+        return "--context-max must be 16..4096";
     if (o->perturbed_token != SIZE_MAX && (o->perturbed_token < 1 || o->perturbed_token >= o->tokens))
         return "--perturb-token must be 1..tokens-1 (position 0 holds BOS or the sink)";
     if (!isfinite(o->gap) || !isfinite(o->gate_bias) || !isfinite(o->value_scale))
         return "--gap, --gate-bias and --value-scale must be finite";
+    if (!isfinite(o->gate_gain) || o->gate_gain < 0)
+        return "--gate-gain must be finite and >= 0";
     if (!isfinite(o->temperature) || o->temperature < 0)
         return "--temperature must be finite and >= 0";
     if (!o->swap && !(isfinite(o->perturb_size) && o->perturb_size > 0))

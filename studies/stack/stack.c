@@ -44,6 +44,9 @@ void sb_stack_config_default(sb_stack_config *c)
     c->gap = 10.0;
     c->value_scale = 0.01;
     c->sink_spread = 1.0;
+    c->content_offset = 0.0;
+    c->gate_gain = 1.0;
+    c->attn_scale = 1.0;
     c->seed = 1;
 }
 
@@ -61,6 +64,8 @@ sb_status sb_stack_config_check(const sb_stack_config *c)
     if (isnan(c->gap) || c->gap == INFINITY || (c->gap == -INFINITY && !minus_inf_ok))
         return SB_EINVAL;
     if (!isfinite(c->value_scale) || !isfinite(c->sink_spread) || c->sink_spread < 0)
+        return SB_EINVAL;
+    if (!isfinite(c->content_offset) || !isfinite(c->gate_gain) || c->gate_gain < 0 || !isfinite(c->attn_scale))
         return SB_EINVAL;
     return SB_OK;
 }

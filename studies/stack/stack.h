@@ -8,12 +8,13 @@
  *
  * Layer l (u = RMSNorm(h) with norm on, else u = h; d_h = d / H; c = temperature / sqrt(d_h)):
  *   q, k, v = u W_q, u W_k, u W_v          (v of a sink position scaled by value_scale)
- *   s_tj   = c q_t.k_j + gap [j is a sink position]          j <= t, per head
+ *   s_tj   = c q_t.k_j + gap [j is a sink position] + b [j is not]   j <= t, per head (b: content_offset)
  *   p_t    = softmax(s_t) with a logit sink (learned, softmax1) or without
- *   a_t    = sum_j p_tj v_j  (gated: a_t * sigmoid(u_t W_g - gap))
+ *   a_t    = attn_scale * sum_j p_tj v_j  (gated: times sigmoid(gate_gain * u_t W_g - gap), elementwise)
  *   h      = h + a W_o;   with mlp: h = h + silu(RMSNorm(h) W_1) W_2
  * Linear limit (config.linear): h = (h + Lambda h) / 2 with one fixed causal attention matrix Lambda
- * in every layer, so that the output is [(Lambda + I)/2]^L h. */
+ * in every layer, so that the output is [(Lambda + I)/2]^L h.
+ * Derivatives: forward mode (sb_stack_jvp, J dx) and reverse mode (sb_stack_vjp, J^T w), both binary64. */
 #ifndef SINKBENCH_STACK_H
 #define SINKBENCH_STACK_H
 
@@ -65,11 +66,18 @@ typedef struct sb_stack_config {
                            -inf allowed for learned (no sink), never NaN or +inf */
     double value_scale; /* bos, no_bos: value of a sink position multiplied by this (finite) */
     double sink_spread; /* learned: per-head logit = gap + sink_spread * N(0,1) (>= 0, finite) */
+    double content_offset; /* b, added to the logit of every position that is not a sink position (finite):
+                              moves the content logits against a logit sink (softmax1, learned); plain
+                              softmax is invariant to it */
+    double gate_gain;   /* gated: gate = sigmoid(gate_gain * u W_g - gap) (finite, >= 0): larger values
+                           make the gate query-dependent and sparse instead of a near-uniform scaling */
+    double attn_scale;  /* every mode: the attention output times this constant (finite); the study's
+                           output-norm-matched control for the gate */
     uint64_t seed;      /* weights, embeddings and Lambda */
 } sb_stack_config;
 
 /* Defaults: 16 layers, 4 heads, width 32, vocab 512, norm and MLP on, temperature 1, gain 1, no sink,
- * gap 10, value_scale 0.01, sink_spread 1, seed 1. */
+ * gap 10, value_scale 0.01, sink_spread 1, content_offset 0, gate_gain 1, attn_scale 1, seed 1. */
 void sb_stack_config_default(sb_stack_config *c);
 /* SB_OK when c describes a valid stack. */
 sb_status sb_stack_config_check(const sb_stack_config *c);
@@ -106,9 +114,15 @@ typedef struct sb_stack_exec {
 
 /* What a forward pass may record (each pointer may be NULL). */
 typedef struct sb_stack_trace {
-    double *hidden;     /* (L + 1) x n x width: h^(0) (the input as stored) .. h^(L) */
-    double *first_mass; /* L x H x n: attention weight of query t on position 0, per layer and head */
-    double *sink_mass;  /* L x H x n: mass taken by a logit sink (learned, softmax1); 0 otherwise */
+    double *hidden;       /* (L + 1) x n x width: h^(0) (the input as stored) .. h^(L) */
+    double *first_mass;   /* L x H x n: attention weight of query t on position 0, per layer and head */
+    double *sink_mass;    /* L x H x n: mass taken by a logit sink (learned, softmax1); 0 otherwise */
+    double *content_mass; /* L x H x n: mass on positions that are not sink positions (the sink's
+                             "leak"), summed from those entries, not taken as 1 - the sink's share */
+    double *attention;    /* L x H x n x n: the attention matrices A[t][j] (0 above the diagonal) */
+    double *gate_energy;  /* 4 values, accumulated over layers, tokens and features: sum of a^2 before
+                             the gate and attn_scale, and after (the gate's output-norm ratio); for the
+                             gated mode also the sum of the gate values and how many are below 0.1 */
 } sb_stack_trace;
 
 /* Runs the stack on x (n x width). y (n x width) receives h^(L) and may be NULL. bos marks BOS
@@ -122,6 +136,13 @@ sb_status sb_stack_forward(const sb_stack *s, const sb_stack_exec *exec, const d
  * Exact up to binary64 rounding (hand-written tangents of RMSNorm, softmax, gate and SiLU). */
 sb_status sb_stack_jvp(const sb_stack *s, const double *x, const double *dx, size_t n, const unsigned char *bos,
                        double *y, double *dy);
+
+/* Reverse-mode derivative in binary64: y = stack(x) (may be NULL) and gx = J(x)^T w (n x width), the
+ * gradient of <w, stack(x)> with respect to x. The adjoint of sb_stack_jvp: <w, J dx> = <J^T w, dx> up
+ * to rounding. One call costs about three forward passes whatever n, so the sensitivity of one output
+ * token to every input token takes one call per probe instead of one JVP per input token. */
+sb_status sb_stack_vjp(const sb_stack *s, const double *x, const double *w, size_t n, const unsigned char *bos,
+                       double *y, double *gx);
 
 /* The fixed attention matrix of the linear limit for n tokens (n x n, row-major, causal, with this
  * stack's sink applied). SB_EINVAL unless config.linear. */
