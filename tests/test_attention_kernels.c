@@ -46,7 +46,7 @@ static void run_checked(const sb_attention_kernel *k, size_t ki, sb_attention_pr
     int ok = sb_attention_contract_run(k, &d, e, &r);
     char what[256];
     describe(&p->spec, what, sizeof what);
-    TK_CHECK(ok, "%s: %s", what, r.message);
+    SB_TEST_CHECK(ok, "%s: %s", what, r.message);
     if (ki < 64) {
         worst_c[ki] = r.max_c > worst_c[ki] ? r.max_c : worst_c[ki];
         worst_ratio[ki] = r.max_ratio > worst_ratio[ki] ? r.max_ratio : worst_ratio[ki];
@@ -59,7 +59,7 @@ static void check_problem(const sb_attention_spec *s, int with_reference_kernels
     sb_attention_problem p;
     sb_attention_expected e;
     if (!sb_attention_problem_build_expected(&p, s, &rng, &e)) {
-        TK_CHECK(0, "out of memory");
+        SB_TEST_CHECK(0, "out of memory");
         return;
     }
     for (size_t ki = 0; ki < sb_attention_kernel_count(); ki++) {
@@ -167,18 +167,18 @@ static void test_splits(void)
         sb_attention_problem p;
         sb_attention_expected e;
         if (!sb_attention_problem_build_expected(&p, &s, &rng, &e)) {
-            TK_CHECK(0, "out of memory");
+            SB_TEST_CHECK(0, "out of memory");
             return;
         }
         size_t rows = s.H, hd = s.d;
         float *base = malloc(rows * hd * sizeof(float));
         if (!base) {
-            TK_CHECK(0, "out of memory");
+            SB_TEST_CHECK(0, "out of memory");
             return;
         }
         sb_attention_desc d = p.d;
         d.n_splits = 1;
-        TK_CHECK(flash->fn(&d) == SB_OK, "unsplit");
+        SB_TEST_CHECK(flash->fn(&d) == SB_OK, "unsplit");
         for (size_t h = 0; h < rows; h++)
             memcpy(base + h * hd, d.out + h * d.out_stride_head, hd * sizeof(float));
         for (size_t si = 0; si < sizeof splits / sizeof splits[0]; si++) {
@@ -189,7 +189,7 @@ static void test_splits(void)
             }
             /* agreement with the unsplit kernel: within the sum of both bounds */
             d.n_splits = splits[si];
-            TK_CHECK(flash->fn(&d) == SB_OK, "split");
+            SB_TEST_CHECK(flash->fn(&d) == SB_OK, "split");
             for (size_t h = 0; h < rows; h++) {
                 sb_attention_desc d1 = d;
                 d1.n_splits = 1;
@@ -197,7 +197,7 @@ static void test_splits(void)
                              sb_attention_tolerance(flash, &d, e.v_max[h], e.residual[h], e.score_size[h]);
                 for (size_t c = 0; c < hd; c++) {
                     double a = base[h * hd + c], b = d.out[h * d.out_stride_head + c];
-                    TK_CHECK((isnan(a) && isnan(b)) || fabs(a - b) <= tol,
+                    SB_TEST_CHECK((isnan(a) && isnan(b)) || fabs(a - b) <= tol,
                              "split %zu vs unsplit, n=%zu head %zu: %.9g vs %.9g", splits[si], s.n, h, b, a);
                 }
             }
@@ -281,12 +281,12 @@ static void test_threads_deterministic(void)
                     continue;
                 d.n_splits = split;
                 d.n_threads = 1;
-                TK_CHECK(k->fn(&d) == SB_OK, "one thread");
+                SB_TEST_CHECK(k->fn(&d) == SB_OK, "one thread");
                 memcpy(one, d.out, span * sizeof(float));
                 for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
                     d.n_threads = threads[t];
-                    TK_CHECK(k->fn(&d) == SB_OK, "threads");
-                    TK_CHECK(memcmp(one, d.out, span * sizeof(float)) == 0,
+                    SB_TEST_CHECK(k->fn(&d) == SB_OK, "threads");
+                    SB_TEST_CHECK(memcmp(one, d.out, span * sizeof(float)) == 0,
                              "%s: %zu threads, %zu splits, problem %d: not bit-identical to one thread", k->name,
                              threads[t], split, si);
                 }
@@ -298,7 +298,7 @@ static void test_threads_deterministic(void)
 
 int main(void)
 {
-    sb_rng_seed(&rng, tk_init("test_attention_kernels", 20260612));
+    sb_rng_seed(&rng, sb_test_init("test_attention_kernels", 20260612));
     clock_t t0 = clock();
     static void (*const parts[])(void) = {test_decode_shapes, test_sink_gaps, test_splits, test_prefill,
                                           test_threads_deterministic, test_long_context};
@@ -317,5 +317,5 @@ int main(void)
                    worst_ratio[ki]);
     }
     printf("cpu time %.1f s\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
-    return tk_finish("test_attention_kernels");
+    return sb_test_finish("test_attention_kernels");
 }

@@ -115,14 +115,14 @@ static void expect(sb_softmax_fn fn, double bound, sb_violation want, const floa
     sb_contract_result r;
     sb_run_options opt = {3, in_place};
     int ok = sb_contract_run(&k, x, n, p, &o, &opt, &r, NULL);
-    TK_CHECK(!ok && r.violation == want, "want violation %s, got %s: %s", sb_violation_name(want),
+    SB_TEST_CHECK(!ok && r.violation == want, "want violation %s, got %s: %s", sb_violation_name(want),
              sb_violation_name(r.violation), r.message);
-    TK_CHECK(strstr(r.message, "broken") != NULL, "message names the kernel: %s", r.message);
+    SB_TEST_CHECK(strstr(r.message, "broken") != NULL, "message names the kernel: %s", r.message);
 }
 
 int main(void)
 {
-    uint64_t seed = tk_init("test_contract", 3);
+    uint64_t seed = sb_test_init("test_contract", 3);
     float x[16];
     sb_softmax_params p;
     sb_row_spec s = {16, 3.0, SB_TAIL_UNIFORM, 0, SB_PLACE_FIRST, SB_EDGE_NONE, 0};
@@ -137,7 +137,7 @@ int main(void)
     sb_oracle_softmax(x, 16, &p, &o, 0);
     sb_contract_result r;
     sb_run_options opt = {1, 1};
-    TK_CHECK(sb_contract_run(&good, x, 16, &p, &o, &opt, &r, NULL), "reference passes: %s", r.message);
+    SB_TEST_CHECK(sb_contract_run(&good, x, 16, &p, &o, &opt, &r, NULL), "reference passes: %s", r.message);
 
     expect(off_by_three, 2.0, SB_V_ULP, x, 16, &p, 0);
     expect(writes_past_end, 2.0, SB_V_OUT_OF_BOUNDS, x, 16, &p, 0);
@@ -163,7 +163,7 @@ int main(void)
 
     /* the API rules */
     sb_softmax_kernel bad = {"broken", "scalar", "test", sb_cpu_supports_scalar, accepts_overlap, 2.0, 0};
-    TK_CHECK(!sb_contract_check_api(&bad, &r) && r.violation == SB_V_STATUS, "overlap accepted: %s", r.message);
-    TK_CHECK(sb_contract_check_api(&good, &r), "reference follows the API rules: %s", r.message);
-    return tk_finish("test_contract");
+    SB_TEST_CHECK(!sb_contract_check_api(&bad, &r) && r.violation == SB_V_STATUS, "overlap accepted: %s", r.message);
+    SB_TEST_CHECK(sb_contract_check_api(&good, &r), "reference follows the API rules: %s", r.message);
+    return sb_test_finish("test_contract");
 }

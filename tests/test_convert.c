@@ -38,7 +38,7 @@ static uint16_t nearest(const float *table, uint16_t count, uint16_t inf_bits, f
 static void check_value(float v)
 {
     if (isnan(v)) {
-        TK_CHECK(isnan(sb_f16_to_f32(sb_f32_to_f16(v))) && isnan(sb_bf16_to_f32(sb_f32_to_bf16(v))), "NaN stays NaN");
+        SB_TEST_CHECK(isnan(sb_f16_to_f32(sb_f32_to_f16(v))) && isnan(sb_bf16_to_f32(sb_f32_to_bf16(v))), "NaN stays NaN");
         return;
     }
     uint16_t h = sb_f32_to_f16(v), want_h = nearest(table_f16, 0x7c00, 0x7c00, v);
@@ -47,35 +47,35 @@ static void check_value(float v)
         want_h = (uint16_t)((signbit(v) ? 0x8000u : 0) | 0x7c00u);
         want_b = (uint16_t)((signbit(v) ? 0x8000u : 0) | 0x7f80u);
     }
-    TK_CHECK(h == want_h, "f16(%a) = 0x%04x want 0x%04x", (double)v, h, want_h);
-    TK_CHECK(b == want_b, "bf16(%a) = 0x%04x want 0x%04x", (double)v, b, want_b);
+    SB_TEST_CHECK(h == want_h, "f16(%a) = 0x%04x want 0x%04x", (double)v, h, want_h);
+    SB_TEST_CHECK(b == want_b, "bf16(%a) = 0x%04x want 0x%04x", (double)v, b, want_b);
 }
 
 int main(void)
 {
-    uint64_t seed = tk_init("test_convert", 5);
+    uint64_t seed = sb_test_init("test_convert", 5);
     for (uint32_t i = 0; i < 0x7c00; i++)
         table_f16[i] = sb_f16_to_f32((uint16_t)i);
     for (uint32_t i = 0; i < 0x7f80; i++)
         table_bf16[i] = sb_bf16_to_f32((uint16_t)i);
     /* decoding: exact values */
-    TK_CHECK(sb_f16_to_f32(0x3c00) == 1.0f && sb_f16_to_f32(0x0001) == 0x1p-24f && sb_f16_to_f32(0x7bff) == 65504.0f,
+    SB_TEST_CHECK(sb_f16_to_f32(0x3c00) == 1.0f && sb_f16_to_f32(0x0001) == 0x1p-24f && sb_f16_to_f32(0x7bff) == 65504.0f,
              "f16 decoding");
-    TK_CHECK(sb_bf16_to_f32(0x3f80) == 1.0f, "bf16 decoding");
+    SB_TEST_CHECK(sb_bf16_to_f32(0x3f80) == 1.0f, "bf16 decoding");
     for (uint32_t i = 1; i < 0x7c00; i++)
-        TK_CHECK(table_f16[i] > table_f16[i - 1], "f16 monotonic at %u", i);
+        SB_TEST_CHECK(table_f16[i] > table_f16[i - 1], "f16 monotonic at %u", i);
     /* every 16-bit value round-trips */
     int bad = 0;
     for (uint32_t i = 0; i < 0x10000 && bad < 5; i++) {
         float f = sb_f16_to_f32((uint16_t)i);
         if (!isnan(f) && sb_f32_to_f16(f) != i) {
             bad++;
-            TK_CHECK(0, "f16 round trip 0x%04x", i);
+            SB_TEST_CHECK(0, "f16 round trip 0x%04x", i);
         }
         float g = sb_bf16_to_f32((uint16_t)i);
         if (!isnan(g) && sb_f32_to_bf16(g) != i) {
             bad++;
-            TK_CHECK(0, "bf16 round trip 0x%04x", i);
+            SB_TEST_CHECK(0, "bf16 round trip 0x%04x", i);
         }
     }
     /* midpoints and their neighbours, then random bit patterns */
@@ -88,7 +88,7 @@ int main(void)
     }
     sb_rng r;
     sb_rng_seed(&r, seed);
-    for (int i = 0; i < 2000000 && tk_failures < 10; i++) {
+    for (int i = 0; i < 2000000 && sb_test_failures < 10; i++) {
         uint32_t u = (uint32_t)sb_rng_next(&r);
         float v;
         memcpy(&v, &u, sizeof v);
@@ -98,7 +98,7 @@ int main(void)
                         0x1p-24f, 3.0e38f, 0x1.fffffep127f};
     for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++)
         check_value(specials[i]);
-    TK_CHECK(sb_f32_to_f16(65520.0f) == 0x7c00, "65520 overflows to inf");
-    TK_CHECK(sb_f32_to_f16(0x1p-25f) == 0, "2^-25 ties to even 0");
-    return tk_finish("test_convert");
+    SB_TEST_CHECK(sb_f32_to_f16(65520.0f) == 0x7c00, "65520 overflows to inf");
+    SB_TEST_CHECK(sb_f32_to_f16(0x1p-25f) == 0, "2^-25 ties to even 0");
+    return sb_test_finish("test_convert");
 }

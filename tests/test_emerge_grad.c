@@ -85,7 +85,7 @@ static double check_all(const sb_emerge_config *c, double *p, const double *grad
             double fd = (up - down) / (2 * h), g = grad[at];
             double ratio = fabs(fd - g) / (1e-7 + 1e-6 * fabs(g));
             if (!(ratio <= 1.0) && !expect_fail)
-                TK_CHECK(0, "%s: %s[%zu]: finite difference %.12g, gradient %.12g", label, t.name, idx, fd, g);
+                SB_TEST_CHECK(0, "%s: %s[%zu]: finite difference %.12g, gradient %.12g", label, t.name, idx, fd, g);
             if (!(ratio <= tensor_worst))
                 tensor_worst = ratio;
             max_checked++;
@@ -102,10 +102,10 @@ static void grad_f64(const sb_emerge_config *c, const double *p, const sb_emerge
     memset(grad, 0, np * sizeof *grad);
     sb_emerge_loss l = {0, 0, NULL};
     sb_status st = sb_emerge_forward_f64(c, p, e, a, ids, B, T, dout ? NULL : tg, &l);
-    TK_CHECK(st == SB_OK, "forward: %s", sb_status_str(st));
+    SB_TEST_CHECK(st == SB_OK, "forward: %s", sb_status_str(st));
     st = sb_emerge_backward_f64(c, p, e, a, ids, B, T, dout ? NULL : tg, dout ? 1.0 : 1.0 / (double)l.count, dout,
                                 grad);
-    TK_CHECK(st == SB_OK, "backward: %s", sb_status_str(st));
+    SB_TEST_CHECK(st == SB_OK, "backward: %s", sb_status_str(st));
 }
 
 static void make_batch(uint64_t seed, sb_emerge_sink sink, uint32_t *ids, int32_t *tg)
@@ -136,7 +136,7 @@ static void test_variant(sb_emerge_sink sink, uint64_t seed)
     size_t np = sb_emerge_param_count(&c);
     double *p = random_params(&c, seed), *grad = malloc(np * sizeof *grad), *dout = malloc(B * T * 8 * sizeof *dout);
     sb_emerge_acts a;
-    TK_CHECK(p && grad && dout && sb_emerge_acts_alloc(&a, &c, B, T, sizeof(double)) == SB_OK, "allocation");
+    SB_TEST_CHECK(p && grad && dout && sb_emerge_acts_alloc(&a, &c, B, T, sizeof(double)) == SB_OK, "allocation");
     uint32_t ids[B * T];
     int32_t tg[B * T];
     make_batch(seed + 1, sink, ids, tg);
@@ -160,7 +160,7 @@ static void test_variant(sb_emerge_sink sink, uint64_t seed)
             double s = 0;
             for (size_t i = 0; i < 8; i++)
                 s += fabs(att[i]);
-            TK_CHECK(s == 0.0, "%s: fully masked row 0 gives a non-zero head output %g", label, s);
+            SB_TEST_CHECK(s == 0.0, "%s: fully masked row 0 gives a non-zero head output %g", label, s);
         }
     }
     /* The check has teeth: the same gradient off by 0.1 % fails it somewhere. */
@@ -171,7 +171,7 @@ static void test_variant(sb_emerge_sink sink, uint64_t seed)
             grad[i] *= 1.001;
         double w = check_all(&c, p, grad, &e, &a, ids, tg, NULL, seed + 3, 40, "gradient x 1.001", 1);
         printf("  a gradient off by 0.1 %%: worst ratio %.3g (must exceed 1)\n", w);
-        TK_CHECK(w > 1.0, "a gradient off by 0.1 %% passed the check (worst ratio %g)", w);
+        SB_TEST_CHECK(w > 1.0, "a gradient off by 0.1 %% passed the check (worst ratio %g)", w);
     }
     sb_emerge_acts_free(&a);
     free(p);
@@ -196,7 +196,7 @@ static void test_precisions(uint64_t seed)
                *gb = calloc(np, sizeof *gb);
         float *p32 = malloc(np * sizeof *p32), *g32 = calloc(np, sizeof *g32);
         sb_emerge_acts a64, a32;
-        TK_CHECK(p && g64 && gb && p32 && g32 && sb_emerge_acts_alloc(&a64, &c, B, T, 8) == SB_OK &&
+        SB_TEST_CHECK(p && g64 && gb && p32 && g32 && sb_emerge_acts_alloc(&a64, &c, B, T, 8) == SB_OK &&
                      sb_emerge_acts_alloc(&a32, &c, B, T, 4) == SB_OK,
                  "allocation");
         for (size_t i = 0; i < np; i++) {
@@ -218,7 +218,7 @@ static void test_precisions(uint64_t seed)
                 e.matmul = (sb_emerge_matmul)how;
                 sb_emerge_loss l = {0, 0, NULL};
                 memset(g32, 0, np * sizeof *g32);
-                TK_CHECK(sb_emerge_forward_f32(&c, p32, &e, &a32, ids, B, T, tg, &l) == SB_OK &&
+                SB_TEST_CHECK(sb_emerge_forward_f32(&c, p32, &e, &a32, ids, B, T, tg, &l) == SB_OK &&
                              sb_emerge_backward_f32(&c, p32, &e, &a32, ids, B, T, tg, 1.0 / (double)l.count, NULL,
                                                     g32) == SB_OK,
                          "binary32 pass");
@@ -228,7 +228,7 @@ static void test_precisions(uint64_t seed)
                         worst = fabs((double)g32[i] - g64[i]) / gmax;
                 printf("  %-8s %s%s binary32 %s vs binary64: max |diff| / max |g| = %.3g\n", sb_emerge_sink_name(c.sink),
                        masked ? "(key 0 masked) " : "", "", how ? "BLAS" : "own loops", worst);
-                TK_CHECK(worst < 1e-4, "%s: binary32 gradient (%s) differs from binary64 by %g of the largest",
+                SB_TEST_CHECK(worst < 1e-4, "%s: binary32 gradient (%s) differs from binary64 by %g of the largest",
                          sb_emerge_sink_name(c.sink), how ? "BLAS" : "own", worst);
                 if (how) {
                     memset(gb, 0, np * sizeof *gb);
@@ -237,7 +237,7 @@ static void test_precisions(uint64_t seed)
                     for (size_t i = 0; i < np; i++)
                         if (fabs(gb[i] - g64[i]) / gmax > w64)
                             w64 = fabs(gb[i] - g64[i]) / gmax;
-                    TK_CHECK(w64 < 1e-12, "binary64 BLAS vs own loops: %g", w64);
+                    SB_TEST_CHECK(w64 < 1e-12, "binary64 BLAS vs own loops: %g", w64);
                     e.matmul = SB_EMERGE_MATMUL_OWN;
                 }
             }
@@ -254,12 +254,12 @@ static void test_precisions(uint64_t seed)
 
 int main(void)
 {
-    uint64_t seed = tk_init("test_emerge_grad", 20261204);
+    uint64_t seed = sb_test_init("test_emerge_grad", 20261204);
     for (int s = 0; s < SB_EMERGE_SINK_COUNT; s++) {
         printf("%s:\n", sb_emerge_sink_name((sb_emerge_sink)s));
         test_variant((sb_emerge_sink)s, seed + 100 * (uint64_t)s);
     }
     test_precisions(seed);
     printf("finite differences taken: %zu\n", max_checked);
-    return tk_finish("test_emerge_grad");
+    return sb_test_finish("test_emerge_grad");
 }

@@ -61,7 +61,7 @@ static void expect_reject(const char *what, const unsigned char *b, size_t n, co
     char err[300] = "";
     sb_status st = sb_emerge_npy_read_attention(b, n, &m, err, sizeof err);
     int zeroed = !m.p && !m.layers && !m.heads && !m.tokens;
-    TK_CHECK(st == SB_EINVAL && zeroed && strstr(err, needle), "%s: status %d, message '%s' (want '%s')", what, st, err,
+    SB_TEST_CHECK(st == SB_EINVAL && zeroed && strstr(err, needle), "%s: status %d, message '%s' (want '%s')", what, st, err,
              needle);
     printf("  refused %-34s %s\n", what, err);
     if (st == SB_OK)
@@ -86,26 +86,26 @@ static void test_valid(void)
             sb_emerge_attn_maps m;
             char err[300];
             sb_status st = sb_emerge_npy_read_attention(file, n, &m, err, sizeof err);
-            TK_CHECK(st == SB_OK, "v%d %s: %s", major, f32 ? "f4" : "f8", err);
+            SB_TEST_CHECK(st == SB_OK, "v%d %s: %s", major, f32 ? "f4" : "f8", err);
             if (st != SB_OK)
                 continue;
-            TK_CHECK(m.layers == L && m.heads == H && m.tokens == T && m.was_float32 == f32, "shape read back");
+            SB_TEST_CHECK(m.layers == L && m.heads == H && m.tokens == T && m.was_float32 == f32, "shape read back");
             int same = 1;
             for (size_t i = 0; i < L * H * T * T; i++)
                 same &= m.p[i] == (f32 ? (double)q[i] : p[i]);
-            TK_CHECK(same, "values read back exactly");
+            SB_TEST_CHECK(same, "values read back exactly");
             sb_emerge_map_metrics mm;
-            TK_CHECK(sb_emerge_map_metrics_compute(&m, T, &mm) == SB_OK, "metrics");
+            SB_TEST_CHECK(sb_emerge_map_metrics_compute(&m, T, &mm) == SB_OK, "metrics");
             /* w = 0.6 on position 0 for queries 1..T-1: alpha = 0.6 without row 0; (1 + 4 * 0.6) / 5 with it */
-            TK_CHECK(fabs(mm.alpha[0][0] - 0.6) < 1e-6 && fabs(mm.alpha[1][0] - (1 + 4 * 0.6) / 5) < 1e-6,
+            SB_TEST_CHECK(fabs(mm.alpha[0][0] - 0.6) < 1e-6 && fabs(mm.alpha[1][0] - (1 + 4 * 0.6) / 5) < 1e-6,
                      "alpha %g %g", mm.alpha[0][0], mm.alpha[1][0]);
-            TK_CHECK(mm.sink_rate[0][0] == 1.0 && mm.sink_rate[0][1] == 0.0, "Sink rates %g %g", mm.sink_rate[0][0],
+            SB_TEST_CHECK(mm.sink_rate[0][0] == 1.0 && mm.sink_rate[0][1] == 0.0, "Sink rates %g %g", mm.sink_rate[0][0],
                      mm.sink_rate[0][1]);
             double s = 0;
             for (size_t j = 0; j < T; j++)
                 s += mm.path_last[j];
-            TK_CHECK(fabs(s - 1) < 1e-6, "the path product's row sums to 1 for maps whose rows sum to 1: %g", s);
-            TK_CHECK(mm.path_first_share > 0.3, "a sink pulls the path product to position 0: %g", mm.path_first_share);
+            SB_TEST_CHECK(fabs(s - 1) < 1e-6, "the path product's row sums to 1 for maps whose rows sum to 1: %g", s);
+            SB_TEST_CHECK(mm.path_first_share > 0.3, "a sink pulls the path product to position 0: %g", mm.path_first_share);
             sb_emerge_map_metrics_free(&mm);
             sb_emerge_attn_maps_free(&m);
         }
@@ -118,15 +118,15 @@ static void test_valid(void)
                         sizeof p);
     sb_emerge_attn_maps m;
     char err[300];
-    TK_CHECK(sb_emerge_npy_read_attention(file, n, &m, err, sizeof err) == SB_OK, "uniform maps: %s", err);
+    SB_TEST_CHECK(sb_emerge_npy_read_attention(file, n, &m, err, sizeof err) == SB_OK, "uniform maps: %s", err);
     sb_emerge_map_metrics mm;
-    TK_CHECK(sb_emerge_map_metrics_compute(&m, T, &mm) == SB_OK, "metrics");
+    SB_TEST_CHECK(sb_emerge_map_metrics_compute(&m, T, &mm) == SB_OK, "metrics");
     double want = (0.5 + 1.0 / 3 + 0.25 + 0.2) / 4;
     /* at T = 5 even uniform attention puts 0.32 > 0.3 on position 0: Gu et al.'s eps assumes T = 64 */
-    TK_CHECK(fabs(mm.alpha[0][0] - want) < 1e-9 && mm.sink_rate[0][0] == 1.0 && mm.sink_rate[0][1] == 0.0,
+    SB_TEST_CHECK(fabs(mm.alpha[0][0] - want) < 1e-9 && mm.sink_rate[0][0] == 1.0 && mm.sink_rate[0][1] == 0.0,
              "uniform: alpha %g, want %g", mm.alpha[0][0], want);
     sb_emerge_map_metrics_free(&mm);
-    TK_CHECK(sb_emerge_map_metrics_compute(&m, T + 1, &mm) == SB_EINVAL && !mm.path_last,
+    SB_TEST_CHECK(sb_emerge_map_metrics_compute(&m, T + 1, &mm) == SB_EINVAL && !mm.path_last,
              "a window longer than T is refused, nothing allocated");
     sb_emerge_attn_maps_free(&m);
 }
@@ -216,17 +216,17 @@ static void test_rejects(void)
     size_t m = make_npy(bad, sizeof bad, 1, ok, q, sizeof q);
     sb_emerge_attn_maps am;
     char err[300];
-    TK_CHECK(sb_emerge_npy_read_attention(bad, m, &am, err, sizeof err) == SB_OK, "a row summing below 1: %s", err);
+    SB_TEST_CHECK(sb_emerge_npy_read_attention(bad, m, &am, err, sizeof err) == SB_OK, "a row summing below 1: %s", err);
     sb_emerge_attn_maps_free(&am);
-    TK_CHECK(sb_emerge_npy_load_attention("/nonexistent/attn.npy", &am, err, sizeof err) == SB_EINVAL &&
+    SB_TEST_CHECK(sb_emerge_npy_load_attention("/nonexistent/attn.npy", &am, err, sizeof err) == SB_EINVAL &&
                  strstr(err, "cannot read"),
              "a missing file: %s", err);
 }
 
 int main(void)
 {
-    tk_init("test_emerge_npy", 0); /* no random inputs: the seed is printed for uniformity */
+    sb_test_init("test_emerge_npy", 0); /* no random inputs: the seed is printed for uniformity */
     test_valid();
     test_rejects();
-    return tk_finish("test_emerge_npy");
+    return sb_test_finish("test_emerge_npy");
 }

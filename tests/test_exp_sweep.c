@@ -61,7 +61,7 @@ static void sweep(const simd_isa **isas, size_t count, uint32_t stride, stats *s
 {
     float *x = malloc(CHUNK * sizeof *x), *want = malloc(CHUNK * sizeof *want), *got = malloc(CHUNK * sizeof *got);
     double *exact = malloc(CHUNK * sizeof *exact);
-    TK_CHECK(x && want && got && exact, "memory");
+    SB_TEST_CHECK(x && want && got && exact, "memory");
     if (!x || !want || !got || !exact)
         goto out;
     uint64_t b = 0x80000000u; /* -0.0, then towards -104 */
@@ -111,16 +111,16 @@ static void check_specials(const simd_isa *isa)
     float out[sizeof in / sizeof in[0]];
     isa->exp_batch(in, out, sizeof in / sizeof in[0]);
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
-        TK_CHECK(out[i] == 0.0f, "%s: exp(%g) = %a, want exactly 0", isa->name, in[i], out[i]);
+        SB_TEST_CHECK(out[i] == 0.0f, "%s: exp(%g) = %a, want exactly 0", isa->name, in[i], out[i]);
     float nan_in[3] = {NAN, -1.0f, NAN}, nan_out[3];
     isa->exp_batch(nan_in, nan_out, 3);
-    TK_CHECK(isnan(nan_out[0]) && isnan(nan_out[2]) && nan_out[1] == (float)exp(-1.0), "%s: exp(NaN) = NaN",
+    SB_TEST_CHECK(isnan(nan_out[0]) && isnan(nan_out[2]) && nan_out[1] == (float)exp(-1.0), "%s: exp(NaN) = NaN",
              isa->name);
 }
 
 int main(int argc, char **argv)
 {
-    tk_init("test_exp_sweep", 0);
+    sb_test_init("test_exp_sweep", 0);
     uint32_t stride = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1u;
     if (stride == 0)
         stride = 1;
@@ -156,13 +156,13 @@ int main(int argc, char **argv)
                    list[k]->name, (unsigned long long)s->inputs, (unsigned long long)s->max_ulp, s->worst_int,
                    100.0 * (double)s->not_correct / (double)(s->inputs ? s->inputs : 1), s->max_frac_normal,
                    s->worst_normal, s->max_frac_sub, s->worst_sub);
-            TK_CHECK(s->inputs > 0, "%s swept", list[k]->name);
-            TK_CHECK(s->max_ulp <= 1, "%s: exp within 1 ulp (max %llu at %a)", list[k]->name,
+            SB_TEST_CHECK(s->inputs > 0, "%s swept", list[k]->name);
+            SB_TEST_CHECK(s->max_ulp <= 1, "%s: exp within 1 ulp (max %llu at %a)", list[k]->name,
                      (unsigned long long)s->max_ulp, s->worst_int);
-            TK_CHECK(s->max_frac_normal < 0.75, "%s: normal results within 0.75 ulp (%.4f at %a)", list[k]->name,
+            SB_TEST_CHECK(s->max_frac_normal < 0.75, "%s: normal results within 0.75 ulp (%.4f at %a)", list[k]->name,
                      s->max_frac_normal, s->worst_normal);
             check_specials(list[k]);
         }
     }
-    return tk_finish("test_exp_sweep");
+    return sb_test_finish("test_exp_sweep");
 }

@@ -61,26 +61,26 @@ static int covered_once(size_t count, size_t threads)
 
 static void test_coverage_and_growth(void)
 {
-    TK_CHECK(sb_pool_helpers() == 0, "no helper before the first parallel call (%zu)", sb_pool_helpers());
-    TK_CHECK(covered_once(100, 1), "one thread");
-    TK_CHECK(sb_pool_helpers() == 0, "one thread starts no helper");
+    SB_TEST_CHECK(sb_pool_helpers() == 0, "no helper before the first parallel call (%zu)", sb_pool_helpers());
+    SB_TEST_CHECK(covered_once(100, 1), "one thread");
+    SB_TEST_CHECK(sb_pool_helpers() == 0, "one thread starts no helper");
     if (!THREADS_RUN)
         return;
-    TK_CHECK(covered_once(1, 4), "one index: the caller alone");
-    TK_CHECK(sb_pool_helpers() == 0, "one index starts no helper");
-    TK_CHECK(covered_once(100, 4), "4 threads");
-    TK_CHECK(sb_pool_helpers() == 3, "4 threads: 3 helpers (%zu)", sb_pool_helpers());
-    TK_CHECK(covered_once(100, 2), "2 threads");
-    TK_CHECK(sb_pool_helpers() == 3, "a smaller call keeps the pool (%zu)", sb_pool_helpers());
-    TK_CHECK(covered_once(3, 6), "more threads than indices");
-    TK_CHECK(sb_pool_helpers() == 3, "threads are clamped to the count first (%zu)", sb_pool_helpers());
-    TK_CHECK(covered_once(1000, 6), "6 threads");
-    TK_CHECK(sb_pool_helpers() == 5, "6 threads grow the pool to 5 helpers (%zu)", sb_pool_helpers());
+    SB_TEST_CHECK(covered_once(1, 4), "one index: the caller alone");
+    SB_TEST_CHECK(sb_pool_helpers() == 0, "one index starts no helper");
+    SB_TEST_CHECK(covered_once(100, 4), "4 threads");
+    SB_TEST_CHECK(sb_pool_helpers() == 3, "4 threads: 3 helpers (%zu)", sb_pool_helpers());
+    SB_TEST_CHECK(covered_once(100, 2), "2 threads");
+    SB_TEST_CHECK(sb_pool_helpers() == 3, "a smaller call keeps the pool (%zu)", sb_pool_helpers());
+    SB_TEST_CHECK(covered_once(3, 6), "more threads than indices");
+    SB_TEST_CHECK(sb_pool_helpers() == 3, "threads are clamped to the count first (%zu)", sb_pool_helpers());
+    SB_TEST_CHECK(covered_once(1000, 6), "6 threads");
+    SB_TEST_CHECK(sb_pool_helpers() == 5, "6 threads grow the pool to 5 helpers (%zu)", sb_pool_helpers());
     static const size_t counts[] = {0, 1, 2, 3, 7, 64, 1000, 100000}, threads[] = {1, 2, 3, 4, 7, 1000};
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
         for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++)
-            TK_CHECK(covered_once(counts[c], threads[t]), "count %zu, %zu threads", counts[c], threads[t]);
-    TK_CHECK(sb_pool_helpers() <= SB_POOL_MAX_THREADS - 1, "1000 threads are clamped (%zu)", sb_pool_helpers());
+            SB_TEST_CHECK(covered_once(counts[c], threads[t]), "count %zu, %zu threads", counts[c], threads[t]);
+    SB_TEST_CHECK(sb_pool_helpers() <= SB_POOL_MAX_THREADS - 1, "1000 threads are clamped (%zu)", sb_pool_helpers());
 }
 
 /* ---- nested and concurrent calls ------------------------------------------------------------------ */
@@ -101,7 +101,7 @@ static void test_nested(void)
     nest n;
     atomic_init(&n.inner_ok, 0u);
     sb_pool_parallel_for(16, THREADS_RUN ? 4 : 1, outer_task, &n);
-    TK_CHECK(atomic_load(&n.inner_ok) == 16u, "nested calls: %u of 16 covered", atomic_load(&n.inner_ok));
+    SB_TEST_CHECK(atomic_load(&n.inner_ok) == 16u, "nested calls: %u of 16 covered", atomic_load(&n.inner_ok));
 }
 
 typedef struct caller {
@@ -156,13 +156,13 @@ static void test_concurrent_callers(sb_rng *rng)
     for (int which = 0; which < 2; which++) {
         sb_attention_problem p;
         if (!build(&p, which, rng)) {
-            TK_CHECK(0, "out of memory");
+            SB_TEST_CHECK(0, "out of memory");
             return;
         }
         size_t span = out_span(&p.d);
         float *one = malloc(span * sizeof(float));
         p.d.n_threads = 1;
-        TK_CHECK(one && sb_attention(&p.d) == SB_OK, "one thread");
+        SB_TEST_CHECK(one && sb_attention(&p.d) == SB_OK, "one thread");
         if (one)
             memcpy(one, p.d.out, span * sizeof(float));
         enum { CALLERS = 4 };
@@ -176,7 +176,7 @@ static void test_concurrent_callers(sb_rng *rng)
         for (int i = 0; i < CALLERS; i++) {
             if (started[i])
                 pthread_join(tid[i], NULL);
-            TK_CHECK(started[i] && c[i].ok, "problem %d, caller %d (%zu threads): result differs from one thread's",
+            SB_TEST_CHECK(started[i] && c[i].ok, "problem %d, caller %d (%zu threads): result differs from one thread's",
                      which, i, c[i].threads);
         }
         free(one);
@@ -225,13 +225,13 @@ static void test_fp_environment(sb_rng *rng)
     for (size_t i = 0; i < 64; i++)
         same &= r.third[i] == down;
     fesetround(saved);
-    TK_CHECK(same, "a helper divided in another rounding mode than the caller's");
+    SB_TEST_CHECK(same, "a helper divided in another rounding mode than the caller's");
     printf("fp environment: %u of 64 divisions on helpers\n", atomic_load(&r.by_helpers));
 
     /* end to end: attention under round-toward-zero, 1 and 3 threads */
     sb_attention_problem p;
     if (!build(&p, 0, rng)) {
-        TK_CHECK(0, "out of memory");
+        SB_TEST_CHECK(0, "out of memory");
         return;
     }
     size_t span = out_span(&p.d);
@@ -244,7 +244,7 @@ static void test_fp_environment(sb_rng *rng)
     p.d.n_threads = 3;
     ok = ok && sb_attention(&p.d) == SB_OK;
     fesetround(saved);
-    TK_CHECK(ok && memcmp(a, p.d.out, span * sizeof(float)) == 0,
+    SB_TEST_CHECK(ok && memcmp(a, p.d.out, span * sizeof(float)) == 0,
              "round toward zero: 3 threads differ from one thread");
     free(a);
     sb_attention_problem_free(&p);
@@ -256,22 +256,22 @@ static void test_fork(void)
 {
     if (!THREADS_RUN)
         return;
-    TK_CHECK(covered_once(100, 3), "before fork");
+    SB_TEST_CHECK(covered_once(100, 3), "before fork");
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid == 0) /* the child: its pool has no threads yet; a parallel call must start them */
         _exit(covered_once(1000, 3) && covered_once(100, 2) ? 0 : 1);
     int status = 0;
-    TK_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    SB_TEST_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
              "parallel calls in a forked child");
-    TK_CHECK(covered_once(100, 3), "after fork, in the parent");
+    SB_TEST_CHECK(covered_once(100, 3), "after fork, in the parent");
 }
 
 int main(void)
 {
     sb_rng rng;
-    sb_rng_seed(&rng, tk_init("test_pool", 20260720));
+    sb_rng_seed(&rng, sb_test_init("test_pool", 20260720));
     const char *env = getenv("SINKBENCH_THREAD_POOL");
     printf("backend: %s (SINKBENCH_THREAD_POOL=%s)\n", sb_pool_backend(), env ? env : "(unset)");
 #ifdef SB_TEST_HAVE_PTHREADPOOL
@@ -279,11 +279,11 @@ int main(void)
 #else
     const char *want = "sinkbench";
 #endif
-    TK_CHECK(strcmp(sb_pool_backend(), want) == 0, "backend %s, expected %s", sb_pool_backend(), want);
+    SB_TEST_CHECK(strcmp(sb_pool_backend(), want) == 0, "backend %s, expected %s", sb_pool_backend(), want);
     test_coverage_and_growth();
     test_nested();
     test_concurrent_callers(&rng);
     test_fp_environment(&rng);
     test_fork();
-    return tk_finish("test_pool");
+    return sb_test_finish("test_pool");
 }

@@ -66,7 +66,7 @@ static void make_row(shape s, sb_rng *rng, float *x, sb_softmax_params *p)
 
 int main(void)
 {
-    uint64_t seed = tk_init("test_softmax_chunked", 11);
+    uint64_t seed = sb_test_init("test_softmax_chunked", 11);
     static float x[N], want[N];
     size_t kernels = 0;
     for (size_t k = 0; k < sb_softmax_kernel_count(); k++) {
@@ -83,13 +83,13 @@ int main(void)
             memset(&o, 0, sizeof o);
             o.y = want;
             o.sink_index = SIZE_MAX;
-            TK_CHECK(sb_oracle_softmax(x, N, &p, &o, 0) == SB_OK, "oracle");
+            SB_TEST_CHECK(sb_oracle_softmax(x, N, &p, &o, 0) == SB_OK, "oracle");
             sb_contract_result r;
             sb_run_options opt = {(size_t)s % 4, 1};
-            TK_CHECK(sb_contract_run(kern, x, N, &p, &o, &opt, &r, NULL), "%s on '%s': %s", kern->name,
+            SB_TEST_CHECK(sb_contract_run(kern, x, N, &p, &o, &opt, &r, NULL), "%s on '%s': %s", kern->name,
                      shape_name[s], r.message);
         }
     }
-    TK_CHECK(kernels >= 1, "%zu chunked kernels supported", kernels);
-    return tk_finish("test_softmax_chunked");
+    SB_TEST_CHECK(kernels >= 1, "%zu chunked kernels supported", kernels);
+    return sb_test_finish("test_softmax_chunked");
 }

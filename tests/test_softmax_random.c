@@ -101,19 +101,19 @@ static const double fixed_gaps[] = {0, 1, 5, 10, 20, 50, 87, 88, 90, 100, 103, 1
 
 int main(int argc, char **argv)
 {
-    tk_init("test_softmax_random", 1234567);
+    sb_test_init("test_softmax_random", 1234567);
     size_t rows = argc > 1 ? (size_t)strtoull(argv[1], NULL, 0) : 3000;
     const char *only = argc > 2 ? argv[2] : NULL;
     size_t nk = sb_softmax_kernel_count();
     float *x = malloc(MAX_N * sizeof *x), *want = malloc(MAX_N * sizeof *want);
     uint64_t *max_ulp = calloc(nk, sizeof *max_ulp);
     size_t *fails = calloc(nk, sizeof *fails);
-    TK_CHECK(x && want && max_ulp && fails, "memory");
+    SB_TEST_CHECK(x && want && max_ulp && fails, "memory");
     if (!x || !want || !max_ulp || !fails)
-        return tk_finish("test_softmax_random");
+        return sb_test_finish("test_softmax_random");
 
     for (size_t row = 0; row < rows; row++) {
-        uint64_t row_seed = tk_seed * 0x9e3779b97f4a7c15ull + row;
+        uint64_t row_seed = sb_test_seed * 0x9e3779b97f4a7c15ull + row;
         sb_rng r;
         sb_rng_seed(&r, row_seed);
         sb_softmax_params p = {SB_SINK_NONE, 0.0f};
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
         memset(&o, 0, sizeof o);
         o.y = want;
         o.sink_index = sink_index;
-        TK_CHECK(sb_oracle_softmax(x, n, &p, &o, 0) == SB_OK, "oracle");
+        SB_TEST_CHECK(sb_oracle_softmax(x, n, &p, &o, 0) == SB_OK, "oracle");
         for (size_t k = 0; k < nk; k++) {
             const sb_softmax_kernel *kk = sb_softmax_kernel_at(k);
             if (kk->ulp_bound < 0 || !kk->supported() || (kk->flags & (SB_KERNEL_PLUGIN | SB_KERNEL_PEER)) ||
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
             if (res.max_ulp > max_ulp[k] && res.max_ulp != SB_ULP_INFINITE)
                 max_ulp[k] = res.max_ulp;
             if (!ok && fails[k]++ < 3)
-                TK_CHECK(ok, "kernel %s, row %zu (%s), row seed %llu, n %zu, first offending index %zu%s: %s", kk->name,
+                SB_TEST_CHECK(ok, "kernel %s, row %zu (%s), row seed %llu, n %zu, first offending index %zu%s: %s", kk->name,
                          row, what, (unsigned long long)row_seed, n, res.index, run.in_place ? " (in place)" : "",
                          res.message);
         }
@@ -176,11 +176,11 @@ int main(int argc, char **argv)
             continue;
         printf("%-34s %zu rows  max ulp %llu  bound %g  failing rows %zu\n", kk->name, rows,
                (unsigned long long)max_ulp[k], kk->ulp_bound, fails[k]);
-        TK_CHECK(fails[k] == 0, "%s: %zu failing rows", kk->name, fails[k]);
+        SB_TEST_CHECK(fails[k] == 0, "%s: %zu failing rows", kk->name, fails[k]);
     }
     free(x);
     free(want);
     free(max_ulp);
     free(fails);
-    return tk_finish("test_softmax_random");
+    return sb_test_finish("test_softmax_random");
 }

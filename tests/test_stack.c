@@ -14,7 +14,7 @@ static sb_stack *make(const sb_stack_config *c)
 {
     sb_stack *s = NULL;
     sb_status st = sb_stack_create(c, &s);
-    TK_CHECK(st == SB_OK && s, "sb_stack_create: %s", sb_status_str(st));
+    SB_TEST_CHECK(st == SB_OK && s, "sb_stack_create: %s", sb_status_str(st));
     return s;
 }
 
@@ -48,52 +48,52 @@ static void test_arguments(void)
 {
     sb_stack_config c;
     sb_stack_config_default(&c);
-    TK_CHECK(sb_stack_config_check(&c) == SB_OK, "default config valid");
+    SB_TEST_CHECK(sb_stack_config_check(&c) == SB_OK, "default config valid");
     sb_stack *s = NULL;
     sb_stack_config b;
     b = c, b.layers = 0;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL && !s, "layers 0 rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL && !s, "layers 0 rejected");
     b = c, b.heads = 3;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "heads not dividing width rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "heads not dividing width rejected");
     b = c, b.heads = 0;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "heads 0 rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "heads 0 rejected");
     b = c, b.vocab = 1;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "vocab 1 rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "vocab 1 rejected");
     b = c, b.temperature = -1;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "negative temperature rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "negative temperature rejected");
     b = c, b.weight_gain = 0;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "gain 0 rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "gain 0 rejected");
     b = c, b.gap = NAN;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "NaN gap rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "NaN gap rejected");
     b = c, b.sink = SB_STACK_SINK_BOS, b.gap = -INFINITY;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "-inf gap rejected for bos");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "-inf gap rejected for bos");
     b = c, b.sink = (sb_stack_sink)99;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "unknown sink rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "unknown sink rejected");
     b = c, b.linear = 1;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "linear limit needs one head");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "linear limit needs one head");
     b = c, b.width = SB_STACK_MAX_WIDTH + 1, b.heads = 1;
-    TK_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "width over the limit rejected");
-    TK_CHECK(sb_stack_create(NULL, &s) == SB_EINVAL && sb_stack_create(&c, NULL) == SB_EINVAL, "NULL rejected");
+    SB_TEST_CHECK(sb_stack_create(&b, &s) == SB_EINVAL, "width over the limit rejected");
+    SB_TEST_CHECK(sb_stack_create(NULL, &s) == SB_EINVAL && sb_stack_create(&c, NULL) == SB_EINVAL, "NULL rejected");
     sb_stack_sink k;
-    TK_CHECK(sb_stack_sink_parse("no_bos", &k) == SB_OK && k == SB_STACK_SINK_NO_BOS, "sink names parse");
-    TK_CHECK(sb_stack_sink_parse("bogus", &k) == SB_EINVAL && !sb_stack_sink_name((sb_stack_sink)77), "bad names");
+    SB_TEST_CHECK(sb_stack_sink_parse("no_bos", &k) == SB_OK && k == SB_STACK_SINK_NO_BOS, "sink names parse");
+    SB_TEST_CHECK(sb_stack_sink_parse("bogus", &k) == SB_EINVAL && !sb_stack_sink_name((sb_stack_sink)77), "bad names");
 
     c.layers = 2;
     s = make(&c);
     double x[4 * 32] = {0}, y[4 * 32];
     uint32_t ids[2] = {1, (uint32_t)c.vocab};
-    TK_CHECK(sb_stack_embed(s, ids, 2, x, NULL) == SB_EINVAL, "out-of-vocabulary id rejected");
-    TK_CHECK(sb_stack_forward(s, NULL, x, 0, NULL, y, NULL) == SB_EINVAL, "n = 0 rejected");
-    TK_CHECK(sb_stack_forward(s, NULL, NULL, 4, NULL, y, NULL) == SB_EINVAL, "NULL x rejected");
-    TK_CHECK(sb_stack_forward(s, NULL, x, SB_STACK_MAX_TOKENS + 1, NULL, y, NULL) == SB_EINVAL, "n over the limit");
+    SB_TEST_CHECK(sb_stack_embed(s, ids, 2, x, NULL) == SB_EINVAL, "out-of-vocabulary id rejected");
+    SB_TEST_CHECK(sb_stack_forward(s, NULL, x, 0, NULL, y, NULL) == SB_EINVAL, "n = 0 rejected");
+    SB_TEST_CHECK(sb_stack_forward(s, NULL, NULL, 4, NULL, y, NULL) == SB_EINVAL, "NULL x rejected");
+    SB_TEST_CHECK(sb_stack_forward(s, NULL, x, SB_STACK_MAX_TOKENS + 1, NULL, y, NULL) == SB_EINVAL, "n over the limit");
     sb_stack_exec e = {SB_STACK_F32, NULL, 0};
-    TK_CHECK(sb_stack_forward(s, &e, x, 4, NULL, y, NULL) == SB_EINVAL, "binary32 without a kernel rejected");
+    SB_TEST_CHECK(sb_stack_forward(s, &e, x, 4, NULL, y, NULL) == SB_EINVAL, "binary32 without a kernel rejected");
     e.precision = (sb_stack_precision)42;
     e.kernel = sb_softmax_kernel_find("softmax_scalar_f32");
-    TK_CHECK(sb_stack_forward(s, &e, x, 4, NULL, y, NULL) == SB_EINVAL, "unknown precision rejected");
-    TK_CHECK(sb_stack_jvp(s, x, NULL, 4, NULL, y, y) == SB_EINVAL, "jvp without a tangent rejected");
-    TK_CHECK(sb_stack_linear_attention(s, 4, NULL, y) == SB_EINVAL, "Lambda only in the linear limit");
-    TK_CHECK(sb_stack_sink_alpha(y, 1, 1, 4, 5, 1, y) == SB_EINVAL, "T > n rejected");
+    SB_TEST_CHECK(sb_stack_forward(s, &e, x, 4, NULL, y, NULL) == SB_EINVAL, "unknown precision rejected");
+    SB_TEST_CHECK(sb_stack_jvp(s, x, NULL, 4, NULL, y, y) == SB_EINVAL, "jvp without a tangent rejected");
+    SB_TEST_CHECK(sb_stack_linear_attention(s, 4, NULL, y) == SB_EINVAL, "Lambda only in the linear limit");
+    SB_TEST_CHECK(sb_stack_sink_alpha(y, 1, 1, 4, 5, 1, y) == SB_EINVAL, "T > n rejected");
     sb_stack_destroy(s);
 }
 
@@ -121,7 +121,7 @@ static void test_jvp(sb_rng *r)
                 c.gate_gain = 3.0;
                 c.attn_scale = 0.7;
             }
-            c.seed = tk_seed + (uint64_t)(mode * 3 + variant);
+            c.seed = sb_test_seed + (uint64_t)(mode * 3 + variant);
             sb_stack *s = make(&c);
             size_t n = 7, d = c.width, nd = n * d;
             uint32_t ids[7];
@@ -137,11 +137,11 @@ static void test_jvp(sb_rng *r)
                 xm[k] = x[k] - step * dx[k];
             }
             sb_status st = sb_stack_jvp(s, x, dx, n, bos, y, dy);
-            TK_CHECK(st == SB_OK, "jvp: %s", sb_status_str(st));
+            SB_TEST_CHECK(st == SB_OK, "jvp: %s", sb_status_str(st));
             sb_stack_forward(s, NULL, x, n, bos, y0, NULL);
             sb_stack_forward(s, NULL, xp, n, bos, yp, NULL);
             sb_stack_forward(s, NULL, xm, n, bos, ym, NULL);
-            TK_CHECK(memcmp(y, y0, sizeof y) == 0, "jvp primal equals the forward pass bit for bit (%s)",
+            SB_TEST_CHECK(memcmp(y, y0, sizeof y) == 0, "jvp primal equals the forward pass bit for bit (%s)",
                      sb_stack_sink_name(c.sink));
             double err = 0, scale = norm2(dy, nd);
             for (size_t k = 0; k < nd; k++) {
@@ -149,10 +149,10 @@ static void test_jvp(sb_rng *r)
                 err += (fd - dy[k]) * (fd - dy[k]);
             }
             err = sqrt(err) / scale;
-            TK_CHECK(err < tol && scale > 0, "jvp vs finite differences: relative error %.3g (sink %s, norm %d, mlp %d)",
+            SB_TEST_CHECK(err < tol && scale > 0, "jvp vs finite differences: relative error %.3g (sink %s, norm %d, mlp %d)",
                      err, sb_stack_sink_name(c.sink), c.norm, c.mlp);
             double zero_rows = norm2(dy, i * d);
-            TK_CHECK(zero_rows == 0.0, "tokens before the perturbed one have zero tangent (%g)", zero_rows);
+            SB_TEST_CHECK(zero_rows == 0.0, "tokens before the perturbed one have zero tangent (%g)", zero_rows);
             sb_stack_destroy(s);
         }
 }
@@ -187,7 +187,7 @@ static void test_vjp(sb_rng *r)
                 c.heads = 1;
                 c.width = 3;
             }
-            c.seed = tk_seed + (uint64_t)(mode * 5 + variant);
+            c.seed = sb_test_seed + (uint64_t)(mode * 5 + variant);
             sb_stack *s = make(&c);
             size_t n = 9, d = c.width, nd = n * d;
             uint32_t ids[9];
@@ -198,11 +198,11 @@ static void test_vjp(sb_rng *r)
                 dx[k] = sb_rng_normal(r);
                 w[k] = sb_rng_normal(r);
             }
-            TK_CHECK(sb_stack_jvp(s, x, dx, n, bos, NULL, dy) == SB_OK, "jvp");
+            SB_TEST_CHECK(sb_stack_jvp(s, x, dx, n, bos, NULL, dy) == SB_OK, "jvp");
             sb_status st = sb_stack_vjp(s, x, w, n, bos, y, gx);
-            TK_CHECK(st == SB_OK, "vjp: %s", sb_status_str(st));
+            SB_TEST_CHECK(st == SB_OK, "vjp: %s", sb_status_str(st));
             sb_stack_forward(s, NULL, x, n, bos, y0, NULL);
-            TK_CHECK(memcmp(y, y0, nd * sizeof *y) == 0, "vjp primal equals the forward pass (%s)", sb_stack_sink_name(c.sink));
+            SB_TEST_CHECK(memcmp(y, y0, nd * sizeof *y) == 0, "vjp primal equals the forward pass (%s)", sb_stack_sink_name(c.sink));
             double a = 0, b = 0, sa = 0, sb = 0;
             for (size_t k = 0; k < nd; k++) {
                 a += w[k] * dy[k];
@@ -211,13 +211,13 @@ static void test_vjp(sb_rng *r)
                 sb += fabs(gx[k] * dx[k]);
             }
             double rel = fabs(a - b) / fmax(sa, sb);
-            TK_CHECK(rel < 1e-10 && sa > 0, "<w, J dx> = %.15g vs <J^T w, dx> = %.15g (rel %.3g; sink %s, variant %d, linear %d)",
+            SB_TEST_CHECK(rel < 1e-10 && sa > 0, "<w, J dx> = %.15g vs <J^T w, dx> = %.15g (rel %.3g; sink %s, variant %d, linear %d)",
                      a, b, rel, sb_stack_sink_name(c.sink), variant, c.linear);
             sb_stack_destroy(s);
         }
     sb_stack_config c;
     sb_stack_config_default(&c);
-    TK_CHECK(sb_stack_vjp(NULL, NULL, NULL, 1, NULL, NULL, NULL) == SB_EINVAL, "vjp arguments checked");
+    SB_TEST_CHECK(sb_stack_vjp(NULL, NULL, NULL, 1, NULL, NULL, NULL) == SB_EINVAL, "vjp arguments checked");
 }
 
 /* The new knobs mean what they say: plain softmax is invariant to a content offset (to rounding), a
@@ -227,7 +227,7 @@ static void test_knobs(sb_rng *r)
     sb_stack_config c;
     sb_stack_config_default(&c);
     c.layers = 3;
-    c.seed = tk_seed;
+    c.seed = sb_test_seed;
     size_t n = 11, nd = n * c.width;
     uint32_t ids[11];
     unsigned char bos[11];
@@ -243,9 +243,9 @@ static void test_knobs(sb_rng *r)
         sb_stack_forward(s1, NULL, x, n, bos, y1, NULL);
         double rel = dist2(y0, y1, nd) / norm2(y0, nd);
         if (m == 0)
-            TK_CHECK(rel < 1e-13, "plain softmax ignores a content offset: %.3g", rel);
+            SB_TEST_CHECK(rel < 1e-13, "plain softmax ignores a content offset: %.3g", rel);
         else
-            TK_CHECK(rel > 1e-3, "softmax1 feels a content offset of -6: %.3g", rel);
+            SB_TEST_CHECK(rel > 1e-3, "softmax1 feels a content offset of -6: %.3g", rel);
         sb_stack_destroy(s0);
         sb_stack_destroy(s1);
     }
@@ -256,7 +256,7 @@ static void test_knobs(sb_rng *r)
     z.mlp = 0;
     sb_stack *s = make(&z);
     sb_stack_forward(s, NULL, x, n, bos, y0, NULL);
-    TK_CHECK(memcmp(x, y0, nd * sizeof *x) == 0, "attn_scale 0 without MLP: the stack is the identity");
+    SB_TEST_CHECK(memcmp(x, y0, nd * sizeof *x) == 0, "attn_scale 0 without MLP: the stack is the identity");
     sb_stack_destroy(s);
     free(x), free(y0), free(y1);
 }
@@ -274,11 +274,11 @@ static void test_linear_limit(sb_rng *r)
         c.heads = 1;
         c.width = d;
         c.layers = depths[di];
-        c.seed = tk_seed;
+        c.seed = sb_test_seed;
         sb_stack *s = make(&c);
         double lambda[12 * 12], m[12 * 12], x[12 * 3], y[12 * 3], dx[12 * 3], dy[12 * 3];
-        TK_CHECK(sb_stack_linear_attention(s, n, NULL, lambda) == SB_OK, "Lambda");
-        TK_CHECK(sb_stack_limit_matrix(lambda, n, c.layers, m) == SB_OK, "closed form");
+        SB_TEST_CHECK(sb_stack_linear_attention(s, n, NULL, lambda) == SB_OK, "Lambda");
+        SB_TEST_CHECK(sb_stack_limit_matrix(lambda, n, c.layers, m) == SB_OK, "closed form");
         for (size_t k = 0; k < n * d; k++)
             x[k] = sb_rng_normal(r);
         sb_stack_forward(s, NULL, x, n, NULL, y, NULL);
@@ -290,7 +290,7 @@ static void test_linear_limit(sb_rng *r)
                     want += m[t * n + j] * x[j * d + k];
                 err = fmax(err, fabs(want - y[t * d + k]));
             }
-        TK_CHECK(err < 1e-12, "linear stack = [(Lambda+I)/2]^L x: max error %.3g at L = %zu", err, c.layers);
+        SB_TEST_CHECK(err < 1e-12, "linear stack = [(Lambda+I)/2]^L x: max error %.3g at L = %zu", err, c.layers);
         /* The JVP of the last token w.r.t. token i is M_{n-1,i} I. */
         double jerr = 0;
         for (size_t i = 0; i < n; i++) {
@@ -300,13 +300,13 @@ static void test_linear_limit(sb_rng *r)
             for (size_t k = 0; k < d; k++)
                 jerr = fmax(jerr, fabs(dy[(n - 1) * d + k] - (k == 1 ? m[(n - 1) * n + i] : 0.0)));
         }
-        TK_CHECK(jerr < 1e-12, "linear stack JVP = M_{n,i}: max error %.3g at L = %zu", jerr, c.layers);
+        SB_TEST_CHECK(jerr < 1e-12, "linear stack JVP = M_{n,i}: max error %.3g at L = %zu", jerr, c.layers);
         double mass = m[(n - 1) * n];
-        TK_CHECK(mass > prev_mass, "mass of the last row on token 0 grows with depth: %.6f at L = %zu", mass, c.layers);
+        SB_TEST_CHECK(mass > prev_mass, "mass of the last row on token 0 grows with depth: %.6f at L = %zu", mass, c.layers);
         prev_mass = mass;
         sb_stack_destroy(s);
     }
-    TK_CHECK(prev_mass > 0.99, "at L = 64 the last token is sensitive to token 0 only: M_{n,0} = %.6f", prev_mass);
+    SB_TEST_CHECK(prev_mass > 0.99, "at L = 64 the last token is sensitive to token 0 only: M_{n,0} = %.6f", prev_mass);
 }
 
 /* Sink strength 0 computes the no-sink stack exactly (bit for bit): a bos gap of 0 with value scale 1,
@@ -316,7 +316,7 @@ static void test_strength_zero(sb_rng *r)
     sb_stack_config base;
     sb_stack_config_default(&base);
     base.layers = 3;
-    base.seed = tk_seed;
+    base.seed = sb_test_seed;
     const sb_softmax_kernel *k = sb_softmax_kernel_find("softmax_scalar_f32");
     size_t n = 9, nd = n * base.width;
     uint32_t ids[9];
@@ -345,9 +345,9 @@ static void test_strength_zero(sb_rng *r)
         sb_stack *s = make(&c);
         sb_stack_forward(s, NULL, x, n, bos, got, NULL);
         sb_stack_forward(s, &e32, x, n, bos, got32, NULL);
-        TK_CHECK(memcmp(got, want, nd * sizeof *x) == 0, "%s at strength 0 equals no sink (binary64)",
+        SB_TEST_CHECK(memcmp(got, want, nd * sizeof *x) == 0, "%s at strength 0 equals no sink (binary64)",
                  sb_stack_sink_name(c.sink));
-        TK_CHECK(memcmp(got32, want32, nd * sizeof *x) == 0, "%s at strength 0 equals no sink (binary32)",
+        SB_TEST_CHECK(memcmp(got32, want32, nd * sizeof *x) == 0, "%s at strength 0 equals no sink (binary32)",
                  sb_stack_sink_name(c.sink));
         sb_stack_destroy(s);
     }
@@ -359,9 +359,9 @@ static void test_strength_zero(sb_rng *r)
     sb_stack *s1 = make(&c1), *s2 = make(&c2);
     sb_stack_forward(s1, &e32, x, n, bos, got, NULL);
     sb_stack_forward(s2, &e32, x, n, bos, got32, NULL);
-    TK_CHECK(memcmp(got, got32, nd * sizeof *x) == 0, "softmax1 equals a learned sink logit of 0");
+    SB_TEST_CHECK(memcmp(got, got32, nd * sizeof *x) == 0, "softmax1 equals a learned sink logit of 0");
     sb_stack_forward(s1, NULL, x, n, bos, got, NULL);
-    TK_CHECK(dist2(got, want, nd) > 1e-6 * norm2(want, nd), "softmax1 differs from no sink (the test can fail)");
+    SB_TEST_CHECK(dist2(got, want, nd) > 1e-6 * norm2(want, nd), "softmax1 differs from no sink (the test can fail)");
     sb_stack_destroy(s1);
     sb_stack_destroy(s2);
     sb_stack_destroy(none);
@@ -375,7 +375,7 @@ static void test_precisions(sb_rng *r)
     sb_stack_config c;
     sb_stack_config_default(&c);
     c.layers = 4;
-    c.seed = tk_seed;
+    c.seed = sb_test_seed;
     sb_stack *s = make(&c);
     size_t n = 24, nd = n * c.width;
     uint32_t ids[24];
@@ -387,16 +387,16 @@ static void test_precisions(sb_rng *r)
     const sb_softmax_kernel *k = sb_softmax_kernel_find("softmax_reference_f64");
     for (int p = 1; p < SB_STACK_PRECISION_COUNT; p++) {
         sb_stack_exec e = {(sb_stack_precision)p, k, 0};
-        TK_CHECK(sb_stack_forward(s, &e, x, n, NULL, y, NULL) == SB_OK, "forward %s", sb_stack_precision_name(e.precision));
+        SB_TEST_CHECK(sb_stack_forward(s, &e, x, n, NULL, y, NULL) == SB_OK, "forward %s", sb_stack_precision_name(e.precision));
         err[p] = dist2(y, ref, nd) / rn;
         sb_stack_forward(s, &e, x, n, NULL, y2, NULL);
-        TK_CHECK(memcmp(y, y2, nd * sizeof *y) == 0, "%s is deterministic", sb_stack_precision_name(e.precision));
+        SB_TEST_CHECK(memcmp(y, y2, nd * sizeof *y) == 0, "%s is deterministic", sb_stack_precision_name(e.precision));
     }
-    TK_CHECK(err[SB_STACK_F64_KERNEL] > 0 && err[SB_STACK_F64_KERNEL] < 1e-6, "f64+kernel error %.3g", err[SB_STACK_F64_KERNEL]);
-    TK_CHECK(err[SB_STACK_F32] < 1e-5 && err[SB_STACK_F32] > err[SB_STACK_F64_KERNEL], "f32 error %.3g", err[SB_STACK_F32]);
-    TK_CHECK(err[SB_STACK_BF16] < 0.1 && err[SB_STACK_BF16] > 10 * err[SB_STACK_F32], "bf16 error %.3g", err[SB_STACK_BF16]);
-    TK_CHECK(err[SB_STACK_F16] < 0.01 && err[SB_STACK_F16] > 10 * err[SB_STACK_F32], "f16 error %.3g", err[SB_STACK_F16]);
-    TK_CHECK(err[SB_STACK_BF16] > err[SB_STACK_F16], "bf16 (8-bit mantissa) worse than f16 (11-bit): %.3g vs %.3g",
+    SB_TEST_CHECK(err[SB_STACK_F64_KERNEL] > 0 && err[SB_STACK_F64_KERNEL] < 1e-6, "f64+kernel error %.3g", err[SB_STACK_F64_KERNEL]);
+    SB_TEST_CHECK(err[SB_STACK_F32] < 1e-5 && err[SB_STACK_F32] > err[SB_STACK_F64_KERNEL], "f32 error %.3g", err[SB_STACK_F32]);
+    SB_TEST_CHECK(err[SB_STACK_BF16] < 0.1 && err[SB_STACK_BF16] > 10 * err[SB_STACK_F32], "bf16 error %.3g", err[SB_STACK_BF16]);
+    SB_TEST_CHECK(err[SB_STACK_F16] < 0.01 && err[SB_STACK_F16] > 10 * err[SB_STACK_F32], "f16 error %.3g", err[SB_STACK_F16]);
+    SB_TEST_CHECK(err[SB_STACK_BF16] > err[SB_STACK_F16], "bf16 (8-bit mantissa) worse than f16 (11-bit): %.3g vs %.3g",
              err[SB_STACK_BF16], err[SB_STACK_F16]);
     /* Rounding only in layer 1: the result differs from the reference but by less than all-f32. */
     sb_stack_exec e1 = {SB_STACK_F32, k, 1};
@@ -405,14 +405,14 @@ static void test_precisions(sb_rng *r)
     sb_stack_forward(s, &e1, x, n, NULL, y, &tr);
     sb_stack_forward(s, NULL, x, n, NULL, ref, &tr_ref);
     double e_l1 = dist2(hid + nd, hid_ref + nd, nd), e_end = dist2(y, ref, nd);
-    TK_CHECK(e_l1 > 0 && e_end > 0 && dist2(y, ref, nd) / rn < err[SB_STACK_F32], "error injected in layer 1 only");
-    TK_CHECK(memcmp(hid + c.layers * nd, y, nd * sizeof *y) == 0, "trace holds h^(L)");
+    SB_TEST_CHECK(e_l1 > 0 && e_end > 0 && dist2(y, ref, nd) / rn < err[SB_STACK_F32], "error injected in layer 1 only");
+    SB_TEST_CHECK(memcmp(hid + c.layers * nd, y, nd * sizeof *y) == 0, "trace holds h^(L)");
     free(hid), free(hid_ref);
     /* A kernel the CPU cannot run is refused. */
     sb_softmax_kernel fake = *k;
     fake.supported = NULL;
     sb_stack_exec ef = {SB_STACK_F32, &fake, 0};
-    TK_CHECK(sb_stack_forward(s, &ef, x, n, NULL, y, NULL) == SB_EINVAL, "kernel without a CPU check rejected");
+    SB_TEST_CHECK(sb_stack_forward(s, &ef, x, n, NULL, y, NULL) == SB_EINVAL, "kernel without a CPU check rejected");
     sb_stack_destroy(s);
     free(x), free(ref), free(y), free(y2);
 }
@@ -424,12 +424,12 @@ static void test_prefix(sb_rng *r)
     sb_stack_config c;
     sb_stack_config_default(&c);
     c.sink = SB_STACK_SINK_LEARNED;
-    c.seed = tk_seed;
+    c.seed = sb_test_seed;
     c.layers = 5;
     sb_stack *deep = make(&c);
     c.layers = 3;
     sb_stack *shallow = make(&c);
-    c.seed = tk_seed + 1;
+    c.seed = sb_test_seed + 1;
     sb_stack *other = make(&c);
     size_t n = 10, nd = n * c.width;
     uint32_t ids[10];
@@ -439,10 +439,10 @@ static void test_prefix(sb_rng *r)
     sb_stack_trace tr = {.hidden = hid, .first_mass = NULL, .sink_mass = NULL};
     sb_stack_forward(deep, NULL, x, n, NULL, NULL, &tr);
     sb_stack_forward(shallow, NULL, x, n, NULL, y, NULL);
-    TK_CHECK(memcmp(hid + 3 * nd, y, nd * sizeof *y) == 0, "3 layers = the first 3 of 5, bit for bit");
-    TK_CHECK(memcmp(hid, x, nd * sizeof *x) == 0, "trace starts with the input");
+    SB_TEST_CHECK(memcmp(hid + 3 * nd, y, nd * sizeof *y) == 0, "3 layers = the first 3 of 5, bit for bit");
+    SB_TEST_CHECK(memcmp(hid, x, nd * sizeof *x) == 0, "trace starts with the input");
     sb_stack_forward(other, NULL, x, n, NULL, y2, NULL);
-    TK_CHECK(dist2(y, y2, nd) > 1e-3 * norm2(y, nd), "another seed, other weights");
+    SB_TEST_CHECK(dist2(y, y2, nd) > 1e-3 * norm2(y, nd), "another seed, other weights");
     free(x), free(y), free(y2), free(hid);
     sb_stack_destroy(deep), sb_stack_destroy(shallow), sb_stack_destroy(other);
 }
@@ -450,29 +450,29 @@ static void test_prefix(sb_rng *r)
 static void test_metrics(void)
 {
     double v[3 * 2] = {1, 2, 1, 2, 1, 2};
-    TK_CHECK(sb_stack_collapse_residual(v, 3, 2) == 0.0, "identical rows: residual 0");
+    SB_TEST_CHECK(sb_stack_collapse_residual(v, 3, 2) == 0.0, "identical rows: residual 0");
     double w[2 * 2] = {1, 0, -1, 0};
-    TK_CHECK(fabs(sb_stack_collapse_residual(w, 2, 2) - 1.0) < 1e-15, "opposite rows: residual 1");
+    SB_TEST_CHECK(fabs(sb_stack_collapse_residual(w, 2, 2) - 1.0) < 1e-15, "opposite rows: residual 1");
     /* 1 layer, 2 heads, n = 4: head 0 puts 0.5 on token 0 from every query after the first. */
     double fm[2 * 4] = {1, 0.5, 0.5, 0.5, 1, 0.1, 0.1, 0.1}, alpha[2];
-    TK_CHECK(sb_stack_sink_alpha(fm, 1, 2, 4, 4, 1, alpha) == SB_OK && fabs(alpha[0] - 0.625) < 1e-15 &&
+    SB_TEST_CHECK(sb_stack_sink_alpha(fm, 1, 2, 4, 4, 1, alpha) == SB_OK && fabs(alpha[0] - 0.625) < 1e-15 &&
                  fabs(alpha[1] - 0.325) < 1e-15,
              "alpha with query row 0: %g %g", alpha[0], alpha[1]);
-    TK_CHECK(sb_stack_sink_rate(alpha, 2, 0.3) == 1.0 && sb_stack_sink_rate(alpha, 2, 0.5) == 0.5, "Sink^eps with row 0");
+    SB_TEST_CHECK(sb_stack_sink_rate(alpha, 2, 0.3) == 1.0 && sb_stack_sink_rate(alpha, 2, 0.5) == 0.5, "Sink^eps with row 0");
     sb_stack_sink_alpha(fm, 1, 2, 4, 4, 0, alpha);
-    TK_CHECK(fabs(alpha[0] - 0.5) < 1e-15 && fabs(alpha[1] - 0.1) < 1e-15, "alpha without row 0: %g %g", alpha[0], alpha[1]);
-    TK_CHECK(sb_stack_sink_rate(alpha, 2, 0.3) == 0.5, "Sink^0.3 without row 0");
+    SB_TEST_CHECK(fabs(alpha[0] - 0.5) < 1e-15 && fabs(alpha[1] - 0.1) < 1e-15, "alpha without row 0: %g %g", alpha[0], alpha[1]);
+    SB_TEST_CHECK(sb_stack_sink_rate(alpha, 2, 0.3) == 0.5, "Sink^0.3 without row 0");
     /* Uniform causal Lambda, L = 1: M = (Lambda + I)/2. */
     double lam[3 * 3] = {1, 0, 0, 0.5, 0.5, 0, 1.0 / 3, 1.0 / 3, 1.0 / 3}, m[9];
     sb_stack_limit_matrix(lam, 3, 1, m);
-    TK_CHECK(m[0] == 1.0 && m[3] == 0.25 && m[4] == 0.75 && fabs(m[8] - 2.0 / 3) < 1e-15, "limit matrix L = 1");
+    SB_TEST_CHECK(m[0] == 1.0 && m[3] == 0.25 && m[4] == 0.75 && fabs(m[8] - 2.0 / 3) < 1e-15, "limit matrix L = 1");
 }
 
 int main(void)
 {
-    tk_init("test_stack", 20260301);
+    sb_test_init("test_stack", 20260301);
     sb_rng r;
-    sb_rng_seed(&r, tk_seed);
+    sb_rng_seed(&r, sb_test_seed);
     test_arguments();
     test_metrics();
     test_jvp(&r);
@@ -482,5 +482,5 @@ int main(void)
     test_strength_zero(&r);
     test_precisions(&r);
     test_prefix(&r);
-    return tk_finish("test_stack");
+    return sb_test_finish("test_stack");
 }

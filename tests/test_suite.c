@@ -18,15 +18,15 @@ static void report(const sb_suite_stats *st, size_t nk)
             continue;
         printf("%-34s rows %6zu  max ulp %6llu  bound %5g  failing rows %zu\n", s->kernel->name, s->rows,
                (unsigned long long)s->max_ulp, s->kernel->ulp_bound, s->failures);
-        TK_CHECK(s->api_ok, "%s", s->api.message);
+        SB_TEST_CHECK(s->api_ok, "%s", s->api.message);
         if (s->kernel->ulp_bound < 0)
             continue;
-        TK_CHECK(s->failures == 0,
+        SB_TEST_CHECK(s->failures == 0,
                  "%s\n  row: n=%zu gap=%g tail=%s sink=%s edge=%s offset=%g row seed %" PRIu64 " misalign %zu%s",
                  s->first.message, s->first_spec.n, s->first_spec.gap, sb_tail_name(s->first_spec.tail),
                  sb_place_name(s->first_spec.place), sb_edge_name(s->first_spec.edge), s->first_spec.offset,
                  s->first_seed, s->first_run.misalign, s->first_run.in_place ? " in place" : "");
-        TK_CHECK(s->max_ulp <= (unsigned long long)s->kernel->ulp_bound, "%s max ulp within its bound",
+        SB_TEST_CHECK(s->max_ulp <= (unsigned long long)s->kernel->ulp_bound, "%s max ulp within its bound",
                  s->kernel->name);
     }
 }
@@ -35,13 +35,13 @@ static void run_suite(sb_suite_level level, const char *only)
 {
     size_t nk = sb_softmax_kernel_count();
     sb_suite_stats *st = calloc(nk, sizeof *st);
-    sb_suite_options o = {level, tk_seed, only, 1, NULL, NULL};
-    TK_CHECK(sb_suite_run(&o, st) == SB_OK, "suite ran");
+    sb_suite_options o = {level, sb_test_seed, only, 1, NULL, NULL};
+    SB_TEST_CHECK(sb_suite_run(&o, st) == SB_OK, "suite ran");
     report(st, nk);
     /* The study kernel exists to show what the max subtraction buys: it must break. */
     for (size_t k = 0; k < nk && !only; k++)
         if (strcmp(st[k].kernel->name, "softmax_naive_f32") == 0)
-            TK_CHECK(st[k].failures > 0, "the naive kernel breaks on large logits");
+            SB_TEST_CHECK(st[k].failures > 0, "the naive kernel breaks on large logits");
     free(st);
 }
 
@@ -65,7 +65,7 @@ static void run_huge(const char *only)
 {
     const size_t n = (size_t)1 << 24;
     float *x = malloc(n * sizeof *x), *want = malloc(n * sizeof *want);
-    TK_CHECK(x && want, "memory");
+    SB_TEST_CHECK(x && want, "memory");
     if (!x || !want)
         return;
     const sb_row_spec specs[] = {
@@ -75,11 +75,11 @@ static void run_huge(const char *only)
     };
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         sb_softmax_params p;
-        uint64_t seed = tk_seed + s;
+        uint64_t seed = sb_test_seed + s;
         sb_oracle o = {0};
         o.y = want;
         o.sink_index = sb_row_generate(&specs[s], seed, x, &p);
-        TK_CHECK(sb_oracle_softmax(x, n, &p, &o, 0) == SB_OK, "oracle");
+        SB_TEST_CHECK(sb_oracle_softmax(x, n, &p, &o, 0) == SB_OK, "oracle");
         for (size_t k = 0; k < sb_softmax_kernel_count(); k++) {
             const sb_softmax_kernel *kk = sb_softmax_kernel_at(k);
             if (!kk->supported() || kk->ulp_bound < 0 || (only && !in_list(only, kk->name)))
@@ -89,7 +89,7 @@ static void run_huge(const char *only)
             int ok = sb_contract_run(kk, x, n, &p, &o, &run, &r, NULL);
             printf("%-34s 16M row %zu (%s, gap %g): max ulp %llu\n", kk->name, s, sb_tail_name(specs[s].tail),
                    specs[s].gap, (unsigned long long)r.max_ulp);
-            TK_CHECK(ok, "%s (row seed %" PRIu64 ")", r.message, seed);
+            SB_TEST_CHECK(ok, "%s (row seed %" PRIu64 ")", r.message, seed);
         }
     }
     free(x);
@@ -100,10 +100,10 @@ int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "quick";
     const char *only = argc > 2 ? argv[2] : NULL;
-    tk_init("test_suite", 20261129);
+    sb_test_init("test_suite", 20261129);
     if (strcmp(mode, "huge") == 0)
         run_huge(only);
     else
         run_suite(strcmp(mode, "full") == 0 ? SB_SUITE_FULL : SB_SUITE_QUICK, only);
-    return tk_finish("test_suite");
+    return sb_test_finish("test_suite");
 }

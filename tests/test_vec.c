@@ -6,16 +6,16 @@
 
 int main(void)
 {
-    tk_init("test_vec", 7);
+    sb_test_init("test_vec", 7);
     for (size_t i = 0; i < SIMD_ISA_COUNT; i++) {
         const simd_isa *isa = &simd_isas[i];
         if (!isa->supported()) {
             printf("%-16s skipped (CPU)\n", isa->name);
             continue;
         }
-        size_t fails = isa->vec(stderr, tk_seed + i);
+        size_t fails = isa->vec(stderr, sb_test_seed + i);
         printf("%-16s %s (fused fma: %d)\n", isa->name, fails ? "FAILED" : "ok", isa->fused_fma());
-        TK_CHECK(fails == 0, "%s: %zu vector API checks failed", isa->name, fails);
+        SB_TEST_CHECK(fails == 0, "%s: %zu vector API checks failed", isa->name, fails);
     }
-    return tk_finish("test_vec");
+    return sb_test_finish("test_vec");
 }

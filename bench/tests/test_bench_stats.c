@@ -8,12 +8,12 @@
 
 static void near(double got, double want, double tol, const char *what)
 {
-    TK_CHECK(fabs(got - want) <= tol, "%s: got %.17g want %.17g", what, got, want);
+    SB_TEST_CHECK(fabs(got - want) <= tol, "%s: got %.17g want %.17g", what, got, want);
 }
 
 int main(void)
 {
-    tk_init("test_bench_stats", 0);
+    sb_test_init("test_bench_stats", 0);
     const double a5[] = {1, 2, 3, 4, 5}, b5[] = {6, 7, 8, 9, 10};
     near(sb_mann_whitney_p(a5, 5, b5, 5), 2.0 / 252.0, 1e-15, "separated 5 vs 5: 2/C(10,5)");
     near(sb_mann_whitney_p(b5, 5, a5, 5), 2.0 / 252.0, 1e-15, "symmetric in the order of the samples");
@@ -26,7 +26,7 @@ int main(void)
     const double x6[] = {10, 11, 12, 13, 14, 15}, y6[] = {10.5, 11.5, 12.5, 13.5, 14.5, 16};
     near(sb_mann_whitney_p(x6, 6, y6, 6), 0.6991341991341992, 1e-15, "interleaved 6 vs 6");
     near(sb_mann_whitney_p(b5, 5, b5, 5), 1.0, 0, "identical samples");
-    TK_CHECK(isnan(sb_mann_whitney_p(a5, 1, b5, 5)), "one repetition: no test");
+    SB_TEST_CHECK(isnan(sb_mann_whitney_p(a5, 1, b5, 5)), "one repetition: no test");
 
     /* Past 50 runs: the normal approximation (values from its formula, computed in Python). */
     double l[30], r[30], h[30];
@@ -39,7 +39,7 @@ int main(void)
     const double m[] = {5, 1, 4, 2, 3};
     near(sb_stat_median(m, 5), 3, 0, "odd count");
     near(sb_stat_median(m, 4), 3, 0, "even count: mean of the middle two (1, 2, 4, 5)");
-    TK_CHECK(isnan(sb_stat_median(m, 0)), "empty");
-    TK_CHECK(m[0] == 5 && m[1] == 1, "input not reordered");
-    return tk_finish("test_bench_stats");
+    SB_TEST_CHECK(isnan(sb_stat_median(m, 0)), "empty");
+    SB_TEST_CHECK(m[0] == 5 && m[1] == 1, "input not reordered");
+    return sb_test_finish("test_bench_stats");
 }

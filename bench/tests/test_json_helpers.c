@@ -19,7 +19,7 @@ static json_object *parse(const char *s, char *err, size_t size)
 {
     json_object *doc = NULL;
     int ok = sb_json_parse(s, strlen(s), &doc, err, size);
-    TK_CHECK(ok, "valid document '%s' rejected: %s", s, err);
+    SB_TEST_CHECK(ok, "valid document '%s' rejected: %s", s, err);
     return doc;
 }
 
@@ -32,55 +32,55 @@ static void accepts(void)
     if (!d)
         return;
     json_object *a = json_object_object_get(d, "a");
-    TK_CHECK(sb_json_length(a) == 6, "array of 6");
-    TK_CHECK(sb_json_number_or(sb_json_at(a, 0), 0) == 1.0, "1");
-    TK_CHECK(sb_json_number_or(sb_json_at(a, 1), 0) == -2500.0, "-2.5e3");
-    TK_CHECK(sb_json_bool_or(sb_json_at(a, 2), 0) == 1 && sb_json_bool_or(sb_json_at(a, 3), 1) == 0, "booleans");
-    TK_CHECK(sb_json_at(a, 4) == NULL && json_object_is_type(sb_json_at(a, 4), json_type_null), "null");
-    TK_CHECK(strcmp(sb_json_string_or(sb_json_at(a, 5), ""), "x\ty\xc3\xa9\xf0\x9f\x98\x80") == 0, "escapes and surrogates");
-    TK_CHECK(sb_json_at(a, 6) == NULL, "past the end");
+    SB_TEST_CHECK(sb_json_length(a) == 6, "array of 6");
+    SB_TEST_CHECK(sb_json_number_or(sb_json_at(a, 0), 0) == 1.0, "1");
+    SB_TEST_CHECK(sb_json_number_or(sb_json_at(a, 1), 0) == -2500.0, "-2.5e3");
+    SB_TEST_CHECK(sb_json_bool_or(sb_json_at(a, 2), 0) == 1 && sb_json_bool_or(sb_json_at(a, 3), 1) == 0, "booleans");
+    SB_TEST_CHECK(sb_json_at(a, 4) == NULL && json_object_is_type(sb_json_at(a, 4), json_type_null), "null");
+    SB_TEST_CHECK(strcmp(sb_json_string_or(sb_json_at(a, 5), ""), "x\ty\xc3\xa9\xf0\x9f\x98\x80") == 0, "escapes and surrogates");
+    SB_TEST_CHECK(sb_json_at(a, 6) == NULL, "past the end");
     json_object *b = json_object_object_get(d, "b");
-    TK_CHECK(isnan(sb_json_number_or(json_object_object_get(b, "c"), 0)), "NaN");
-    TK_CHECK(sb_json_number_or(json_object_object_get(b, "d"), 0) == INFINITY, "Infinity");
-    TK_CHECK(sb_json_number_or(json_object_object_get(b, "e"), 0) == -INFINITY, "-Infinity");
+    SB_TEST_CHECK(isnan(sb_json_number_or(json_object_object_get(b, "c"), 0)), "NaN");
+    SB_TEST_CHECK(sb_json_number_or(json_object_object_get(b, "d"), 0) == INFINITY, "Infinity");
+    SB_TEST_CHECK(sb_json_number_or(json_object_object_get(b, "e"), 0) == -INFINITY, "-Infinity");
     const char *order[] = {"a", "b", "z", "a2"};
     size_t k = 0;
     json_object_object_foreach(d, key, val) {
         (void)val;
-        TK_CHECK(k < 4 && strcmp(key, order[k]) == 0, "member %zu is '%s', in document order", k, key);
+        SB_TEST_CHECK(k < 4 && strcmp(key, order[k]) == 0, "member %zu is '%s', in document order", k, key);
         k++;
     }
-    TK_CHECK(k == 4, "4 members");
-    TK_CHECK(sb_json_number_or(json_object_object_get(d, "z"), 0) == 0.05, "0.5E-1");
+    SB_TEST_CHECK(k == 4, "4 members");
+    SB_TEST_CHECK(sb_json_number_or(json_object_object_get(d, "z"), 0) == 0.05, "0.5E-1");
     /* Typed reads never convert: a string is no number, a number no string, a missing member nothing. */
-    TK_CHECK(json_object_object_get(d, "missing") == NULL, "missing key");
-    TK_CHECK(sb_json_number_or(json_object_object_get(d, "missing"), 42) == 42, "fallback for a missing member");
-    TK_CHECK(sb_json_number_or(sb_json_at(a, 5), 42) == 42, "a string is not a number");
-    TK_CHECK(sb_json_string_or(json_object_object_get(d, "a2"), NULL) == NULL, "a number is not a string");
-    TK_CHECK(sb_json_bool_or(sb_json_at(a, 0), 7) == 7, "a number is not a boolean");
-    TK_CHECK(sb_json_length(b) == 0 && sb_json_at(b, 0) == NULL, "an object is not an array (and no abort)");
-    TK_CHECK(sb_json_length(NULL) == 0 && sb_json_string_or(NULL, "f")[0] == 'f', "NULL reads as missing");
+    SB_TEST_CHECK(json_object_object_get(d, "missing") == NULL, "missing key");
+    SB_TEST_CHECK(sb_json_number_or(json_object_object_get(d, "missing"), 42) == 42, "fallback for a missing member");
+    SB_TEST_CHECK(sb_json_number_or(sb_json_at(a, 5), 42) == 42, "a string is not a number");
+    SB_TEST_CHECK(sb_json_string_or(json_object_object_get(d, "a2"), NULL) == NULL, "a number is not a string");
+    SB_TEST_CHECK(sb_json_bool_or(sb_json_at(a, 0), 7) == 7, "a number is not a boolean");
+    SB_TEST_CHECK(sb_json_length(b) == 0 && sb_json_at(b, 0) == NULL, "an object is not an array (and no abort)");
+    SB_TEST_CHECK(sb_json_length(NULL) == 0 && sb_json_string_or(NULL, "f")[0] == 'f', "NULL reads as missing");
     json_object_put(d);
 
     d = parse("\"a\\u0000b\"", err, sizeof err);
-    TK_CHECK(d && json_object_get_string_len(d) == 3, "embedded NUL keeps its length");
+    SB_TEST_CHECK(d && json_object_get_string_len(d) == 3, "embedded NUL keeps its length");
     json_object_put(d);
     d = parse("[]", err, sizeof err);
-    TK_CHECK(d && json_object_is_type(d, json_type_array) && sb_json_length(d) == 0, "empty array");
+    SB_TEST_CHECK(d && json_object_is_type(d, json_type_array) && sb_json_length(d) == 0, "empty array");
     json_object_put(d);
     d = parse("1e999", err, sizeof err);
-    TK_CHECK(d && sb_json_number_or(d, 0) == INFINITY, "overflowing number reads as inf");
+    SB_TEST_CHECK(d && sb_json_number_or(d, 0) == INFINITY, "overflowing number reads as inf");
     json_object_put(d);
     d = parse("7", err, sizeof err);
-    TK_CHECK(d && sb_json_number_or(d, 0) == 7, "a bare number (json-c needs the end of input to finish it)");
+    SB_TEST_CHECK(d && sb_json_number_or(d, 0) == 7, "a bare number (json-c needs the end of input to finish it)");
     json_object_put(d);
     d = parse("[12188285511483962665, -9007199254740993]", err, sizeof err);
-    TK_CHECK(d && json_object_get_uint64(sb_json_at(d, 0)) == 12188285511483962665ull, "a 64-bit seed, exactly");
-    TK_CHECK(d && json_object_get_int64(sb_json_at(d, 1)) == -9007199254740993ll, "a negative 64-bit integer");
+    SB_TEST_CHECK(d && json_object_get_uint64(sb_json_at(d, 0)) == 12188285511483962665ull, "a 64-bit seed, exactly");
+    SB_TEST_CHECK(d && json_object_get_int64(sb_json_at(d, 1)) == -9007199254740993ll, "a negative 64-bit integer");
     json_object_put(d);
     json_object *n = (json_object *)1;
-    TK_CHECK(sb_json_parse("null", 4, &n, err, sizeof err) == 1 && n == NULL, "the document null");
-    TK_CHECK(sb_json_parse(" [1] \n", 6, &n, err, sizeof err) == 1 && sb_json_length(n) == 1, "whitespace around");
+    SB_TEST_CHECK(sb_json_parse("null", 4, &n, err, sizeof err) == 1 && n == NULL, "the document null");
+    SB_TEST_CHECK(sb_json_parse(" [1] \n", 6, &n, err, sizeof err) == 1 && sb_json_length(n) == 1, "whitespace around");
     json_object_put(n);
 }
 
@@ -90,8 +90,8 @@ static void rejects(const char *doc, size_t len, const char *want)
     char err[256] = "";
     json_object *d = (json_object *)1;
     int ok = sb_json_parse(doc, len, &d, err, sizeof err);
-    TK_CHECK(!ok && d == NULL, "accepted bad input '%s'", doc);
-    TK_CHECK(strstr(err, want) != NULL, "input '%s': message '%s' lacks '%s'", doc, err, want);
+    SB_TEST_CHECK(!ok && d == NULL, "accepted bad input '%s'", doc);
+    SB_TEST_CHECK(strstr(err, want) != NULL, "input '%s': message '%s' lacks '%s'", doc, err, want);
 }
 
 #define REJECTS(doc, want) rejects(doc, strlen(doc), want)
@@ -136,15 +136,15 @@ static void rejections(void)
         json_object *d = NULL;
         memset(s, '[', SB_JSON_MAX_DEPTH);
         memset(s + SB_JSON_MAX_DEPTH, ']', SB_JSON_MAX_DEPTH);
-        TK_CHECK(sb_json_parse(s, 2 * SB_JSON_MAX_DEPTH, &d, err, sizeof err) == 1, "%d levels are fine: %s",
+        SB_TEST_CHECK(sb_json_parse(s, 2 * SB_JSON_MAX_DEPTH, &d, err, sizeof err) == 1, "%d levels are fine: %s",
                  SB_JSON_MAX_DEPTH, err);
         json_object_put(d);
         free(s);
     }
     char err[128];
     json_object *d = NULL;
-    TK_CHECK(sb_json_parse(NULL, 0, &d, err, sizeof err) == 0 && strstr(err, "no input"), "NULL input");
-    TK_CHECK(sb_json_read_file("/nonexistent/x.json", &d, err, sizeof err) == 0 && strstr(err, "/nonexistent/x.json"),
+    SB_TEST_CHECK(sb_json_parse(NULL, 0, &d, err, sizeof err) == 0 && strstr(err, "no input"), "NULL input");
+    SB_TEST_CHECK(sb_json_read_file("/nonexistent/x.json", &d, err, sizeof err) == 0 && strstr(err, "/nonexistent/x.json"),
              "missing file named: %s", err);
 }
 
@@ -163,10 +163,10 @@ static char *written(void (*writer)(FILE *, void *), void *ctx)
 
 static void expect_text(const char *what, const char *got, const char *want)
 {
-    TK_CHECK(got && strcmp(got, want) == 0, "%s:\n--- got\n%s\n--- want\n%s", what, got ? got : "(nothing)", want);
+    SB_TEST_CHECK(got && strcmp(got, want) == 0, "%s:\n--- got\n%s\n--- want\n%s", what, got ? got : "(nothing)", want);
 }
 
-static void print_doc(FILE *f, void *doc) { TK_CHECK(sb_json_print(f, doc) == 0, "sb_json_print failed"); }
+static void print_doc(FILE *f, void *doc) { SB_TEST_CHECK(sb_json_print(f, doc) == 0, "sb_json_print failed"); }
 
 static void writing(void)
 {
@@ -214,22 +214,22 @@ static void writing(void)
     /* Read back: the same values (non-finite numbers are null). */
     json_object *back = NULL;
     char err[256];
-    TK_CHECK(text && sb_json_parse(text, strlen(text), &back, err, sizeof err), "printed document rejected: %s", err);
-    TK_CHECK(sb_json_number_or(json_object_object_get(back, "third"), 0) == 0.1, "0.1 round-trips");
-    TK_CHECK(sb_json_number_or(json_object_object_get(back, "nine"), 0) == 0.333333333, "9 digits");
-    TK_CHECK(json_object_object_get_ex(back, "nan", NULL) && json_object_object_get(back, "nan") == NULL, "NaN is null");
-    TK_CHECK(json_object_get_uint64(json_object_object_get(back, "seed")) == UINT64_MAX, "uint64 round-trips");
-    TK_CHECK(strcmp(sb_json_string_or(json_object_object_get(back, "text"), ""), "a/b \"q\" \\ \t\x01 \xc3\xa9") == 0,
+    SB_TEST_CHECK(text && sb_json_parse(text, strlen(text), &back, err, sizeof err), "printed document rejected: %s", err);
+    SB_TEST_CHECK(sb_json_number_or(json_object_object_get(back, "third"), 0) == 0.1, "0.1 round-trips");
+    SB_TEST_CHECK(sb_json_number_or(json_object_object_get(back, "nine"), 0) == 0.333333333, "9 digits");
+    SB_TEST_CHECK(json_object_object_get_ex(back, "nan", NULL) && json_object_object_get(back, "nan") == NULL, "NaN is null");
+    SB_TEST_CHECK(json_object_get_uint64(json_object_object_get(back, "seed")) == UINT64_MAX, "uint64 round-trips");
+    SB_TEST_CHECK(strcmp(sb_json_string_or(json_object_object_get(back, "text"), ""), "a/b \"q\" \\ \t\x01 \xc3\xa9") == 0,
              "string round-trips");
-    TK_CHECK(sb_json_number_or(sb_json_at(json_object_object_get(back, "series"), 2), 0) == 1, "one-line series");
-    TK_CHECK(sb_json_bool_or(json_object_object_get(sb_json_at(json_object_object_get(back, "rows"), 1), "ok"), 0),
+    SB_TEST_CHECK(sb_json_number_or(sb_json_at(json_object_object_get(back, "series"), 2), 0) == 1, "one-line series");
+    SB_TEST_CHECK(sb_json_bool_or(json_object_object_get(sb_json_at(json_object_object_get(back, "rows"), 1), "ok"), 0),
              "one-line record");
     json_object_put(back);
     free(text);
     /* Printed twice, the same bytes (the one-line serializer restores itself). */
     char *again = written(print_doc, doc);
     char *first = written(print_doc, doc);
-    TK_CHECK(again && first && strcmp(again, first) == 0, "printing twice gives the same text");
+    SB_TEST_CHECK(again && first && strcmp(again, first) == 0, "printing twice gives the same text");
     free(again);
     free(first);
     json_object_put(doc);
@@ -287,9 +287,9 @@ static void streaming(void)
                 "}\n");
     json_object *back = NULL;
     char err[256];
-    TK_CHECK(text && sb_json_parse(text, strlen(text), &back, err, sizeof err), "streamed document rejected: %s", err);
+    SB_TEST_CHECK(text && sb_json_parse(text, strlen(text), &back, err, sizeof err), "streamed document rejected: %s", err);
     json_object *cells = json_object_object_get(back, "cells");
-    TK_CHECK(sb_json_length(cells) == 3 &&
+    SB_TEST_CHECK(sb_json_length(cells) == 3 &&
                  sb_json_number_or(json_object_object_get(json_object_object_get(sb_json_at(cells, 2), "spec"), "gap"), 0) == 0.5,
              "records read back");
     json_object_put(back);
@@ -301,10 +301,10 @@ static void streaming(void)
 
 int main(void)
 {
-    tk_init("test_json_helpers", 0);
+    sb_test_init("test_json_helpers", 0);
     accepts();
     rejections();
     writing();
     streaming();
-    return tk_finish("test_json_helpers");
+    return sb_test_finish("test_json_helpers");
 }
