@@ -153,7 +153,8 @@ def context_plot(d, out):
     ax.set_xscale("log", base=2)
     ax.set_xticks(ctx)
     ax.set_xticklabels([str(t) for t in ctx])
-    ax.set_xlabel("training context length T (fixed tokens per step)")
+    seqs = d.get("config", {}).get("sequences_per_step", 0)
+    ax.set_xlabel("training context length T (%s)" % ("%d sequences per step" % seqs if seqs else "fixed tokens per step"))
     ax.set_ylabel("final α₁ (mean over heads; 95 % interval over seeds)")
     ax.set_title("Does the sink grow with the training context? Bigram-Backcopy, %d layer%s" % (L, "s" if L > 1 else ""),
                  fontsize=10)
