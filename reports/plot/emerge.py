@@ -15,18 +15,12 @@ Exit status: 0 done, 2 usage error, 3 matplotlib is not available (the caller sk
 Run with Debian's /usr/bin/python3, which sees python3-matplotlib.
 """
 import json
-import math
-import os
 import sys
 
-try:
-    import matplotlib
+import plotkit
+from plotkit import finite, legend_outside, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("emerge.py: matplotlib is not available (apt-get install python3-matplotlib)", file=sys.stderr)
-    sys.exit(3)
+plt = plotkit.pyplot("emerge.py")
 
 VARIANTS = ["none", "bos", "first", "learned", "softmax1", "gate"]
 # colour and marker both differ between series, so the plots survive greyscale and colour blindness
@@ -48,23 +42,6 @@ LABEL = {
     "softmax1": "softmax1",
     "gate": "output gate",
 }
-
-
-def save(fig, out_dir, name):
-    path = os.path.join(out_dir, name)
-    tmp = "%s.tmp.%d.png" % (path, os.getpid())
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
-    print("wrote %s" % name, flush=True)
-
-
-def legend_outside(ax, **kw):
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False, **kw)
-
-
-def finite(v):
-    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
 
 
 def mean(xs):

@@ -14,30 +14,14 @@ Run with Debian's /usr/bin/python3, which sees python3-matplotlib.
 """
 import json
 import math
-import os
 import sys
 
-try:
-    import matplotlib
+import plotkit
+from plotkit import STYLES, finite, legend_outside, save, staggered, style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
-except ImportError:
-    print("perturb.py: matplotlib is not available (apt-get install python3-matplotlib)", file=sys.stderr)
-    sys.exit(3)
+plt = plotkit.pyplot("perturb.py")
+from matplotlib.colors import LogNorm  # noqa: E402 (after the backend is chosen)
 
-# Eight distinguishable styles: colour, marker and line style all differ from one series to the next.
-STYLES = [
-    ("#000000", "o", "-"),
-    ("#1f77b4", "s", "--"),
-    ("#d62728", "^", "-."),
-    ("#2ca02c", "D", ":"),
-    ("#9467bd", "v", "-"),
-    ("#ff7f0e", "P", "--"),
-    ("#8c564b", "X", "-."),
-    ("#17becf", "*", ":"),
-]
 MODE_STYLE = {m: STYLES[i] for i, m in enumerate(["none", "bos", "learned", "softmax1", "gated", "no_bos"])}
 MODE_LABEL = {
     "none": "no sink",
@@ -49,30 +33,6 @@ MODE_LABEL = {
 }
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-
-def style(i):
-    return STYLES[i % len(STYLES)]
-
-
-def staggered(k, n, marks=8):
-    """Markers of series k at every step-th point, offset per series, so that curves lying on top of each
-    other still show every series' marker."""
-    step = max(1, n // marks)
-    return (k % step, step) if step > 1 else 1
-
-
-def save(fig, out_dir, name):
-    path = os.path.join(out_dir, name)
-    tmp = "%s.tmp.%d.png" % (path, os.getpid())
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
-    print("wrote %s" % name, flush=True)
-
-
-def finite(v):
-    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
 
 
 def interval(values, log=False):
@@ -98,10 +58,6 @@ def rows_interval(rows, log=False):
     """rows: one list of per-seed values per x; returns three lists (mean, lo, hi)."""
     out = [interval(r, log) for r in rows]
     return [o[0] for o in out], [o[1] for o in out], [o[2] for o in out]
-
-
-def legend_outside(ax, **kw):
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8, **kw)
 
 
 def seeds_note(d):

@@ -7,38 +7,25 @@ Each PNG is written atomically (temporary file, then rename) and announced on st
 Exit status: 0 done, 2 usage or unreadable input, 3 matplotlib is not available (Debian:
 apt-get install python3-matplotlib). Metric definitions: docs/stability.md.
 """
+import functools
 import json
 import math
-import os
 import sys
+
+import plotkit
+from plotkit import STYLES, save, style
 
 PRECISIONS = ["f32", "f16_in", "bf16_in", "f16_out", "bf16_out"]
 TAILS = ["equal", "gaussian", "heavy", "near_sink", "uniform"]
-# Eight distinguishable styles: colour, marker and line style all change from one series to the next.
-STYLES = [
-    ("#000000", "o", "-"),
-    ("#1f77b4", "s", "--"),
-    ("#d62728", "^", "-."),
-    ("#2ca02c", "D", ":"),
-    ("#9467bd", "v", "-"),
-    ("#ff7f0e", "P", "--"),
-    ("#8c564b", "X", "-."),
-    ("#17becf", "*", ":"),
-]
 PREC_STYLE = {p: STYLES[i] for i, p in enumerate(PRECISIONS)}
 GROUP_ORDER = ["reference", "scalar", "sse2", "avx2", "avx512", "neon", "peer", "plugin"]
 GROUP_TITLE = {"reference": "references", "scalar": "ours: scalar", "sse2": "ours: SSE2", "avx2": "ours: AVX2",
                "avx512": "ours: AVX-512", "neon": "ours: NEON", "peer": "peers", "plugin": "plugins"}
 
 
-def style(i):
-    return STYLES[i % len(STYLES)]
-
-
-def staggered(k, n, marks=10):
-    """Markers of series k every step-th point, offset per series, so that coinciding curves each show."""
-    step = max(1, n // marks)
-    return (k % step, step) if step > 1 else 1
+# stability's panels are small multiples: denser markers, smaller legends
+staggered = functools.partial(plotkit.staggered, marks=10)
+legend_outside = functools.partial(plotkit.legend_outside, fontsize=7)
 
 
 def kernel_group(k):
@@ -49,10 +36,6 @@ def kernel_group(k):
     if k["algorithm"] in ("reference", "textbook", "naive"):
         return "reference"
     return k["isa"]
-
-
-def legend_outside(ax, **kw):
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7, **kw)
 
 
 def num(v):
@@ -68,18 +51,6 @@ def positive(v, floor):
     """For log axes: 0 is drawn at floor, NaN stays NaN."""
     v = num(v)
     return floor if v == 0 else v
-
-
-def save(fig, out_dir, name):
-    path = os.path.join(out_dir, name)
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    try:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    print("wrote %s" % name, flush=True)
 
 
 def select(cells, **want):
@@ -310,14 +281,7 @@ def main(argv):
     if len(argv) != 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as e:
-        print("stability.py: matplotlib is not available (%s); Debian: apt-get install python3-matplotlib" % e,
-              file=sys.stderr)
-        return 3
+    plt = plotkit.pyplot("stability.py")
     try:
         with open(argv[1]) as f:
             data = json.load(f)
