@@ -51,6 +51,8 @@ sb_perturb_est sb_perturb_est_of(const double *v, size_t n) { return est(v, n, 0
 
 sb_perturb_est sb_perturb_est_log(const double *v, size_t n) { return est(v, n, 1); }
 
+double sb_perturb_mean(const double *v, size_t n) { return est(v, n, 0).mean; }
+
 sb_perturb_est sb_perturb_est_ratio(const double *a, const double *b, size_t n)
 {
     double r[64];

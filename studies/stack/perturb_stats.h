@@ -25,6 +25,8 @@ double sb_perturb_t975(size_t df);
 sb_perturb_est sb_perturb_est_of(const double *v, size_t n);
 /* The same for positive quantities on a log scale: ln v, then exp back (v <= 0 or non-finite skipped). */
 sb_perturb_est sb_perturb_est_log(const double *v, size_t n);
+/* The mean of the finite values of v[0..n) (NaN when there are none): est_of's mean. */
+double sb_perturb_mean(const double *v, size_t n);
 /* Per-seed ratios a[k] / b[k] on a log scale. */
 sb_perturb_est sb_perturb_est_ratio(const double *a, const double *b, size_t n);
 

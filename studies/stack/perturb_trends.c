@@ -112,16 +112,6 @@ static void slopes(const double *x, const double (*y)[PT_W], size_t m, size_t W,
     }
 }
 
-static double mean_of(const double *v, size_t n)
-{
-    double s = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            s += v[i], m++;
-    return m ? s / (double)m : NAN;
-}
-
 /* ---- sink modes on the base stack ---- */
 
 static void verdicts_modes(sb_perturb_results *r)
@@ -151,8 +141,8 @@ static void verdicts_modes(sb_perturb_results *r)
                         "and predicts no size", r->j);
         SET(criterion, "the 95 %% interval of the factor lies above 1");
         SET(result, "%s (relative drift %.3g after layer 1 → %.3g after layer %zu, means over seeds; absolute %.3g → "
-                    "%.3g)", fmt_est(e1, sizeof e1, v->est), mean_of(b, W), mean_of(a, W), L,
-            mean_of(none->drift_abs + W, W), mean_of(none->drift_abs + L * W, W));
+                    "%.3g)", fmt_est(e1, sizeof e1, v->est), sb_perturb_mean(b, W), sb_perturb_mean(a, W), L,
+            sb_perturb_mean(none->drift_abs + W, W), sb_perturb_mean(none->drift_abs + L * W, W));
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
 
@@ -173,7 +163,7 @@ static void verdicts_modes(sb_perturb_results *r)
         for (size_t k = 0; k < W; k++)
             ab[k] = bos->residual[L * W + k];
         SET(result, "%s (residual %.3f at the input → %.3f after layer %zu; with a BOS sink %.3f)",
-            fmt_est(e1, sizeof e1, v->est), mean_of(b, W), mean_of(a, W), L, mean_of(ab, W));
+            fmt_est(e1, sizeof e1, v->est), sb_perturb_mean(b, W), sb_perturb_mean(a, W), L, sb_perturb_mean(ab, W));
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
 
@@ -190,7 +180,7 @@ static void verdicts_modes(sb_perturb_results *r)
         if (!(v = add(r, id, SB_KIND_SANITY)))
             break;
         judge(v, sb_perturb_est_ratio(a, b, W), SB_RULE_ABOVE, 1.0, 0);
-        double m = mean_of(md->leak, W);
+        double m = sb_perturb_mean(md->leak, W);
         double aa[PT_W], ab[PT_W];
         for (size_t k = 0; k < W; k++)
             aa[k] = none->drift_abs[L * W + k], ab[k] = md->drift_abs[L * W + k];
@@ -223,7 +213,7 @@ static void verdicts_modes(sb_perturb_results *r)
         SET(prediction, "above 0");
         SET(criterion, "the 95 %% interval of the difference lies above 0");
         SET(result, "%s (%.1f %% without a sink, %.1f %% with)", fmt_est(e1, sizeof e1, v->est),
-            100 * mean_of(none->nonlocal, W), 100 * mean_of(bos->nonlocal, W));
+            100 * sb_perturb_mean(none->nonlocal, W), 100 * sb_perturb_mean(bos->nonlocal, W));
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
 
@@ -238,13 +228,13 @@ static void verdicts_modes(sb_perturb_results *r)
             r->o.gap);
         SET(quantity, "Sink₁^0.3 per weight seed, T = %zu, query row 0 not counted, BOS stack", T);
         SET(prediction, "100 %% (α₁ ≈ 1 − m ≈ %.3f > 0.3 in every head); 0 %% without a sink (α₁ ≈ 1/t)",
-            1 - mean_of(bos->leak, W));
+            1 - sb_perturb_mean(bos->leak, W));
         SET(criterion, "the 95 %% interval of the BOS stack's rate lies above 99 %%");
         SET(result, "BOS %s; no-BOS template %.1f %%; no sink %.1f %%; learned sink logit %.1f %% (its mass, %.1f %%, "
                     "sits outside A, which Sink₁ does not see); ε = 0.8: BOS %.1f %%; counting query row 0: BOS "
                     "%.1f %%, no sink %.1f %%",
-            fmt_est(e1, sizeof e1, v->est), 100 * mean_of(nb->rate, W), 100 * mean_of(none->rate, W),
-            100 * mean_of(ln->rate, W), 100 * ln->virtual_sink, 100 * bos->sink_rate[0][1], 100 * bos->sink_rate[1][0],
+            fmt_est(e1, sizeof e1, v->est), 100 * sb_perturb_mean(nb->rate, W), 100 * sb_perturb_mean(none->rate, W),
+            100 * sb_perturb_mean(ln->rate, W), 100 * ln->virtual_sink, 100 * bos->sink_rate[0][1], 100 * bos->sink_rate[1][0],
             100 * none->sink_rate[1][0]);
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
@@ -262,7 +252,7 @@ static void verdicts_modes(sb_perturb_results *r)
         for (int m = 0; m < PT_MODES && len < sizeof modes; m++)
             len += (size_t)snprintf(modes + len, sizeof modes - len, "%s%s %.0f %% (random tokens %.0f %%)",
                                     m ? ", " : "", sb_stack_sink_name((sb_stack_sink)m),
-                                    100 * mean_of(r->mode[m].repeated_rate, W), 100 * mean_of(r->mode[m].rate, W));
+                                    100 * sb_perturb_mean(r->mode[m].repeated_rate, W), 100 * sb_perturb_mean(r->mode[m].rate, W));
         SET(result, "BOS %s; every mode: %s", fmt_est(e1, sizeof e1, v->est), modes);
         SET(note, "An imposed sink cannot reproduce Gu et al.'s repeated-token result, nor refute it: it does not "
                   "depend on the input. Only a sink that a model learns (the emergent-sink study) can show it.");
@@ -293,8 +283,8 @@ static void verdicts_sensitivity(sb_perturb_results *r)
         SET(prediction, "a factor above 1 (the linear model gives no size for the non-linear stack)");
         SET(criterion, "the 95 %% interval of the factor lies above 1");
         SET(result, "%s (share %.3f at L = %zu → %.3f at L = %zu; with a BOS sink %.3f → %.3f)",
-            fmt_est(e1, sizeof e1, v->est), mean_of(p1->share_first, W), p1->layers, mean_of(pL->share_first, W),
-            pL->layers, mean_of(b1->share_first, W), mean_of(bL->share_first, W));
+            fmt_est(e1, sizeof e1, v->est), sb_perturb_mean(p1->share_first, W), p1->layers, sb_perturb_mean(pL->share_first, W),
+            pL->layers, sb_perturb_mean(b1->share_first, W), sb_perturb_mean(bL->share_first, W));
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
     size_t l8 = r->limit_layers >= 8 ? 8 : r->limit_layers;
@@ -429,7 +419,7 @@ static void verdicts_context(sb_perturb_results *r)
         for (size_t k = 0; k < W; k++)
             g[k] = r->pr[0][i][k], h[k] = r->pr[1][i][k];
         len += (size_t)snprintf(list + len, sizeof list - len, "%sn = %zu: %.1f / %.2f / %.1f", i ? "; " : "",
-                                r->ctx_n[i], mean_of(g, W), mean_of(h, W), r->pr_linear[i]);
+                                r->ctx_n[i], sb_perturb_mean(g, W), sb_perturb_mean(h, W), r->pr_linear[i]);
     }
     if ((v = add(r, "context_participation", SB_KIND_REPRODUCTION))) {
         judge(v, sb_perturb_est_of(sl, W), SB_RULE_ABOVE, 0.0, 0);
@@ -524,7 +514,7 @@ static void verdicts_offsets(sb_perturb_results *r)
             a[k] = r->off_drift[0][i][k], b[k] = r->off_drift[1][i][k], ratio[i][k] = b[k] > 0 ? a[k] / b[k] : NAN;
         gm[i] = sb_perturb_est_ratio(a, b, W).mean;
     }
-    double mass_last = mean_of(r->off_mass[1][last], W), mass0 = mean_of(r->off_mass[1][at0], W);
+    double mass_last = sb_perturb_mean(r->off_mass[1][last], W), mass0 = sb_perturb_mean(r->off_mass[1][at0], W);
     double P = 1.0 / mass_last;
     /* Where Miller's formula puts half the mass on the sink: sum_j e^{s_j + b} = 1. From the mass at b = 0,
      * sum_j e^{s_j} ~ m0 / (1 - m0) (per-head averages, so approximate). */
@@ -554,7 +544,7 @@ static void verdicts_offsets(sb_perturb_results *r)
         size_t len = 0;
         for (size_t i = 0; i < m && len < sizeof curve; i++)
             len += (size_t)snprintf(curve + len, sizeof curve - len, "%sb = %g: %.3g× (m = %.3g)", i ? "; " : "",
-                                    r->offsets[i], gm[i], mean_of(r->off_mass[1][i], W));
+                                    r->offsets[i], gm[i], sb_perturb_mean(r->off_mass[1][i], W));
         SET(result, "%s at b = %g. softmax₁ starts to help (factor 2) at b ≈ %.2g; Miller's formula puts half the "
                     "mass on the sink at b ≈ %.2g. At b = 0 the factor is %.3g (m = %.3f: with untrained logits the "
                     "sink takes only ~1/(1 + Σ e^{s_j})). Curve: %s",
@@ -597,7 +587,7 @@ static void verdicts_offsets(sb_perturb_results *r)
         SET(prediction, "close to softmax₁'s factor (the spread of the per-head logits shifts each head's mass)");
         SET(criterion, "none");
         SET(result, "%s (softmax₁: %.3g×; the learned sink's content mass %.3g)", fmt_est(e1, sizeof e1, v->est),
-            gm[last], mean_of(r->off_mass[2][last], W));
+            gm[last], sb_perturb_mean(r->off_mass[2][last], W));
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
 }
@@ -625,7 +615,7 @@ static void verdicts_gate(sb_perturb_results *r)
     SET(criterion, "none (an observation: a random gate cannot test what a trained one learns)");
     SET(result, "%s; gated vs no gate %s; gate mean %.3f, %.0f %% of gate values below 0.1, matched scale c = %.3f",
         fmt_est(e1, sizeof e1, v->est), fmt_est(e2, sizeof e2, sb_perturb_est_ratio(r->gate_none_drift, r->gate_drift, W)),
-        mean_of(r->gate_mean, W), 100 * mean_of(r->gate_sparse, W), mean_of(r->gate_scale, W));
+        sb_perturb_mean(r->gate_mean, W), 100 * sb_perturb_mean(r->gate_sparse, W), sb_perturb_mean(r->gate_scale, W));
     SET(note, "Most of the gated stack's cut in drift against no gate is the scaling: compare the two factors. A "
               "factor near 1 at matched norm says the gate's query dependence adds little on random weights.");
     snprintf(v->sampling, sizeof v->sampling, "%s", samp);
@@ -645,7 +635,7 @@ static void verdicts_strength(sb_perturb_results *r)
     judge(v, sb_perturb_est_ratio(g[0], g[m - 1], W), SB_RULE_ABOVE, 1.0, 0);
     int monotone = 1;
     for (size_t i = 1; i < m; i++)
-        monotone &= mean_of(g[i], W) <= mean_of(g[i - 1], W);
+        monotone &= sb_perturb_mean(g[i], W) <= sb_perturb_mean(g[i - 1], W);
     SET(claim, "A stronger imposed sink cuts the drift more.");
     SET(source, "consequence of the setup: the content mass falls like e^{−Δ}");
     SET(quantity, "relative last-token drift of the BOS stack at Δ = %g over Δ = %g", r->gaps[0], r->gaps[m - 1]);
@@ -720,7 +710,7 @@ static void verdicts_precision(sb_perturb_results *r)
         for (size_t k = 0; k < W; k++)
             d0[k] = r->coll[0][0][k], dN[k] = r->coll[0][m - 1][k];
         SET(result, "slope %s; distance %.3g at n = %zu → %.3g at n = %zu", fmt_est(e1, sizeof e1, v->est),
-            mean_of(d0, W), r->pn[0], mean_of(dN, W), r->pn[m - 1]);
+            sb_perturb_mean(d0, W), r->pn[0], sb_perturb_mean(dN, W), r->pn[m - 1]);
         snprintf(v->sampling, sizeof v->sampling, "%s", samp);
     }
     /* Less mixing or less signal? With a sink the distance is small because a near-identity layer hardly

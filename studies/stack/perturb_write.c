@@ -368,16 +368,6 @@ void sb_perturb_write_json(FILE *f, const sb_perturb_results *r)
 
 /* ---- Markdown ---- */
 
-static double seed_mean(const double *v, size_t n)
-{
-    double s = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            s += v[i], m++;
-    return m ? s / (double)m : NAN;
-}
-
 static void est_cell(char *buf, size_t size, const double *v, size_t W, int log_scale)
 {
     sb_perturb_est e = log_scale ? sb_perturb_est_log(v, W) : sb_perturb_est_of(v, W);
@@ -431,7 +421,7 @@ static size_t precision_tables(char *out, size_t size, const sb_perturb_results 
         for (int f = 1; f < PT_FORMATS; f++) {
             for (size_t k = 0; k < W; k++)
                 v[k] = r->snr_loss[f][g][k];
-            double m = seed_mean(v, W);
+            double m = sb_perturb_mean(v, W);
             OUT(" %s%.3g %%%s |", m >= 1 ? "**" : "", 100 * m, m >= 1 ? "**" : "");
         }
         OUT("\n");
@@ -510,9 +500,9 @@ void sb_perturb_write_markdown(FILE *f, const sb_perturb_results *r, const char 
     for (int m = 0; m < PT_MODES; m++) {
         const sb_perturb_mode *md = &r->mode[m];
         fprintf(f, "| %s | %.3g | %.3g | %.3g | %.3g | %.1f %% | %.3f | %.0f %% | %.0f %% | %.3f |\n",
-                sb_stack_sink_name(md->sink), seed_mean(md->drift_rel + W, W), seed_mean(md->drift_rel + L * W, W),
-                seed_mean(md->drift_abs + L * W, W), seed_mean(md->leak, W), 100 * seed_mean(md->nonlocal, W),
-                seed_mean(md->residual + L * W, W), 100 * seed_mean(md->rate, W), 100 * seed_mean(md->repeated_rate, W),
+                sb_stack_sink_name(md->sink), sb_perturb_mean(md->drift_rel + W, W), sb_perturb_mean(md->drift_rel + L * W, W),
+                sb_perturb_mean(md->drift_abs + L * W, W), sb_perturb_mean(md->leak, W), 100 * sb_perturb_mean(md->nonlocal, W),
+                sb_perturb_mean(md->residual + L * W, W), 100 * sb_perturb_mean(md->rate, W), 100 * sb_perturb_mean(md->repeated_rate, W),
                 md->virtual_sink);
     }
 
@@ -554,9 +544,9 @@ void sb_perturb_write_markdown(FILE *f, const sb_perturb_results *r, const char 
         for (size_t k = 0; k < W; k++)
             a[k] = r->off_drift[0][i][k] / r->off_drift[1][i][k];
         est_cell(q, sizeof q, a, W, 1);
-        fprintf(f, "| %g | %.3g | %.3g | %.3g | %s | %.3g | %.3g |\n", r->offsets[i], seed_mean(r->off_drift[0][i], W),
-                seed_mean(r->off_drift[1][i], W), seed_mean(r->off_drift[2][i], W), q, seed_mean(r->off_mass[1][i], W),
-                seed_mean(r->off_mass[2][i], W));
+        fprintf(f, "| %g | %.3g | %.3g | %.3g | %s | %.3g | %.3g |\n", r->offsets[i], sb_perturb_mean(r->off_drift[0][i], W),
+                sb_perturb_mean(r->off_drift[1][i], W), sb_perturb_mean(r->off_drift[2][i], W), q, sb_perturb_mean(r->off_mass[1][i], W),
+                sb_perturb_mean(r->off_mass[2][i], W));
     }
 
     fprintf(f, "\n## Precision meets mixing\n\n");
