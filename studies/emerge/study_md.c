@@ -74,6 +74,28 @@ static const char *trend(const sb_emerge_stat *a, const sb_emerge_stat *b)
     return "does not change";
 }
 
+/* One table row's cells, one per training context: Sink_1^0.3 (%) and mean alpha_1 of the Bigram-Backcopy
+ * cell of this variant and depth (alpha first when alpha_first), "–" where there is no such cell. */
+static void context_cells(FILE *f, const md *m, sb_emerge_sink v, size_t depth, int alpha_first)
+{
+    const sb_emerge_study_options *o = &m->s->o;
+    for (size_t ti = 0; ti < o->n_contexts; ti++) {
+        const sb_emerge_cell *c = find(m->cells, m->nc, SB_EMERGE_DATA_BB, v, o->contexts[ti], depth);
+        char rate[96], alpha[96];
+        if (!c) {
+            fprintf(f, " – |");
+            continue;
+        }
+        stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", rate, sizeof rate);
+        stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", alpha, sizeof alpha);
+        if (alpha_first)
+            fprintf(f, " α₁ %s, %s %% |", alpha, rate);
+        else
+            fprintf(f, " %s %%, α₁ %s |", rate, alpha);
+    }
+    fprintf(f, "\n");
+}
+
 static void write_md(FILE *f, const md *m)
 {
     const sb_emerge_study *s = m->s;
@@ -127,18 +149,7 @@ static void write_md(FILE *f, const md *m)
         if (!(o->variants >> v & 1))
             continue;
         fprintf(f, "| `%s` |", sb_emerge_sink_name((sb_emerge_sink)v));
-        for (size_t ti = 0; ti < o->n_contexts; ti++) {
-            const sb_emerge_cell *c = find(m->cells, m->nc, SB_EMERGE_DATA_BB, (sb_emerge_sink)v, o->contexts[ti], L0);
-            char a[96], b[96];
-            if (!c) {
-                fprintf(f, " – |");
-                continue;
-            }
-            stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", a, sizeof a);
-            stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", b, sizeof b);
-            fprintf(f, " %s %%, α₁ %s |", a, b);
-        }
-        fprintf(f, "\n");
+        context_cells(f, m, (sb_emerge_sink)v, L0, 0);
     }
     fprintf(f, "\n");
     if (!m->note && o->n_contexts > 1)
@@ -183,19 +194,7 @@ static void write_md(FILE *f, const md *m)
                 depths[nd++] = o->deep[i];
             for (size_t di = 0; di < nd; di++) {
                 fprintf(f, "| `%s` | %zu |", sb_emerge_sink_name((sb_emerge_sink)v), depths[di]);
-                for (size_t ti = 0; ti < o->n_contexts; ti++) {
-                    const sb_emerge_cell *c =
-                        find(m->cells, m->nc, SB_EMERGE_DATA_BB, (sb_emerge_sink)v, o->contexts[ti], depths[di]);
-                    char a[96], b[96];
-                    if (!c) {
-                        fprintf(f, " – |");
-                        continue;
-                    }
-                    stat_str01(&c->stat[SB_EM_ALPHA], 1, "%.3f", a, sizeof a);
-                    stat_str01(&c->stat[SB_EM_RATE03], 100, "%.0f", b, sizeof b);
-                    fprintf(f, " α₁ %s, %s %% |", a, b);
-                }
-                fprintf(f, "\n");
+                context_cells(f, m, (sb_emerge_sink)v, depths[di], 1);
             }
         }
         fprintf(f, "\n");
