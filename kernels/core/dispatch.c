@@ -1,9 +1,9 @@
-/* Runtime dispatch, one for softmax and attention: which registered kernel sb_softmax_f32 and
- * sb_attention run.
+/* Runtime dispatch, one for softmax, batched softmax and attention: which registered kernel
+ * sb_softmax_f32, sb_softmax_batch and sb_attention run.
  *
- * The ISA is chosen once per process, for both: SINKBENCH_ISA when set (it must name a native ISA
- * of this build that the CPU runs), else the first native ISA, best first (kernels/core/isa_list.h),
- * that the CPU runs and both plans cover with kernels that exist, run here and are not emulations.
+ * The ISA is chosen once per process, for all three: SINKBENCH_ISA when set (it must name a native
+ * ISA of this build that the CPU runs), else the first native ISA, best first (kernels/core/isa_list.h),
+ * that the CPU runs and every plan covers with kernels that exist, run here and are not emulations.
  * Then each plan lists, per ISA, the kernel to use (softmax: from a row length on). Crossovers are
  * measured, not guessed: docs/dispatch.md records the measurement and the command that reproduces
  * it. Every softmax kernel in the plan is a contract kernel with a bound of at most 2 ulp. A plan
@@ -19,6 +19,7 @@
 #include "sinkbench/attention.h"
 #include "sinkbench/dispatch.h"
 #include "sinkbench/softmax.h"
+#include "sinkbench/softmax_batch.h"
 
 static const sb_dispatch_plan_entry softmax_plan[] = {
     /* three_pass below 128 K entries; chunked (three_pass with its second read of x from L2) from
@@ -46,6 +47,15 @@ static const sb_dispatch_plan_entry attention_plan[] = {
 };
 #define ATTENTION_PLAN_LEN (sizeof attention_plan / sizeof attention_plan[0])
 
+/* Batched softmax: the batched kernel of the chosen ISA, which runs every row through that ISA's
+ * softmax plan above (so a row gives what sb_softmax_f32 gives), threads and all. */
+static const sb_dispatch_plan_entry batch_plan[] = {
+#define SB_BATCH_PLAN(suffix, isa, supported, flags) {isa, 0, "softmax_batch_" #suffix},
+    SB_FOR_EACH_NATIVE_ISA(SB_BATCH_PLAN)
+#undef SB_BATCH_PLAN
+};
+#define BATCH_PLAN_LEN (sizeof batch_plan / sizeof batch_plan[0])
+
 /* The native ISAs, best first, with their CPU checks. */
 typedef struct native_isa {
     const char *name;
@@ -63,21 +73,54 @@ static struct {
     size_t softmax_min_n[SOFTMAX_PLAN_LEN];
     size_t softmax_count;
     const sb_attention_kernel *attention;
+    const sb_softmax_batch_kernel *batch;
     const char *isa;
     char note[256];
 } chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
+static const char *const function_name[SB_DISPATCH_FUNCTIONS] = {"softmax", "attention", "batched softmax"};
+
 static const void *find(sb_dispatch_function f, const char *name)
 {
-    return f == SB_DISPATCH_SOFTMAX ? (const void *)sb_softmax_kernel_find(name)
-                                    : (const void *)sb_attention_kernel_find(name);
+    switch (f) {
+    case SB_DISPATCH_SOFTMAX:
+        return sb_softmax_kernel_find(name);
+    case SB_DISPATCH_ATTENTION:
+        return sb_attention_kernel_find(name);
+    default:
+        return sb_softmax_batch_kernel_find(name);
+    }
+}
+
+/* What isa_problem needs of a kernel of any of the three registries. */
+static void kernel_runs(sb_dispatch_function f, const void *k, int *runs, unsigned *flags)
+{
+    if (f == SB_DISPATCH_SOFTMAX) {
+        *runs = ((const sb_softmax_kernel *)k)->supported();
+        *flags = ((const sb_softmax_kernel *)k)->flags;
+    } else if (f == SB_DISPATCH_ATTENTION) {
+        *runs = ((const sb_attention_kernel *)k)->supported();
+        *flags = ((const sb_attention_kernel *)k)->flags;
+    } else {
+        *runs = ((const sb_softmax_batch_kernel *)k)->supported();
+        *flags = ((const sb_softmax_batch_kernel *)k)->flags;
+    }
 }
 
 const sb_dispatch_plan_entry *sb_dispatch_plan(sb_dispatch_function f, size_t *count)
 {
-    *count = f == SB_DISPATCH_SOFTMAX ? SOFTMAX_PLAN_LEN : ATTENTION_PLAN_LEN;
-    return f == SB_DISPATCH_SOFTMAX ? softmax_plan : attention_plan;
+    switch (f) {
+    case SB_DISPATCH_SOFTMAX:
+        *count = SOFTMAX_PLAN_LEN;
+        return softmax_plan;
+    case SB_DISPATCH_ATTENTION:
+        *count = ATTENTION_PLAN_LEN;
+        return attention_plan;
+    default:
+        *count = BATCH_PLAN_LEN;
+        return batch_plan;
+    }
 }
 
 /* Why the plans cannot serve isa on this CPU ("" when they can). */
@@ -96,11 +139,10 @@ static void isa_problem(const native_isa *isa, char *why, size_t size)
                 continue;
             covered++;
             const void *k = find((sb_dispatch_function)f, p[i].kernel);
-            unsigned flags = !k ? 0
-                             : f == SB_DISPATCH_SOFTMAX ? ((const sb_softmax_kernel *)k)->flags
-                                                        : ((const sb_attention_kernel *)k)->flags;
-            int runs = k && (f == SB_DISPATCH_SOFTMAX ? ((const sb_softmax_kernel *)k)->supported()
-                                                      : ((const sb_attention_kernel *)k)->supported());
+            unsigned flags = 0;
+            int runs = 0;
+            if (k)
+                kernel_runs((sb_dispatch_function)f, k, &runs, &flags);
             if (!k) {
                 snprintf(why, size, "the dispatch plan names %s, which is not registered", p[i].kernel);
                 return;
@@ -111,8 +153,7 @@ static void isa_problem(const native_isa *isa, char *why, size_t size)
             }
         }
         if (!covered) {
-            snprintf(why, size, "the %s dispatch plan has no kernel for %s",
-                     f == SB_DISPATCH_SOFTMAX ? "softmax" : "attention", isa->name);
+            snprintf(why, size, "the %s dispatch plan has no kernel for %s", function_name[f], isa->name);
             return;
         }
     }
@@ -129,6 +170,9 @@ static void take(const native_isa *isa)
     for (size_t i = 0; i < ATTENTION_PLAN_LEN; i++)
         if (strcmp(attention_plan[i].isa, isa->name) == 0)
             chosen.attention = sb_attention_kernel_find(attention_plan[i].kernel);
+    for (size_t i = 0; i < BATCH_PLAN_LEN; i++)
+        if (strcmp(batch_plan[i].isa, isa->name) == 0)
+            chosen.batch = sb_softmax_batch_kernel_find(batch_plan[i].kernel);
 }
 
 static void resolve(void)
@@ -183,6 +227,51 @@ const sb_attention_kernel *sb_attention_dispatch(void)
     return chosen.attention;
 }
 
+const sb_softmax_batch_kernel *sb_softmax_batch_dispatch(void)
+{
+    pthread_once(&chosen_once, resolve);
+    return chosen.batch;
+}
+
+/* Every native ISA's softmax plan, resolved once (whether or not the CPU runs the ISA: resolving
+ * runs nothing). */
+static struct {
+    const char *isa;
+    sb_softmax_plan plan;
+    int ok;
+} plans[NATIVE_LEN];
+static pthread_once_t plans_once = PTHREAD_ONCE_INIT;
+
+static void resolve_plans(void)
+{
+    for (size_t i = 0; i < NATIVE_LEN; i++) {
+        plans[i].isa = native_isas[i].name;
+        plans[i].ok = 1;
+        for (size_t e = 0; e < SOFTMAX_PLAN_LEN; e++) {
+            if (strcmp(softmax_plan[e].isa, native_isas[i].name) != 0)
+                continue;
+            sb_softmax_plan *p = &plans[i].plan;
+            const sb_softmax_kernel *k = sb_softmax_kernel_find(softmax_plan[e].kernel);
+            if (!k || p->count == SB_SOFTMAX_PLAN_MAX) {
+                plans[i].ok = 0;
+                continue;
+            }
+            p->min_n[p->count] = softmax_plan[e].min_n;
+            p->kernel[p->count++] = k;
+        }
+        plans[i].ok &= plans[i].plan.count > 0;
+    }
+}
+
+const sb_softmax_plan *sb_dispatch_softmax_plan_of(const char *isa)
+{
+    pthread_once(&plans_once, resolve_plans);
+    for (size_t i = 0; i < NATIVE_LEN; i++)
+        if (strcmp(plans[i].isa, isa) == 0)
+            return plans[i].ok ? &plans[i].plan : NULL;
+    return NULL;
+}
+
 const char *sb_dispatch_isa(void)
 {
     pthread_once(&chosen_once, resolve);
@@ -209,8 +298,8 @@ size_t sb_dispatch_plan_check(sb_dispatch_function f, const sb_dispatch_plan_ent
         if (!known_isa || find(f, p[i].kernel))
             continue;
         if (err && err_size && !bad)
-            snprintf(err, err_size, "the %s plan names %s for %s, which is not registered",
-                     f == SB_DISPATCH_SOFTMAX ? "softmax" : "attention", p[i].kernel, p[i].isa);
+            snprintf(err, err_size, "the %s plan names %s for %s, which is not registered", function_name[f],
+                     p[i].kernel, p[i].isa);
         bad++;
     }
     return bad;
