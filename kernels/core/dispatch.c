@@ -21,40 +21,8 @@
 #include "sinkbench/softmax.h"
 #include "sinkbench/softmax_batch.h"
 
-static const sb_dispatch_plan_entry softmax_plan[] = {
-    /* three_pass below 128 K entries; chunked (three_pass with its second read of x from L2) from
-     * there on, where x no longer stays in L2 between the passes: measured 6-37 % faster on AVX2,
-     * up to 2 % on scalar. SSE2 (compute-bound, no FMA) keeps three_pass: chunked was not ahead
-     * consistently at any length there. online was never the fastest (docs/dispatch.md). avx512
-     * and neon follow avx2 until measured on such CPUs. */
-    {"avx512", 0, "softmax_three_pass_avx512"},
-    {"avx512", (size_t)1 << 17, "softmax_chunked_avx512"},
-    {"avx2", 0, "softmax_three_pass_avx2"},
-    {"avx2", (size_t)1 << 17, "softmax_chunked_avx2"},
-    {"sse2", 0, "softmax_three_pass_sse2"},
-    {"neon", 0, "softmax_three_pass_neon"},
-    {"neon", (size_t)1 << 17, "softmax_chunked_neon"},
-    {"scalar", 0, "softmax_three_pass_scalar"},
-    {"scalar", (size_t)1 << 17, "softmax_chunked_scalar"},
-};
-#define SOFTMAX_PLAN_LEN (sizeof softmax_plan / sizeof softmax_plan[0])
-
-/* Attention: the flash kernel of the chosen ISA, whatever the shape (docs/attention.md). */
-static const sb_dispatch_plan_entry attention_plan[] = {
-#define SB_FLASH_PLAN(suffix, isa, supported, flags) {isa, 0, "attention_flash_" #suffix},
-    SB_FOR_EACH_NATIVE_ISA(SB_FLASH_PLAN)
-#undef SB_FLASH_PLAN
-};
-#define ATTENTION_PLAN_LEN (sizeof attention_plan / sizeof attention_plan[0])
-
-/* Batched softmax: the batched kernel of the chosen ISA, which runs every row through that ISA's
- * softmax plan above (so a row gives what sb_softmax_f32 gives), threads and all. */
-static const sb_dispatch_plan_entry batch_plan[] = {
-#define SB_BATCH_PLAN(suffix, isa, supported, flags) {isa, 0, "softmax_batch_" #suffix},
-    SB_FOR_EACH_NATIVE_ISA(SB_BATCH_PLAN)
-#undef SB_BATCH_PLAN
-};
-#define BATCH_PLAN_LEN (sizeof batch_plan / sizeof batch_plan[0])
+/* The plans (the data) live in dispatch_plan.c, which depends on nothing: the batched kernels read
+ * their ISA's softmax plan from there without depending on the registry or on this file. */
 
 /* The native ISAs, best first, with their CPU checks. */
 typedef struct native_isa {
@@ -69,8 +37,8 @@ static const native_isa native_isas[] = {
 #define NATIVE_LEN (sizeof native_isas / sizeof native_isas[0])
 
 static struct {
-    const sb_softmax_kernel *softmax[SOFTMAX_PLAN_LEN];
-    size_t softmax_min_n[SOFTMAX_PLAN_LEN];
+    const sb_softmax_kernel *softmax[SB_SOFTMAX_PLAN_MAX];
+    size_t softmax_min_n[SB_SOFTMAX_PLAN_MAX];
     size_t softmax_count;
     const sb_attention_kernel *attention;
     const sb_softmax_batch_kernel *batch;
@@ -105,21 +73,6 @@ static void kernel_runs(sb_dispatch_function f, const void *k, int *runs, unsign
     } else {
         *runs = ((const sb_softmax_batch_kernel *)k)->supported();
         *flags = ((const sb_softmax_batch_kernel *)k)->flags;
-    }
-}
-
-const sb_dispatch_plan_entry *sb_dispatch_plan(sb_dispatch_function f, size_t *count)
-{
-    switch (f) {
-    case SB_DISPATCH_SOFTMAX:
-        *count = SOFTMAX_PLAN_LEN;
-        return softmax_plan;
-    case SB_DISPATCH_ATTENTION:
-        *count = ATTENTION_PLAN_LEN;
-        return attention_plan;
-    default:
-        *count = BATCH_PLAN_LEN;
-        return batch_plan;
     }
 }
 
@@ -162,17 +115,21 @@ static void isa_problem(const native_isa *isa, char *why, size_t size)
 static void take(const native_isa *isa)
 {
     chosen.isa = isa->name;
-    for (size_t i = 0; i < SOFTMAX_PLAN_LEN; i++)
-        if (strcmp(softmax_plan[i].isa, isa->name) == 0) {
-            chosen.softmax[chosen.softmax_count] = sb_softmax_kernel_find(softmax_plan[i].kernel);
-            chosen.softmax_min_n[chosen.softmax_count++] = softmax_plan[i].min_n;
+    size_t n;
+    const sb_dispatch_plan_entry *p = sb_dispatch_plan(SB_DISPATCH_SOFTMAX, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].isa, isa->name) == 0 && chosen.softmax_count < SB_SOFTMAX_PLAN_MAX) {
+            chosen.softmax[chosen.softmax_count] = sb_softmax_kernel_find(p[i].kernel);
+            chosen.softmax_min_n[chosen.softmax_count++] = p[i].min_n;
         }
-    for (size_t i = 0; i < ATTENTION_PLAN_LEN; i++)
-        if (strcmp(attention_plan[i].isa, isa->name) == 0)
-            chosen.attention = sb_attention_kernel_find(attention_plan[i].kernel);
-    for (size_t i = 0; i < BATCH_PLAN_LEN; i++)
-        if (strcmp(batch_plan[i].isa, isa->name) == 0)
-            chosen.batch = sb_softmax_batch_kernel_find(batch_plan[i].kernel);
+    p = sb_dispatch_plan(SB_DISPATCH_ATTENTION, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].isa, isa->name) == 0)
+            chosen.attention = sb_attention_kernel_find(p[i].kernel);
+    p = sb_dispatch_plan(SB_DISPATCH_SOFTMAX_BATCH, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].isa, isa->name) == 0)
+            chosen.batch = sb_softmax_batch_kernel_find(p[i].kernel);
 }
 
 static void resolve(void)
@@ -231,45 +188,6 @@ const sb_softmax_batch_kernel *sb_softmax_batch_dispatch(void)
 {
     pthread_once(&chosen_once, resolve);
     return chosen.batch;
-}
-
-/* Every native ISA's softmax plan, resolved once (whether or not the CPU runs the ISA: resolving
- * runs nothing). */
-static struct {
-    const char *isa;
-    sb_softmax_plan plan;
-    int ok;
-} plans[NATIVE_LEN];
-static pthread_once_t plans_once = PTHREAD_ONCE_INIT;
-
-static void resolve_plans(void)
-{
-    for (size_t i = 0; i < NATIVE_LEN; i++) {
-        plans[i].isa = native_isas[i].name;
-        plans[i].ok = 1;
-        for (size_t e = 0; e < SOFTMAX_PLAN_LEN; e++) {
-            if (strcmp(softmax_plan[e].isa, native_isas[i].name) != 0)
-                continue;
-            sb_softmax_plan *p = &plans[i].plan;
-            const sb_softmax_kernel *k = sb_softmax_kernel_find(softmax_plan[e].kernel);
-            if (!k || p->count == SB_SOFTMAX_PLAN_MAX) {
-                plans[i].ok = 0;
-                continue;
-            }
-            p->min_n[p->count] = softmax_plan[e].min_n;
-            p->kernel[p->count++] = k;
-        }
-        plans[i].ok &= plans[i].plan.count > 0;
-    }
-}
-
-const sb_softmax_plan *sb_dispatch_softmax_plan_of(const char *isa)
-{
-    pthread_once(&plans_once, resolve_plans);
-    for (size_t i = 0; i < NATIVE_LEN; i++)
-        if (strcmp(plans[i].isa, isa) == 0)
-            return plans[i].ok ? &plans[i].plan : NULL;
-    return NULL;
 }
 
 const char *sb_dispatch_isa(void)

@@ -19,8 +19,7 @@ sb_status sb_softmax_naive_f32(const float *x, float *y, size_t n, const sb_soft
     sb_status sb_softmax_chunked_##isa(const float *x, float *y, size_t n, const sb_softmax_params *p);     \
     sb_status sb_softmax_chunked_threads_##isa(const float *x, float *y, size_t n, const sb_softmax_params *p, \
                                                size_t threads);                                             \
-    sb_status sb_softmax_batch_##isa(const sb_softmax_batch_desc *d);                                      \
-    const sb_softmax_kernel *sb_softmax_batch_row_kernel_##isa(size_t n);
+    sb_status sb_softmax_batch_##isa(const sb_softmax_batch_desc *d);
 SB_FOR_EACH_ISA(SB_DECLARE_SIMD_SOFTMAX)
 #undef SB_DECLARE_SIMD_SOFTMAX
 

@@ -2,6 +2,7 @@
  * is one line in builtin[] (one row) or batch_builtin[] (batched). */
 #include <string.h>
 
+#include "core/dispatch_plan.h"
 #include "core/isa_list.h"
 #include "core/kernel_decls.h"
 #include "core/kernel_table.h"
@@ -42,12 +43,29 @@ sb_status sb_softmax_register(const sb_softmax_kernel *k)
     return st;
 }
 
+/* The kernel the softmax plan of isa lists for rows of length n (kernels/core/dispatch_plan.c): what
+ * softmax_batch_<isa> promises to equal row by row. */
+static const sb_softmax_kernel *plan_kernel(const char *isa, size_t n)
+{
+    size_t count;
+    const sb_dispatch_plan_entry *e = sb_dispatch_plan(SB_DISPATCH_SOFTMAX, &count);
+    const char *name = NULL;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(e[i].isa, isa) == 0 && n >= e[i].min_n)
+            name = e[i].kernel;
+    return name ? sb_softmax_kernel_find(name) : NULL;
+}
+#define SB_BATCH_ROW_KERNEL(isa, isa_name, supported, flags) \
+    static const sb_softmax_kernel *batch_row_kernel_##isa(size_t n) { return plan_kernel(isa_name, n); }
+SB_FOR_EACH_NATIVE_ISA(SB_BATCH_ROW_KERNEL)
+#undef SB_BATCH_ROW_KERNEL
+
 /* Batched kernels: one per native ISA, each running its rows through that ISA's dispatch plan
  * (kernels/simd/softmax_batch.c); their bound is the plan's largest (every plan kernel has 2 ulp). */
 static const sb_softmax_batch_kernel batch_builtin[] = {
 #define SB_BATCH_SOFTMAX(isa, isa_name, supported, flags)                                                  \
     {"softmax_batch_" #isa, isa_name, "batched", supported, sb_softmax_batch_##isa, 2.0, flags, \
-     sb_softmax_batch_row_kernel_##isa},
+     batch_row_kernel_##isa},
     SB_FOR_EACH_NATIVE_ISA(SB_BATCH_SOFTMAX)
 #undef SB_BATCH_SOFTMAX
 };

@@ -1,8 +1,9 @@
 /* The batched softmax's descriptor (include/sinkbench/softmax_batch.h): dense defaults, the one
  * validation every batched kernel runs first, the one definition of a row's scaled and masked
- * logits, and the public entry point. Nothing here reads the data except sb_softmax_batch_row. */
+ * logits (the public entry point sb_softmax_batch is in softmax_api.c, beside sb_softmax_f32: it
+ * depends on dispatch, which the kernels calling the check must not). Nothing here reads the data
+ * except sb_softmax_batch_row. */
 #include <math.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -122,22 +123,4 @@ void sb_softmax_batch_row(const sb_softmax_batch_desc *d, size_t r, float *t, sb
         params->sink = SB_SINK_LOGIT;
         params->sink_logit = d->sink_logits[(r / d->rows_per_head) % d->n_heads];
     }
-}
-
-/* Dispatch's choice, kept after the first call: a short row's call is mostly overhead. */
-static _Atomic(const sb_softmax_batch_kernel *) chosen;
-
-sb_status sb_softmax_batch(const sb_softmax_batch_desc *d)
-{
-    const sb_softmax_batch_kernel *k = atomic_load_explicit(&chosen, memory_order_acquire);
-    if (!k) {
-        k = sb_softmax_batch_dispatch();
-        atomic_store_explicit(&chosen, k, memory_order_release);
-    }
-    if (k)
-        return k->fn(d); /* every kernel checks d first */
-    sb_status st = sb_softmax_batch_check(d);
-    if (st != SB_OK || d->rows == 0 || d->n == 0)
-        return st;
-    return SB_EUNSUPPORTED;
 }

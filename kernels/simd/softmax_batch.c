@@ -14,6 +14,7 @@
  * docs/kernels.md, "Batched softmax", has the design and its measurements. */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "attention/attention_vec.h" /* sb_vf_load_f16 */
 #include "core/dispatch_plan.h"
@@ -26,22 +27,63 @@
 #define SB_BATCH_UNITS_PER_THREAD 4 /* runs of rows per thread: a delayed thread does not hold the rest */
 #define SB_BATCH_PREPARE_SEGMENT 65536 /* entries per unit when one long row's t is written in parallel */
 
-/* The plan of this ISA, resolved on first use (the same value whichever thread stores it). */
-static _Atomic(const sb_softmax_plan *) plan_cache;
+/* This ISA's softmax plan (kernels/core/dispatch_plan.c) with its kernel names mapped to this ISA's
+ * own functions, resolved on first use: the registry maps the same names to the same functions
+ * (test_softmax_batch checks the rows against the registry's plan kernel), without the registry
+ * depending on this file and this file on the registry. */
+typedef struct own_plan {
+    size_t count;
+    size_t min_n[SB_SOFTMAX_PLAN_MAX];
+    sb_softmax_fn fn[SB_SOFTMAX_PLAN_MAX];
+    int ok;
+} own_plan;
+static own_plan plan;
+static atomic_int plan_state; /* 0 unresolved, 1 resolved (two threads may both resolve it: same result) */
 
-static const sb_softmax_plan *plan_of_isa(void)
+static const own_plan *plan_of_isa(void)
 {
-    const sb_softmax_plan *p = atomic_load_explicit(&plan_cache, memory_order_acquire);
-    if (!p) {
-        p = sb_dispatch_softmax_plan_of(SB_ISA_NAME);
-        atomic_store_explicit(&plan_cache, p, memory_order_release);
+    if (atomic_load_explicit(&plan_state, memory_order_acquire))
+        return &plan;
+    static const struct {
+        const char *name;
+        sb_softmax_fn fn;
+    } own[] = {
+        {"softmax_three_pass_" SB_ISA_NAME, SB_ISA_SYMBOL(sb_softmax_three_pass)},
+        {"softmax_online_" SB_ISA_NAME, SB_ISA_SYMBOL(sb_softmax_online)},
+        {"softmax_chunked_" SB_ISA_NAME, SB_ISA_SYMBOL(sb_softmax_chunked)},
+    };
+    own_plan p = {0, {0}, {0}, 1};
+    size_t count;
+    const sb_dispatch_plan_entry *e = sb_dispatch_plan(SB_DISPATCH_SOFTMAX, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(e[i].isa, SB_ISA_NAME) != 0)
+            continue;
+        sb_softmax_fn fn = NULL;
+        for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+            if (strcmp(e[i].kernel, own[k].name) == 0)
+                fn = own[k].fn;
+        if (!fn || p.count == SB_SOFTMAX_PLAN_MAX) {
+            p.ok = 0; /* a plan entry this file cannot run: say so (SB_EUNSUPPORTED), never guess */
+            continue;
+        }
+        p.min_n[p.count] = e[i].min_n;
+        p.fn[p.count++] = fn;
     }
-    return p;
+    p.ok &= p.count > 0;
+    plan = p;
+    atomic_store_explicit(&plan_state, 1, memory_order_release);
+    return &plan;
 }
 
-const sb_softmax_kernel *SB_ISA_SYMBOL(sb_softmax_batch_row_kernel)(size_t n)
+/* The plan's kernel for rows of length n, NULL when the plan cannot serve. */
+static sb_softmax_fn plan_fn(size_t n)
 {
-    return sb_softmax_plan_kernel(plan_of_isa(), n);
+    const own_plan *p = plan_of_isa();
+    sb_softmax_fn fn = NULL;
+    for (size_t i = 0; p->ok && i < p->count; i++)
+        if (n >= p->min_n[i])
+            fn = p->fn[i];
+    return fn;
 }
 
 /* t[0..n) = RN(RN(scale * x) + mask), the product skipped for scale 1 (exact), the sum without a
@@ -86,7 +128,7 @@ static void prepare(const float *x, const void *mask, sb_softmax_mask_type mt, f
 
 typedef struct batch_job {
     const sb_softmax_batch_desc *d;
-    const sb_softmax_kernel *k;
+    sb_softmax_fn k;   /* the plan's kernel for the row length */
     size_t units;
     int transform;     /* scale != 1 or a mask: t is written to the output first */
     size_t threads;    /* for the chunked kernel inside one row */
@@ -126,10 +168,10 @@ static void run_row(const batch_job *j, size_t r)
         x = y;
     }
     /* SB_OK: the descriptor's check covers the row's arguments, so three_pass skips its own */
-    if (j->k->fn == SB_ISA_SYMBOL(sb_softmax_three_pass))
+    if (j->k == SB_ISA_SYMBOL(sb_softmax_three_pass))
         SB_ISA_SYMBOL(sb_softmax_three_pass_unchecked)(x, y, d->n, &p);
     else
-        j->k->fn(x, y, d->n, &p);
+        j->k(x, y, d->n, &p);
 }
 
 static void rows_unit(void *ctx, size_t u)
@@ -158,19 +200,19 @@ sb_status SB_ISA_SYMBOL(sb_softmax_batch)(const sb_softmax_batch_desc *d)
         return st;
     batch_job j;
     j.d = d;
-    j.k = sb_softmax_plan_kernel(plan_of_isa(), d->n);
+    j.k = plan_fn(d->n);
     if (!j.k)
         return SB_EUNSUPPORTED;
     j.transform = d->scale != 1.0f || d->mask_type != SB_SOFTMAX_MASK_NONE;
     j.threads = d->n_threads;
     if (d->n_threads <= 1 || d->rows == 1) {
-        if (d->rows == 1 && d->n_threads > 1 && j.k->fn == SB_ISA_SYMBOL(sb_softmax_chunked))
+        if (d->rows == 1 && d->n_threads > 1 && j.k == SB_ISA_SYMBOL(sb_softmax_chunked))
             goto within_rows; /* one long row: its chunks across the threads */
         for (size_t r = 0; r < d->rows; r++)
             run_row(&j, r);
         return SB_OK;
     }
-    if (j.k->fn == SB_ISA_SYMBOL(sb_softmax_chunked) && d->rows < d->n_threads * SB_BATCH_UNITS_PER_THREAD)
+    if (j.k == SB_ISA_SYMBOL(sb_softmax_chunked) && d->rows < d->n_threads * SB_BATCH_UNITS_PER_THREAD)
         goto within_rows;
     j.units = d->n_threads * SB_BATCH_UNITS_PER_THREAD;
     if (j.units > d->rows)
