@@ -31,9 +31,10 @@ static const sb_softmax_batch_kernel *real(void) { return sb_softmax_batch_dispa
 
 static sb_status mask_ignored(const sb_softmax_batch_desc *d)
 {
+    if (sb_softmax_batch_check(d) != SB_OK)
+        return real()->fn(d);
     sb_softmax_batch_desc c = *d;
-    if (sb_softmax_batch_check(d) == SB_OK)
-        c.mask_type = SB_SOFTMAX_MASK_NONE;
+    c.mask_type = SB_SOFTMAX_MASK_NONE;
     return real()->fn(&c);
 }
 
