@@ -47,8 +47,8 @@ int sb_attention_expected_init(const sb_attention_desc *d, sb_attention_expected
     for (size_t i = 0; i < d->n_queries; i++)
         for (size_t h = 0; h < d->n_heads; h++) {
             size_t row = i * d->n_heads + h;
-            e->rule[row] = (unsigned char)sb_attn_row_f64_mass(d, i, h, e->o + row * d->head_dim, &e->residual[row]);
-            sb_attn_row_sizes(d, i, h, &e->v_max[row], &e->score_size[row]);
+            e->rule[row] = (unsigned char)sb_attention_row_f64_mass(d, i, h, e->o + row * d->head_dim, &e->residual[row]);
+            sb_attention_row_sizes(d, i, h, &e->v_max[row], &e->score_size[row]);
         }
     return 1;
 }
@@ -82,23 +82,23 @@ int sb_attention_contract_compare(const sb_attention_kernel *k, const sb_attenti
         return fail(r, k, d, "expected values of another shape", 0, 0, 0, 0, 0, NULL);
     for (size_t i = 0; i < d->n_queries; i++)
         for (size_t h = 0; h < d->n_heads; h++) {
-            const float *out = sb_attn_out_row(d, i, h);
+            const float *out = sb_attention_out_row(d, i, h);
             size_t row = i * d->n_heads + h;
             const double *want = e->o + row * hd;
-            sb_attn_rule rule = (sb_attn_rule)e->rule[row];
-            if (rule == SB_ATTN_ROW_NAN || rule == SB_ATTN_ROW_ZERO) {
+            sb_attention_rule rule = (sb_attention_rule)e->rule[row];
+            if (rule == SB_ATTENTION_ROW_NAN || rule == SB_ATTENTION_ROW_ZERO) {
                 r->rows_special++;
                 for (size_t c = 0; c < hd; c++) {
-                    if (rule == SB_ATTN_ROW_NAN && !isnan(out[c]) && r->ok)
+                    if (rule == SB_ATTENTION_ROW_NAN && !isnan(out[c]) && r->ok)
                         fail(r, k, d, "NaN row", i, h, c, out[c], NAN, "a NaN reached a score or the sink");
-                    if (rule == SB_ATTN_ROW_ZERO && out[c] != 0.0f && r->ok)
+                    if (rule == SB_ATTENTION_ROW_ZERO && out[c] != 0.0f && r->ok)
                         fail(r, k, d, "zero row", i, h, c, out[c], 0.0,
                              "fully masked, or +inf sink: exactly 0, never NaN");
                 }
                 continue;
             }
             double v_max = e->v_max[row], score_size = e->score_size[row];
-            if (rule == SB_ATTN_ROW_PLUS_INF) {
+            if (rule == SB_ATTENTION_ROW_PLUS_INF) {
                 r->rows_special++;
                 score_size = 0.0;
             } else {
@@ -135,7 +135,7 @@ int sb_attention_contract_compare(const sb_attention_kernel *k, const sb_attenti
 }
 
 /* FNV-1a over a byte range: detects any change to an input. */
-static uint64_t hash_span(sb_attn_span s)
+static uint64_t hash_span(sb_attention_span s)
 {
     uint64_t hsh = 1469598103934665603ull;
     for (const unsigned char *p = (const unsigned char *)s.lo; p < (const unsigned char *)s.hi; p++)
@@ -157,13 +157,13 @@ int sb_attention_contract_run(const sb_attention_kernel *k, const sb_attention_d
 {
     memset(r, 0, sizeof *r);
     r->ok = 1;
-    sb_attn_span sp[SB_ATTN_SPANS];
-    if (sb_attention_check(d) != SB_OK || !sb_attn_spans(d, sp))
+    sb_attention_span sp[SB_ATTENTION_SPANS];
+    if (sb_attention_check(d) != SB_OK || !sb_attention_spans(d, sp))
         return fail(r, k, d, "invalid test descriptor", 0, 0, 0, 0, 0, NULL);
-    uint64_t before[SB_ATTN_SPANS];
-    for (int s = 0; s < SB_ATTN_SPANS; s++)
-        before[s] = s == SB_ATTN_SPAN_OUT ? 0 : hash_span(sp[s]);
-    float *o0 = (float *)sp[SB_ATTN_SPAN_OUT].lo, *o1 = (float *)sp[SB_ATTN_SPAN_OUT].hi;
+    uint64_t before[SB_ATTENTION_SPANS];
+    for (int s = 0; s < SB_ATTENTION_SPANS; s++)
+        before[s] = s == SB_ATTENTION_SPAN_OUT ? 0 : hash_span(sp[s]);
+    float *o0 = (float *)sp[SB_ATTENTION_SPAN_OUT].lo, *o1 = (float *)sp[SB_ATTENTION_SPAN_OUT].hi;
     uint32_t sentinel = SENTINEL;
     for (float *p = o0; p < o1; p++)
         memcpy(p, &sentinel, sizeof sentinel);
@@ -174,15 +174,15 @@ int sb_attention_contract_run(const sb_attention_kernel *k, const sb_attention_d
         return fail(r, k, d, "floating-point control state changed", 0, 0, 0, 0, 0, NULL);
     if (st != SB_OK)
         return fail(r, k, d, "status", 0, 0, 0, st, SB_OK, sb_status_str(st));
-    for (int s = 0; s < SB_ATTN_SPANS; s++)
-        if (s != SB_ATTN_SPAN_OUT && hash_span(sp[s]) != before[s])
+    for (int s = 0; s < SB_ATTENTION_SPANS; s++)
+        if (s != SB_ATTENTION_SPAN_OUT && hash_span(sp[s]) != before[s])
             return fail(r, k, d, "input modified", 0, 0, 0, s, 0, "q, k, v, mask, sinks = 0..4");
 
     /* every row written, nothing between rows */
     size_t rows = 0;
     for (size_t i = 0; i < d->n_queries; i++)
         for (size_t h = 0; h < d->n_heads; h++) {
-            const float *row = sb_attn_out_row(d, i, h);
+            const float *row = sb_attention_out_row(d, i, h);
             for (size_t c = 0; c < d->head_dim; c++)
                 if (bits_at(row + c) == SENTINEL)
                     return fail(r, k, d, "output not written", i, h, c, row[c], 0, NULL);

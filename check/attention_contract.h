@@ -25,7 +25,7 @@ typedef struct sb_attention_contract_result {
 typedef struct sb_attention_expected {
     size_t rows, head_dim;
     double *o;              /* rows x head_dim, row (i, h) at (i * n_heads + h) * head_dim */
-    unsigned char *rule;    /* sb_attn_rule of each row */
+    unsigned char *rule;    /* sb_attention_rule of each row */
     double *v_max, *score_size, *residual; /* per row: max|v| and score_size over the visible keys, R */
 } sb_attention_expected;
 

@@ -6,9 +6,9 @@
 
 #include "sinkbench/convert.h"
 
-sb_attn_spec sb_attn_spec_default(size_t H, size_t Hkv, size_t d, size_t n, size_t nq)
+sb_attention_spec sb_attention_spec_default(size_t H, size_t Hkv, size_t d, size_t n, size_t nq)
 {
-    sb_attn_spec s;
+    sb_attention_spec s;
     memset(&s, 0, sizeof s);
     s.H = H;
     s.Hkv = Hkv;
@@ -44,7 +44,7 @@ static uint16_t to16(sb_kv_type t, float f)
     return t == SB_KV_F16 ? sb_f32_to_f16(f) : sb_f32_to_bf16(f);
 }
 
-void sb_attn_store_kv(const sb_attention_desc *d, void *base, size_t idx, float f)
+void sb_attention_store_kv(const sb_attention_desc *d, void *base, size_t idx, float f)
 {
     if (d->kv_type == SB_KV_F32)
         ((float *)base)[idx] = f;
@@ -52,7 +52,7 @@ void sb_attn_store_kv(const sb_attention_desc *d, void *base, size_t idx, float 
         ((uint16_t *)base)[idx] = to16(d->kv_type, f);
 }
 
-float sb_attn_load_kv(const sb_attention_desc *d, const void *base, size_t idx)
+float sb_attention_load_kv(const sb_attention_desc *d, const void *base, size_t idx)
 {
     if (d->kv_type == SB_KV_F32)
         return ((const float *)base)[idx];
@@ -60,12 +60,12 @@ float sb_attn_load_kv(const sb_attention_desc *d, const void *base, size_t idx)
     return d->kv_type == SB_KV_F16 ? sb_f16_to_f32(h) : sb_bf16_to_f32(h);
 }
 
-size_t sb_attn_span(size_t n1, size_t s1, size_t n2, size_t s2, size_t len)
+size_t sb_attention_span(size_t n1, size_t s1, size_t n2, size_t s2, size_t len)
 {
     return (n1 ? n1 - 1 : 0) * s1 + (n2 ? n2 - 1 : 0) * s2 + len;
 }
 
-void sb_attn_problem_free(sb_attn_problem *p)
+void sb_attention_problem_free(sb_attention_problem *p)
 {
     for (int i = 0; i < 6; i++)
         free(p->mem[i]);
@@ -73,7 +73,7 @@ void sb_attn_problem_free(sb_attn_problem *p)
 }
 
 /* Builds the problem; 0 when memory runs out. */
-int sb_attn_problem_build(sb_attn_problem *p, const sb_attn_spec *s, sb_rng *rng)
+int sb_attention_problem_build(sb_attention_problem *p, const sb_attention_spec *s, sb_rng *rng)
 {
     memset(p, 0, sizeof *p);
     p->spec = *s;
@@ -101,9 +101,9 @@ int sb_attn_problem_build(sb_attn_problem *p, const sb_attn_spec *s, sb_rng *rng
     d->n_threads = s->threads;
 
     size_t nq = s->nq ? s->nq : 1, n = s->n ? s->n : 1;
-    size_t qspan = sb_attn_span(nq, d->q_stride_token, s->H, d->q_stride_head, hd) + mis;
-    size_t kvspan = sb_attn_span(s->Hkv, d->k_stride_head, n, d->k_stride_token, hd) + mis;
-    size_t ospan = sb_attn_span(nq, d->out_stride_token, s->H, d->out_stride_head, hd) + mis;
+    size_t qspan = sb_attention_span(nq, d->q_stride_token, s->H, d->q_stride_head, hd) + mis;
+    size_t kvspan = sb_attention_span(s->Hkv, d->k_stride_head, n, d->k_stride_token, hd) + mis;
+    size_t ospan = sb_attention_span(nq, d->out_stride_token, s->H, d->out_stride_head, hd) + mis;
     float *q = alloc_nan(qspan, 4), *out = alloc_nan(ospan, 4);
     void *k = alloc_nan(kvspan, es), *v = alloc_nan(kvspan, es);
     p->mem[0] = q;
@@ -125,13 +125,13 @@ int sb_attn_problem_build(sb_attn_problem *p, const sb_attn_spec *s, sb_rng *rng
         for (size_t j = 0; j < s->n; j++)
             for (size_t c = 0; c < hd; c++) {
                 size_t idx = mis + g * d->k_stride_head + j * d->k_stride_token + c;
-                sb_attn_store_kv(d, k, idx, (float)sb_rng_normal(rng));
-                sb_attn_store_kv(d, v, idx, (float)sb_rng_normal(rng));
+                sb_attention_store_kv(d, k, idx, (float)sb_rng_normal(rng));
+                sb_attention_store_kv(d, v, idx, (float)sb_rng_normal(rng));
             }
 
     if (s->mask || s->mask_neg_inf > 0 || s->token_gap > 0) {
         d->mask_stride = s->n + pad;
-        float *m = alloc_nan(sb_attn_span(nq, d->mask_stride, 1, 0, n) + mis, 4);
+        float *m = alloc_nan(sb_attention_span(nq, d->mask_stride, 1, 0, n) + mis, 4);
         if (!(p->mem[4] = m))
             return 0;
         d->mask = m + mis;
@@ -162,12 +162,12 @@ int sb_attn_problem_build(sb_attn_problem *p, const sb_attn_spec *s, sb_rng *rng
     return 1;
 }
 
-/* sb_attn_problem_build plus the reference's expected values; 0 (everything freed) when memory runs out. */
-int sb_attn_problem_build_expected(sb_attn_problem *p, const sb_attn_spec *s, sb_rng *rng, sb_attention_expected *e)
+/* sb_attention_problem_build plus the reference's expected values; 0 (everything freed) when memory runs out. */
+int sb_attention_problem_build_expected(sb_attention_problem *p, const sb_attention_spec *s, sb_rng *rng, sb_attention_expected *e)
 {
-    if (sb_attn_problem_build(p, s, rng) && sb_attention_expected_init(&p->d, e))
+    if (sb_attention_problem_build(p, s, rng) && sb_attention_expected_init(&p->d, e))
         return 1;
-    sb_attn_problem_free(p);
+    sb_attention_problem_free(p);
     return 0;
 }
 

@@ -88,12 +88,12 @@ static const suite_case *case_at(size_t i)
     return i < QUICK_COUNT ? &quick_cases[i] : &full_cases[i - QUICK_COUNT];
 }
 
-const char *sb_attention_suite_case(sb_suite_level level, uint64_t seed, size_t i, sb_attn_spec *spec,
+const char *sb_attention_suite_case(sb_suite_level level, uint64_t seed, size_t i, sb_attention_spec *spec,
                                     uint64_t *case_seed)
 {
     (void)level;
     const suite_case *c = case_at(i);
-    *spec = sb_attn_spec_default(c->H, c->Hkv, c->d, c->n, c->nq);
+    *spec = sb_attention_spec_default(c->H, c->Hkv, c->d, c->n, c->nq);
     spec->kv = c->kv;
     spec->sink = c->sink;
     spec->sink_gap = c->sink_gap;
@@ -119,7 +119,7 @@ const char *sb_attention_suite_case(sb_suite_level level, uint64_t seed, size_t 
 
 static float *mutable_f32(const float *p) { return (float *)(uintptr_t)p; }
 
-static void apply_special(sb_attn_problem *p, special sp)
+static void apply_special(sb_attention_problem *p, special sp)
 {
     sb_attention_desc *d = &p->d;
     size_t n = d->n_keys;
@@ -131,11 +131,11 @@ static void apply_special(sb_attn_problem *p, special sp)
         break;
     case SPECIAL_NAN_K:
         if (n > 0)
-            sb_attn_store_kv(d, (void *)(uintptr_t)d->k, (n / 2) * d->k_stride_token + d->head_dim / 3, NAN);
+            sb_attention_store_kv(d, (void *)(uintptr_t)d->k, (n / 2) * d->k_stride_token + d->head_dim / 3, NAN);
         break;
     case SPECIAL_INF_V:
         if (n > 0)
-            sb_attn_store_kv(d, (void *)(uintptr_t)d->v, (n > 1 ? 1 : 0) * d->v_stride_token + d->head_dim / 2,
+            sb_attention_store_kv(d, (void *)(uintptr_t)d->v, (n > 1 ? 1 : 0) * d->v_stride_token + d->head_dim / 2,
                              INFINITY);
         break;
     case SPECIAL_POSINF_MASK:
@@ -145,21 +145,21 @@ static void apply_special(sb_attn_problem *p, special sp)
     }
 }
 
-int sb_attention_suite_build(sb_suite_level level, uint64_t seed, size_t i, sb_attn_problem *p,
+int sb_attention_suite_build(sb_suite_level level, uint64_t seed, size_t i, sb_attention_problem *p,
                              sb_attention_expected *e)
 {
-    sb_attn_spec spec;
+    sb_attention_spec spec;
     uint64_t case_seed;
     sb_attention_suite_case(level, seed, i, &spec, &case_seed);
     sb_rng rng;
     sb_rng_seed(&rng, case_seed);
-    if (!sb_attn_problem_build(p, &spec, &rng)) {
-        sb_attn_problem_free(p);
+    if (!sb_attention_problem_build(p, &spec, &rng)) {
+        sb_attention_problem_free(p);
         return 0;
     }
     apply_special(p, case_at(i)->sp);
     if (!sb_attention_expected_init(&p->d, e)) {
-        sb_attn_problem_free(p);
+        sb_attention_problem_free(p);
         return 0;
     }
     return 1;
@@ -183,7 +183,7 @@ sb_status sb_attention_suite_run(const sb_suite_options *o, sb_attention_suite_s
         stats[k].skipped = !selected(o, stats[k].kernel);
     }
     for (size_t i = 0; i < total; i++) {
-        sb_attn_problem p;
+        sb_attention_problem p;
         sb_attention_expected e;
         if (!sb_attention_suite_build(o->level, o->seed, i, &p, &e))
             return SB_ENOMEM;
@@ -210,7 +210,7 @@ sb_status sb_attention_suite_run(const sb_suite_options *o, sb_attention_suite_s
             }
         }
         sb_attention_expected_free(&e);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
         if (o->progress)
             o->progress(i + 1, total, o->progress_ctx);
     }

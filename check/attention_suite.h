@@ -29,11 +29,11 @@ typedef struct sb_attention_suite_stats {
 /* Number of problems at this level, and the i-th one's label, spec and seed (deterministic from the
  * suite seed). */
 size_t sb_attention_suite_case_count(sb_suite_level level);
-const char *sb_attention_suite_case(sb_suite_level level, uint64_t seed, size_t i, sb_attn_spec *spec,
+const char *sb_attention_suite_case(sb_suite_level level, uint64_t seed, size_t i, sb_attention_spec *spec,
                                     uint64_t *case_seed);
 
 /* Builds case i (inputs, specials, and the reference's answer); 0 when memory runs out. */
-int sb_attention_suite_build(sb_suite_level level, uint64_t seed, size_t i, sb_attn_problem *p,
+int sb_attention_suite_build(sb_suite_level level, uint64_t seed, size_t i, sb_attention_problem *p,
                              sb_attention_expected *e);
 
 /* Runs the suite; stats has sb_attention_kernel_count() entries (one per registry index). o->kernel,

@@ -32,5 +32,7 @@ extern const sb_command sb_cmd_report;
 extern const sb_command sb_cmd_stability;
 extern const sb_command sb_cmd_compare;
 extern const sb_command sb_cmd_perturb;
+extern const sb_command sb_cmd_emerge;
+extern const sb_command sb_cmd_sinkmetric;
 
 #endif

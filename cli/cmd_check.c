@@ -109,6 +109,16 @@ static void print_attention_text(const sb_attention_suite_stats *st, size_t na, 
     }
 }
 
+/* The record of one kernel: its name, ISA and algorithm. */
+static json_object *kernel_json(const char *name, const char *isa, const char *algorithm)
+{
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "name", sb_json_new_string(name));
+    json_object_object_add(e, "isa", sb_json_new_string(isa));
+    json_object_object_add(e, "algorithm", sb_json_new_string(algorithm));
+    return e;
+}
+
 static void print_batch_text(const sb_batch_suite_stats *st, size_t nb, sb_suite_level level)
 {
     size_t ran = 0;
@@ -159,10 +169,7 @@ static void batch_json(json_object *doc, const sb_batch_suite_stats *st, size_t 
         const sb_batch_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
-        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
-        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object *e = kernel_json(s->kernel->name, s->kernel->isa, s->kernel->algorithm);
         json_object_object_add(e, "ulp_bound", sb_json_new_number(s->kernel->ulp_bound, 0));
         json_object_object_add(e, "api_ok", json_object_new_boolean(s->api_ok));
         json_object_object_add(e, "problems", json_object_new_uint64(s->problems));
@@ -193,10 +200,7 @@ static void attention_json(json_object *doc, const sb_attention_suite_stats *st,
         const sb_attention_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
-        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
-        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object *e = kernel_json(s->kernel->name, s->kernel->isa, s->kernel->algorithm);
         json_object_object_add(e, "bound", sb_json_new_string(s->kernel->error_bound && s->kernel->bound_text
                                                                   ? s->kernel->bound_text
                                                                   : "study"));
@@ -226,10 +230,7 @@ void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_at
         const sb_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "name", sb_json_new_string(s->kernel->name));
-        json_object_object_add(e, "isa", sb_json_new_string(s->kernel->isa));
-        json_object_object_add(e, "algorithm", sb_json_new_string(s->kernel->algorithm));
+        json_object *e = kernel_json(s->kernel->name, s->kernel->isa, s->kernel->algorithm);
         json_object_object_add(e, "ulp_bound", sb_json_new_number(s->kernel->ulp_bound, 0));
         json_object_object_add(e, "api_ok", json_object_new_boolean(s->api_ok));
         json_object_object_add(e, "rows", json_object_new_uint64(s->rows));

@@ -22,6 +22,7 @@
 #include "io/bench_results.h"
 #include "studies/stack/perturb.h"
 #include "studies/stability/stability_run.h"
+#include "emerge_run.h"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -64,6 +65,8 @@ struct report {
     sb_stability_outcome stab;
     /* perturbation */
     char perturb_summary[8192];
+    /* sinks that emerge in training */
+    char emerge_summary[4096];
     /* benchmarks */
     int no_bench, no_peers;
     char peers_loaded[1024];
@@ -364,6 +367,37 @@ static void section_perturb(report *r, FILE *f)
     fprintf(f, "%s\n\n", r->perturb_summary[0] ? r->perturb_summary : "(no summary)");
 }
 
+/* ---- sinks that emerge in training ---------------------------------------------------------------- */
+
+static int step_emerge(report *r)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/emerge", r->dir);
+    sb_emerge_study_options o;
+    sb_emerge_study_options_default(&o, SB_EMERGE_QUICK); /* the full study takes an hour or more: a sample is linked */
+    o.seed = r->seed;
+    o.progress = isatty(fileno(stderr));
+    const char *steps = getenv("SINKBENCH_REPORT_EMERGE_STEPS"); /* slow builds (sanitizers) train less */
+    if (steps && *steps && strtoull(steps, NULL, 10) > 0)
+        o.steps = (size_t)strtoull(steps, NULL, 10);
+    int rc = sb_emerge_cli_run(&o, dir, 1, NULL, r->emerge_summary, sizeof r->emerge_summary, NULL);
+    if (rc == SB_EXIT_OK)
+        return 1;
+    note(r, "the emerge study stopped (exit %d)", rc);
+    return 0;
+}
+
+static void section_emerge(report *r, FILE *f)
+{
+    fprintf(f, "## Sinks that emerge in training\n\n"
+               "Small causal transformers trained here on Bigram-Backcopy (`sinkbench emerge --quick`: 1 layer, 1 head, "
+               "context 64, a BOS token and no BOS); whether a sink formed, and the last token's drift after a token "
+               "swap with the sink as trained and removed. Details: [emerge/emerge.md](emerge/emerge.md). The full study "
+               "(every sink variant, context lengths 32–256, depths 1–4, 3 seeds, fortune text) is committed as a "
+               "sample: reports/sample-emerge/emerge.md in the source tree (docs/emerge.md).\n\n");
+    fprintf(f, "%s\n", r->emerge_summary[0] ? r->emerge_summary : "(no summary)\n");
+}
+
 /* ---- benchmarks ------------------------------------------------------------------------------------ */
 
 /* Runs argv[0] with stdout and stderr to log (NULL: ours); returns its exit status, or -1. */
@@ -529,6 +563,7 @@ static const report_step steps[] = {
     {"outputs", "outputs of every kernel on fixed rows", step_outputs, section_outputs},
     {"stability", "stability study of sink-dominated rows", step_stability, section_stability},
     {"perturb", "perturbation through stacked attention layers", step_perturb, section_perturb},
+    {"emerge", "sinks that emerge in training (quick)", step_emerge, section_emerge},
     {"bench", "benchmarks with peers and roofline", step_bench, section_bench},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
@@ -690,6 +725,7 @@ const sb_command sb_cmd_report = {
     "  outputs.bin     every kernel's outputs on fixed rows, for 'sinkbench compare'\n"
     "  stability/      the stability study (--quick preset, or --full)\n"
     "  perturb/        the perturbation study through stacked attention layers\n"
+    "  emerge/         small transformers trained on Bigram-Backcopy: does a sink form (emerge --quick)\n"
     "  bench.json      benchmarks with the peers and the roofline (sinkbench-bench)\n"
     "Every file is written atomically; a part that fails is listed as missing in index.md and the\n"
     "others are still written. The path of index.md is printed on stdout, progress on stderr.\n"
@@ -700,7 +736,8 @@ const sb_command sb_cmd_report = {
     "  --seed N    seed of every generated input (default 20261129)\n"
     "  --no-bench  skip the benchmarks\n"
     "  --no-peers  leave out the peers (XNNPACK, oneDNN, SLEEF, Highway, PyTorch plugins built with the project)\n\n"
-    "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree)\n\n"
+    "environment: SINKBENCH_BENCH=path of sinkbench-bench (default: beside this program, or the build tree);\n"
+    "  SINKBENCH_REPORT_EMERGE_STEPS=N trains the emerge part N steps instead of 800 (for slow builds)\n\n"
     "exit status: 0 done and every contract kernel passed, 1 a contract kernel failed, 2 usage error,\n"
     "3 a part is missing (could not run or be written, or bench.json lacks a shape the speed tables need)\n\n"
     "examples:\n"

@@ -14,6 +14,8 @@ static const sb_command *const commands[] = {
     &sb_cmd_stability,
     &sb_cmd_compare,
     &sb_cmd_perturb,
+    &sb_cmd_emerge,
+    &sb_cmd_sinkmetric,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -51,7 +51,7 @@ static size_t threads_of(uint8_t b)
 }
 
 /* The spec the header describes, with n cut so the problem stays within SB_FUZZ_ATTN_MAX_WORK. */
-static sb_attn_spec spec_of(const sb_fuzz_attn_header *h, int split_merge)
+static sb_attention_spec spec_of(const sb_fuzz_attn_header *h, int split_merge)
 {
     size_t hkv = 1 + h->heads % 4u, H = hkv * (1 + h->heads / 4u % 6u);
     size_t d = h->head_dim < 200 ? 1 + h->head_dim % 40u : dims[(h->head_dim - 200u) % 16u];
@@ -59,7 +59,7 @@ static sb_attn_spec spec_of(const sb_fuzz_attn_header *h, int split_merge)
     size_t n = h->keys % (SB_FUZZ_ATTN_MAX_KEYS + 1u), per_key = nq * H * d;
     if (n * per_key > SB_FUZZ_ATTN_MAX_WORK)
         n = SB_FUZZ_ATTN_MAX_WORK / per_key;
-    sb_attn_spec s = sb_attn_spec_default(H, hkv, d, n, nq);
+    sb_attention_spec s = sb_attention_spec_default(H, hkv, d, n, nq);
     s.kv = (sb_kv_type)((h->layout & 3u) % 3u); /* 3: f32 */
     s.pad = h->layout >> 2 & 3u;
     s.misalign = h->layout >> 4 & 7u;
@@ -100,7 +100,7 @@ static void apply_patch(sb_fuzz_attn *a, sb_fuzz_attn_patch pt)
         w -= is_v ? nke : 0;
         size_t g = w / (n * hd), j = w / hd % n, c = w % hd;
         void *base = (void *)(is_v ? d->v : d->k);
-        sb_attn_store_kv(d, base, g * d->k_stride_head + j * d->k_stride_token + c, pt.value);
+        sb_attention_store_kv(d, base, g * d->k_stride_head + j * d->k_stride_token + c, pt.value);
         return;
     }
     w -= 2 * nke;
@@ -117,10 +117,10 @@ void sb_fuzz_attn_decode(const uint8_t *data, size_t size, int split_merge, sb_f
     memset(a, 0, sizeof *a);
     sb_fuzz_attn_decode_header(data, size, &a->h);
     const sb_fuzz_attn_header *h = &a->h;
-    sb_attn_spec s = spec_of(h, split_merge);
+    sb_attention_spec s = spec_of(h, split_merge);
     sb_rng rng;
     sb_rng_seed(&rng, 0x5eed0000u + h->seed);
-    if (!sb_attn_problem_build(&a->p, &s, &rng))
+    if (!sb_attention_problem_build(&a->p, &s, &rng))
         out_of_memory();
     sb_attention_desc *d = &a->p.d;
     if ((h->flags & SB_FUZZ_ATTN_SCALE) && isfinite(h->scale))
@@ -149,9 +149,9 @@ void sb_fuzz_attn_decode(const uint8_t *data, size_t size, int split_merge, sb_f
         a->patches++;
     }
 
-    /* The output: exactly the descriptor's span, between guard canaries (sb_attn_problem_build's own buffer goes). */
+    /* The output: exactly the descriptor's span, between guard canaries (sb_attention_problem_build's own buffer goes). */
     size_t mis = s.misalign;
-    a->out_span = sb_attn_span(s.nq ? s.nq : 1, d->out_stride_token, s.H, d->out_stride_head, s.d) + mis;
+    a->out_span = sb_attention_span(s.nq ? s.nq : 1, d->out_stride_token, s.H, d->out_stride_head, s.d) + mis;
     a->out_base = malloc((a->out_span + 2 * SB_FUZZ_ATTN_GUARD) * sizeof(float));
     if (!a->out_base)
         out_of_memory();
@@ -169,7 +169,7 @@ void sb_fuzz_attn_decode(const uint8_t *data, size_t size, int split_merge, sb_f
 void sb_fuzz_attn_free(sb_fuzz_attn *a)
 {
     sb_attention_expected_free(&a->e);
-    sb_attn_problem_free(&a->p);
+    sb_attention_problem_free(&a->p);
     free(a->out_base);
     memset(a, 0, sizeof *a);
 }
@@ -209,7 +209,7 @@ void sb_fuzz_attn_rows(const sb_attention_desc *d, float *dst)
 
 void sb_fuzz_attn_describe(const sb_fuzz_attn *a, char *buf, size_t size)
 {
-    const sb_attn_spec *s = &a->p.spec;
+    const sb_attention_spec *s = &a->p.spec;
     const sb_attention_desc *d = &a->p.d;
     static const char *const kv[] = {"f32", "f16", "bf16"}, *const sinks[] = {"none", "logits", "softmax1"};
     snprintf(buf, size,

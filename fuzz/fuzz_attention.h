@@ -62,7 +62,7 @@ typedef struct sb_fuzz_attn_patch {
 /* A decoded problem: buffers, descriptor and the reference's answer. */
 typedef struct sb_fuzz_attn {
     sb_fuzz_attn_header h;
-    sb_attn_problem p;            /* p.d is the descriptor (n_splits, n_threads from the header) */
+    sb_attention_problem p;            /* p.d is the descriptor (n_splits, n_threads from the header) */
     size_t patches;
     float *out_base;         /* the output allocation: guard, span, guard */
     size_t out_span;         /* floats the output descriptor spans (misalignment included) */

@@ -499,6 +499,70 @@ static int batch_seeds(void)
     return ok;
 }
 
+/* .npy attention dumps for npy_attention: valid maps (float32 and float64; format versions 1, 2, 3;
+ * uniform, sink-dominated, a row left short by a logit sink) and broken ones (cut, bad dict, a NaN). */
+static size_t npy_file(uint8_t *out, size_t cap, int major, const char *dict, const void *data, size_t n)
+{
+    size_t pre = major == 1 ? 10 : 12, dl = strlen(dict), hlen = dl + 1;
+    while ((pre + hlen) % 64)
+        hlen++;
+    if (pre + hlen + n > cap)
+        return 0;
+    memcpy(out, "\x93NUMPY", 6);
+    out[6] = (uint8_t)major;
+    out[7] = 0;
+    for (size_t i = 0; i < (major == 1 ? 2u : 4u); i++)
+        out[8 + i] = (uint8_t)(hlen >> (8 * i));
+    memcpy(out + pre, dict, dl);
+    memset(out + pre + dl, ' ', hlen - dl - 1);
+    out[pre + hlen - 1] = '\n';
+    memcpy(out + pre + hlen, data, n);
+    return pre + hlen + n;
+}
+
+static int npy_seeds(void)
+{
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/npy_attention/seeds", outdir);
+    enum { L = 2, H = 2, T = 6 };
+    double p[L * H * T * T];
+    float q[L * H * T * T];
+    uint8_t buf[64 + sizeof p + 64];
+    int ok = 1;
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t m = 0; m < L * H; m++)
+            for (size_t t = 0; t < T; t++)
+                for (size_t j = 0; j < T; j++) {
+                    double v = j > t ? 0.0 : kind == 0 ? 1.0 / (double)(t + 1)
+                                       : t == 0 ? (kind == 2 ? 0.25 : 1.0)
+                                       : j == 0 ? 0.9 : (kind == 2 ? 0.05 : 0.1) / (double)t;
+                    p[(m * T + t) * T + j] = v;
+                    q[(m * T + t) * T + j] = (float)v;
+                }
+        static const char *const kinds[] = {"uniform", "sink", "logit-sink"};
+        for (int major = 1; major <= 3; major++)
+            for (int f32 = 0; f32 <= 1; f32++) {
+                char dict[160], name[96];
+                snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d, %d, %d), }",
+                         f32 ? "<f4" : "<f8", L, H, T, T);
+                size_t n = npy_file(buf, sizeof buf, major, dict, f32 ? (const void *)q : (const void *)p,
+                                    f32 ? sizeof q : sizeof p);
+                snprintf(name, sizeof name, "gen-%s-v%d-%s.npy", kinds[kind], major, f32 ? "f4" : "f8");
+                ok &= n && write_file(dir, name, buf, n);
+            }
+    }
+    size_t n = npy_file(buf, sizeof buf, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 6, 6)}", p,
+                        sizeof p);
+    ok &= write_file(dir, "gen-cut.npy", buf, n - 5);
+    p[7] = NAN;
+    n = npy_file(buf, sizeof buf, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 6, 6)}", p, sizeof p);
+    ok &= write_file(dir, "gen-nan.npy", buf, n);
+    n = npy_file(buf, sizeof buf, 1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2, 6, 6), 'x': (1,)}", p,
+                 sizeof p);
+    ok &= write_file(dir, "gen-bad-dict.npy", buf, n);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--selftest") == 0)
@@ -604,6 +668,7 @@ int main(int argc, char **argv)
     ok &= stack_seeds();
     ok &= attention_seeds();
     ok &= batch_seeds();
+    ok &= npy_seeds();
     printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin and JSON seeds, in %s\n", written, NTARGETS,
            outdir);
     return ok ? 0 : 3;

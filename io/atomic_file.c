@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -84,5 +85,70 @@ int sb_atomic_write(const char *path, void (*writer)(FILE *, void *), void *ctx,
         fprintf(stderr, "%s: cannot finish %s: %s\n", who, path, strerror(errno));
         return 0;
     }
+    return 1;
+}
+
+int sb_atomic_write_bytes(const char *path, const void *head, size_t hn, const void *body, size_t bn, char *err,
+                          size_t err_size)
+{
+    sb_atomic_file a;
+    if (!sb_atomic_open(&a, path)) {
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+        return 0;
+    }
+    if ((hn && fwrite(head, 1, hn, a.f) != hn) || (bn && fwrite(body, 1, bn, a.f) != bn)) {
+        int saved = errno;
+        sb_atomic_abort(&a);
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(saved ? saved : EIO));
+        return 0;
+    }
+    if (!sb_atomic_commit(&a)) {
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+int sb_read_file(const char *path, unsigned char **out, size_t *size, size_t max)
+{
+    *out = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            errno = ENOMEM;
+            return 0;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n > max) {
+            free(buf);
+            fclose(f);
+            errno = EFBIG;
+            return 0;
+        }
+        if (n < cap) {
+            if (ferror(f)) {
+                free(buf);
+                fclose(f);
+                errno = EIO;
+                return 0;
+            }
+            break;
+        }
+        unsigned char *bigger = realloc(buf, cap * 2);
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+        cap *= 2;
+    }
+    fclose(f);
+    *out = buf;
+    *size = n;
     return 1;
 }

@@ -3,6 +3,7 @@
 #ifndef SINKBENCH_ATOMIC_FILE_H
 #define SINKBENCH_ATOMIC_FILE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 typedef struct sb_atomic_file {
@@ -23,5 +24,14 @@ int sb_mkdir_p(const char *path);
 
 /* Writes path atomically with writer(f, ctx); 0 on failure, after printing "<who>: <problem>" to stderr. */
 int sb_atomic_write(const char *path, void (*writer)(FILE *, void *), void *ctx, const char *who);
+
+/* Writes head (hn bytes) then body (bn bytes) to path atomically (either may be empty); 0 on failure
+ * with the reason, naming the file, in err. */
+int sb_atomic_write_bytes(const char *path, const void *head, size_t hn, const void *body, size_t bn, char *err,
+                          size_t err_size);
+
+/* Reads a whole file of at most max bytes into a new buffer (free() it); 0 on failure with errno set
+ * (EFBIG when the file is larger than max). */
+int sb_read_file(const char *path, unsigned char **out, size_t *size, size_t max);
 
 #endif

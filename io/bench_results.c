@@ -8,17 +8,7 @@
 #include <string.h>
 
 #include "io/bench_stats.h"
-
-static void say(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t size, const char *fmt, ...)
-{
-    if (!err || !size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
+#include "io/tool.h"
 
 static double unit_to_ns(const char *unit)
 {
@@ -71,18 +61,18 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
     memset(f, 0, sizeof *f);
     f->path = strdup(path); /* the caller's buffer may be gone by the time the path is printed */
     if (!f->path) {
-        say(err, err_size, "%s: out of memory", path);
+        sb_tool_say(err, err_size, "%s: out of memory", path);
         return 0;
     }
     if (!sb_json_read_file(path, &f->doc, err, err_size))
         return 0;
     const json_object *list = json_object_object_get(f->doc, "benchmarks");
     if (!json_object_is_type(f->doc, json_type_object) || !json_object_is_type(list, json_type_array)) {
-        say(err, err_size, "%s: not a Google Benchmark JSON report (no \"benchmarks\" array)", path);
+        sb_tool_say(err, err_size, "%s: not a Google Benchmark JSON report (no \"benchmarks\" array)", path);
         return 0;
     }
     if (sb_json_length(list) == 0) {
-        say(err, err_size, "%s: the report has no benchmark results", path);
+        sb_tool_say(err, err_size, "%s: the report has no benchmark results", path);
         return 0;
     }
     for (size_t i = 0; i < sb_json_length(list); i++) {
@@ -90,14 +80,14 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
         const char *name = sb_json_string_or(json_object_object_get(e, "run_name"),
                                              sb_json_string_or(json_object_object_get(e, "name"), NULL));
         if (!name) {
-            say(err, err_size, "%s: benchmark entry %zu has no name", path, i);
+            sb_tool_say(err, err_size, "%s: benchmark entry %zu has no name", path, i);
             return 0;
         }
         if (filter && !strstr(name, filter))
             continue;
         sb_bench_series *s = series_for(f, name, e);
         if (!s) {
-            say(err, err_size, "%s: out of memory", path);
+            sb_tool_say(err, err_size, "%s: out of memory", path);
             return 0;
         }
         if (sb_json_bool_or(json_object_object_get(e, "error_occurred"), 0)) {
@@ -107,7 +97,7 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
         double scale = unit_to_ns(sb_json_string_or(json_object_object_get(e, "time_unit"), "ns"));
         double t = sb_json_number_or(json_object_object_get(e, metric), NAN);
         if (isnan(scale) || !(t >= 0)) {
-            say(err, err_size, "%s: benchmark '%s' has no usable %s (or an unknown time_unit)", path, name, metric);
+            sb_tool_say(err, err_size, "%s: benchmark '%s' has no usable %s (or an unknown time_unit)", path, name, metric);
             return 0;
         }
         const char *type = sb_json_string_or(json_object_object_get(e, "run_type"), "iteration");
@@ -121,7 +111,7 @@ int sb_bench_results_load(sb_bench_results *f, const char *path, const char *met
         if (s->nt == 0)
             s->entry = e;
         if (!push_time(s, t * scale)) {
-            say(err, err_size, "%s: out of memory", path);
+            sb_tool_say(err, err_size, "%s: out of memory", path);
             return 0;
         }
     }

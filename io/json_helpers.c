@@ -1,6 +1,7 @@
 /* The helpers of json_helpers.h: json-c does the parsing and the serializing; this adds positions to
  * its errors, typed reads that do not convert, our number format, one-line containers and a stream. */
 #include "io/json_helpers.h"
+#include "io/tool.h"
 
 #include <errno.h>
 #include <json-c/printbuf.h>
@@ -15,17 +16,6 @@
 #define PRINT_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 /* A one-line record or container: the same without the line breaks. */
 #define LINE_FLAGS (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-static void say(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t size, const char *fmt, ...)
-{
-    if (!err || !size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
 
 /* Line and column (both from 1, columns in bytes) of byte `at` of text. */
 static void position(const char *text, size_t at, size_t *line, size_t *col)
@@ -43,7 +33,7 @@ static int fail_at(const char *text, size_t at, char *err, size_t size, const ch
 {
     size_t line, col;
     position(text, at, &line, &col);
-    say(err, size, "line %zu, column %zu: %s", line, col, what);
+    sb_tool_say(err, size, "line %zu, column %zu: %s", line, col, what);
     return 0;
 }
 
@@ -56,12 +46,12 @@ static int parse_terminated(const char *buf, size_t len, json_object **doc, char
     if (nul)
         return fail_at(buf, (size_t)(nul - buf), err, size, "a NUL byte (JSON text has none)");
     if (len >= INT_MAX) { /* json-c counts in int */
-        say(err, size, "the document is too large (2 GiB at most)");
+        sb_tool_say(err, size, "the document is too large (2 GiB at most)");
         return 0;
     }
     struct json_tokener *tok = json_tokener_new_ex(SB_JSON_MAX_DEPTH);
     if (!tok) {
-        say(err, size, "out of memory");
+        sb_tool_say(err, size, "out of memory");
         return 0;
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -86,12 +76,12 @@ int sb_json_parse(const char *text, size_t len, json_object **doc, char *err, si
 {
     *doc = NULL;
     if (!text) {
-        say(err, err_size, "no input");
+        sb_tool_say(err, err_size, "no input");
         return 0;
     }
     char *buf = malloc(len + 1);
     if (!buf) {
-        say(err, err_size, "out of memory");
+        sb_tool_say(err, err_size, "out of memory");
         return 0;
     }
     memcpy(buf, text, len);
@@ -106,7 +96,7 @@ int sb_json_read_file(const char *path, json_object **doc, char *err, size_t err
     *doc = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        say(err, err_size, "%s: %s", path, strerror(errno));
+        sb_tool_say(err, err_size, "%s: %s", path, strerror(errno));
         return 0;
     }
     size_t cap = 1 << 16, len = 0;
@@ -126,7 +116,7 @@ int sb_json_read_file(const char *path, json_object **doc, char *err, size_t err
     int read_error = ferror(f);
     fclose(f);
     if (!buf || read_error) {
-        say(err, err_size, "%s: %s", path, buf ? "read error" : "out of memory");
+        sb_tool_say(err, err_size, "%s: %s", path, buf ? "read error" : "out of memory");
         free(buf);
         return 0;
     }
@@ -135,7 +125,7 @@ int sb_json_read_file(const char *path, json_object **doc, char *err, size_t err
     int ok = parse_terminated(buf, len, doc, inner, sizeof inner);
     free(buf);
     if (!ok)
-        say(err, err_size, "%s: %s", path, inner);
+        sb_tool_say(err, err_size, "%s: %s", path, inner);
     return ok;
 }
 

@@ -28,6 +28,7 @@ int sb_output_path_default(sb_output_kind kind, const char *detail, char *buf, s
         strftime(stamp, sizeof stamp, kind == SB_OUTPUT_BENCH ? "%Y%m%d-%H%M%S" : "%Y%m%d", &tm);
     if (!detail || !*detail)
         detail = "none";
+    const int full = strcmp(detail, "full") == 0;
     int n;
     switch (kind) {
     case SB_OUTPUT_REPORT:
@@ -38,6 +39,9 @@ int sb_output_path_default(sb_output_kind kind, const char *detail, char *buf, s
         break;
     case SB_OUTPUT_PERTURB:
         n = snprintf(buf, size, "reports/perturb-%s-%s", host, stamp);
+        break;
+    case SB_OUTPUT_EMERGE:
+        n = snprintf(buf, size, "reports/emerge%s-%s-%s", full ? "-full" : "", host, stamp);
         break;
     case SB_OUTPUT_BENCH:
         n = snprintf(buf, size, "reports/bench-%s-%s-%s.json", host, detail, stamp);

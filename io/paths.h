@@ -12,6 +12,7 @@ typedef enum sb_output_kind {
     SB_OUTPUT_STABILITY, /* reports/stability-<host>-<YYYYMMDD>                       (sinkbench stability) */
     SB_OUTPUT_PERTURB,   /* reports/perturb-<host>-<YYYYMMDD>                         (sinkbench perturb) */
     SB_OUTPUT_BENCH,     /* reports/bench-<host>-<detail: preset>-<YYYYMMDD-HHMMSS>.json (sinkbench-bench) */
+    SB_OUTPUT_EMERGE,    /* reports/emerge-<host>-<YYYYMMDD>, with detail "full": emerge-full-...  (sinkbench emerge) */
 } sb_output_kind;
 
 /* The default output of a command, relative to the current folder, at the local time of the call.

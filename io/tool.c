@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "sinkbench <cmd>: <message>" on stderr, without the line end. */
+static void vprint(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "sinkbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+}
+
 int sb_tool_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "sinkbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vprint(cmd, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'sinkbench %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     return SB_EXIT_USAGE;
@@ -20,12 +26,21 @@ int sb_tool_usage_error(const char *cmd, const char *fmt, ...)
 int sb_tool_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "sinkbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vprint(cmd, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return SB_EXIT_ERROR;
+}
+
+void sb_tool_say(char *err, size_t size, const char *fmt, ...)
+{
+    if (!err || !size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
 }
 
 int sb_tool_parse_u64(const char *cmd, const char *opt, const char *s, unsigned long long *out)

@@ -13,6 +13,10 @@ int sb_tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((fo
 /* Prints "sinkbench <cmd>: <message>" to stderr; returns SB_EXIT_ERROR. cmd may be NULL. */
 int sb_tool_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Formats a one-line reason into err[0..size) for functions that report failures to their caller;
+ * nothing when err is NULL or size is 0. */
+void sb_tool_say(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Parses an unsigned integer option value (decimal or 0x hex); 0 on error after printing it. */
 int sb_tool_parse_u64(const char *cmd, const char *opt, const char *s, unsigned long long *out);
 

@@ -8,11 +8,15 @@ packages="cmake ninja-build gcc g++ make pkg-config git ca-certificates \
   libbenchmark-dev \
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libsleef-dev libhwy-dev \
   libtorch-dev libopenblas0-pthread \
+  libopenblas-dev libopenblas-pthread-dev fortunes \
   clang llvm libclang-rt-14-dev afl++ \
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user \
   python3 python3-matplotlib"
 # ocl-icd-opencl-dev and opencl-c-headers: Debian's oneDNN CMake package (dnnl-config.cmake) requires
 # OpenCL although the CPU engine never uses it; without them the oneDNN peer is off.
+# libopenblas-dev, fortunes: the emerge study (studies/emerge, docs/emerge.md) trains small transformers
+# with OpenBLAS's cblas_sgemm and reads natural text from the fortune cookie files
+# (/usr/share/games/fortunes, about 2.6 MB).
 # libjson-c-dev: every JSON file sinkbench reads or writes (io/).
 # The aarch64 build's oracle links MPFR, and its io/ json-c, for arm64 (Debian multiarch).
 # libpthreadpool-dev (XNNPACK's pool; libsinkbench's alternative to its own) has no arm64 twin here:

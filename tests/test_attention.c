@@ -57,9 +57,9 @@ static sb_status run_api(const sb_attention_desc *d)
     return sb_attention_dispatch() ? sb_attention(d) : sb_attention_kernel_find("attention_reference_f64")->fn(d);
 }
 
-static int einval_untouched(const sb_attention_desc *d, const sb_attn_problem *p, const char *what)
+static int einval_untouched(const sb_attention_desc *d, const sb_attention_problem *p, const char *what)
 {
-    size_t ospan = sb_attn_span(p->spec.nq, p->d.out_stride_token, p->spec.H, p->d.out_stride_head, p->spec.d);
+    size_t ospan = sb_attention_span(p->spec.nq, p->d.out_stride_token, p->spec.H, p->d.out_stride_head, p->spec.d);
     float *out = p->d.out;
     for (size_t i = 0; i < ospan; i++)
         out[i] = 1234.5f;
@@ -83,12 +83,12 @@ static int einval_untouched(const sb_attention_desc *d, const sb_attn_problem *p
 
 static void test_validation(void)
 {
-    sb_attn_spec s = sb_attn_spec_default(4, 2, 8, 5, 2);
+    sb_attention_spec s = sb_attention_spec_default(4, 2, 8, 5, 2);
     s.sink = SB_ATTENTION_SINK_LOGITS;
     s.mask = 1;
     s.splits = 4;
-    sb_attn_problem p;
-    if (!sb_attn_problem_build(&p, &s, &rng)) {
+    sb_attention_problem p;
+    if (!sb_attention_problem_build(&p, &s, &rng)) {
         TK_CHECK(0, "out of memory");
         return;
     }
@@ -178,7 +178,7 @@ static void test_validation(void)
                  d.k_stride_head == 100 * 128 && d.out_stride_token == 32 * 128 && d.kv_type == SB_KV_F32 &&
                  fabsf(d.scale - 0.08838835f) < 1e-7f && d.n_splits == 1 && d.n_threads == 1 && !d.mask,
              "dense defaults");
-    sb_attn_problem_free(&p);
+    sb_attention_problem_free(&p);
 }
 
 /* ---- registry and dispatch ---------------------------------------------------------------------- */
@@ -234,9 +234,9 @@ static void test_registry(void)
 
 /* A problem with every q and k zero (all scores equal) and v_j = e_j (one-hot, d >= n): the output
  * of a row is the weight each key gets. */
-static int build_uniform(sb_attn_problem *p, sb_attn_spec s)
+static int build_uniform(sb_attention_problem *p, sb_attention_spec s)
 {
-    if (!sb_attn_problem_build(p, &s, &rng))
+    if (!sb_attention_problem_build(p, &s, &rng))
         return 0;
     sb_attention_desc *d = &p->d;
     for (size_t i = 0; i < s.nq; i++)
@@ -247,17 +247,17 @@ static int build_uniform(sb_attn_problem *p, sb_attn_spec s)
         for (size_t j = 0; j < s.n; j++)
             for (size_t c = 0; c < s.d; c++) {
                 size_t idx = g * d->k_stride_head + j * d->k_stride_token + c;
-                sb_attn_store_kv(d, (void *)(uintptr_t)d->k, idx, 0.0f);
-                sb_attn_store_kv(d, (void *)(uintptr_t)d->v, idx, c == j ? 1.0f : 0.0f);
+                sb_attention_store_kv(d, (void *)(uintptr_t)d->k, idx, 0.0f);
+                sb_attention_store_kv(d, (void *)(uintptr_t)d->v, idx, c == j ? 1.0f : 0.0f);
             }
     return 1;
 }
 
 static void test_known_answers(void)
 {
-    sb_attn_problem p;
+    sb_attention_problem p;
     /* window of 3 with 2 sink tokens at n = 10: visible {0, 1, 7, 8, 9}, equal weights */
-    sb_attn_spec s = sb_attn_spec_default(2, 1, 16, 10, 1);
+    sb_attention_spec s = sb_attention_spec_default(2, 1, 16, 10, 1);
     s.window = 3;
     s.sink_tokens = 2;
     if (build_uniform(&p, s)) {
@@ -269,10 +269,10 @@ static void test_known_answers(void)
         p.d.sink = SB_ATTENTION_SINK_SOFTMAX1; /* scores 0, sink 0: six equal terms */
         TK_CHECK(near(ref_out(p.d, 0, 0, 8), 1.0 / 6.0, 1e-7), "softmax_1 adds one to the denominator");
         check_all("StreamingLLM window + softmax_1", &p.d);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
     /* causal prefill, n = n_q = 5, window 2, GQA: row i sees keys max(0, i-1) .. i */
-    s = sb_attn_spec_default(4, 2, 8, 5, 5);
+    s = sb_attention_spec_default(4, 2, 8, 5, 5);
     s.causal = 1;
     s.window = 2;
     s.kv = SB_KV_BF16;
@@ -283,20 +283,20 @@ static void test_known_answers(void)
                 TK_CHECK(ref_out(p.d, i, 3, c) == want, "causal window: row %zu component %zu", i, c);
             }
         check_all("causal prefill with window", &p.d);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
     /* more queries than keys: the first positions are negative, fully masked under causality */
-    s = sb_attn_spec_default(1, 1, 8, 3, 5);
+    s = sb_attention_spec_default(1, 1, 8, 3, 5);
     s.causal = 1;
     if (build_uniform(&p, s)) {
         TK_CHECK(ref_out(p.d, 0, 0, 0) == 0.0f && ref_out(p.d, 1, 0, 0) == 0.0f && ref_out(p.d, 2, 0, 0) == 1.0f &&
                      ref_out(p.d, 4, 0, 2) == 1.0f / 3.0f,
                  "negative positions see nothing");
         check_all("n_queries > n_keys", &p.d);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
     /* a learned sink against one key: o = v / (1 + e^(sigma - s)) */
-    s = sb_attn_spec_default(1, 1, 8, 1, 1);
+    s = sb_attention_spec_default(1, 1, 8, 1, 1);
     s.sink = SB_ATTENTION_SINK_LOGITS;
     if (build_uniform(&p, s)) {
         float *sk = (float *)(uintptr_t)p.d.sink_logits;
@@ -311,19 +311,19 @@ static void test_known_answers(void)
         sk[0] = NAN;
         TK_CHECK(isnan(ref_out(p.d, 0, 0, 0)), "NaN sink: NaN row");
         check_all("NaN sink", &p.d);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
 }
 
 /* The contract's NaN, infinity and masking rules on a random decode problem, for every kernel. */
 static void test_specials(void)
 {
-    sb_attn_spec s = sb_attn_spec_default(4, 2, 24, 150, 1);
+    sb_attention_spec s = sb_attention_spec_default(4, 2, 24, 150, 1);
     s.mask = 1;
     s.mask_neg_inf = 0.2;
     s.sink = SB_ATTENTION_SINK_LOGITS;
-    sb_attn_problem p;
-    if (!sb_attn_problem_build(&p, &s, &rng)) {
+    sb_attention_problem p;
+    if (!sb_attention_problem_build(&p, &s, &rng)) {
         TK_CHECK(0, "out of memory");
         return;
     }
@@ -370,7 +370,7 @@ static void test_specials(void)
     check_all("NaN mask entry", d);
     /* +inf mask entries share the mass: the output is the mean of their v */
     mask[visible] = INFINITY;
-    float want = sb_attn_load_kv(d, d->v, visible * d->v_stride_token + 4);
+    float want = sb_attention_load_kv(d, d->v, visible * d->v_stride_token + 4);
     TK_CHECK(ref_out(*d, 0, 0, 4) == want, "one +inf mask entry takes all mass");
     check_all("+inf mask entry", d);
     mask[visible] = saved_m;
@@ -402,7 +402,7 @@ static void test_specials(void)
     /* scale 0: every visible score is the mask */
     d->scale = 0.0f;
     check_all("scale 0", d);
-    sb_attn_problem_free(&p);
+    sb_attention_problem_free(&p);
 }
 
 /* The checker must catch a sink added once per split (the bug of adding it in every partition):
@@ -412,12 +412,12 @@ static void test_checker_catches_double_sink(void)
 {
     static const double gaps[] = {0.0, 20.0, 60.0};
     for (size_t gi = 0; gi < 3; gi++) {
-        sb_attn_spec s = sb_attn_spec_default(2, 1, 32, 200, 1);
+        sb_attention_spec s = sb_attention_spec_default(2, 1, 32, 200, 1);
         s.sink = SB_ATTENTION_SINK_LOGITS;
         s.sink_gap = gaps[gi];
-        sb_attn_problem p;
+        sb_attention_problem p;
         sb_attention_expected e;
-        if (!sb_attn_problem_build_expected(&p, &s, &rng, &e)) {
+        if (!sb_attention_problem_build_expected(&p, &s, &rng, &e)) {
             TK_CHECK(0, "out of memory");
             return;
         }
@@ -433,7 +433,7 @@ static void test_checker_catches_double_sink(void)
                      strcmp(r.rule, "error bound") == 0,
                  "gap %g: a double-counted sink fails the check (%s)", gaps[gi], r.message);
         sb_attention_expected_free(&e);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
 }
 

@@ -26,7 +26,7 @@ static int runnable(const sb_attention_kernel *k) { return k->supported() && !(k
 
 static const char *kv_name(sb_kv_type t) { return t == SB_KV_F16 ? "f16" : t == SB_KV_BF16 ? "bf16" : "f32"; }
 
-static void describe(const sb_attn_spec *s, char *buf, size_t size)
+static void describe(const sb_attention_spec *s, char *buf, size_t size)
 {
     snprintf(buf, size,
              "H=%zu/%zu d=%zu n=%zu nq=%zu %s%s pad=%zu mis=%zu%s W=%zu st=%zu mask=%d/%.2g tok=%g%s sink=%d/%g",
@@ -36,7 +36,7 @@ static void describe(const sb_attn_spec *s, char *buf, size_t size)
 }
 
 /* Runs kernel k on the problem with the given splits and threads and checks it against e. */
-static void run_checked(const sb_attention_kernel *k, size_t ki, sb_attn_problem *p, const sb_attention_expected *e,
+static void run_checked(const sb_attention_kernel *k, size_t ki, sb_attention_problem *p, const sb_attention_expected *e,
                         size_t splits, size_t threads)
 {
     sb_attention_desc d = p->d;
@@ -54,11 +54,11 @@ static void run_checked(const sb_attention_kernel *k, size_t ki, sb_attn_problem
 }
 
 /* Every kernel on one problem; flash kernels with the spec's splits and threads. */
-static void check_problem(const sb_attn_spec *s, int with_reference_kernels)
+static void check_problem(const sb_attention_spec *s, int with_reference_kernels)
 {
-    sb_attn_problem p;
+    sb_attention_problem p;
     sb_attention_expected e;
-    if (!sb_attn_problem_build_expected(&p, s, &rng, &e)) {
+    if (!sb_attention_problem_build_expected(&p, s, &rng, &e)) {
         TK_CHECK(0, "out of memory");
         return;
     }
@@ -69,7 +69,7 @@ static void check_problem(const sb_attn_spec *s, int with_reference_kernels)
         run_checked(k, ki, &p, &e, is_flash(k) ? s->splits : 1, is_flash(k) ? s->threads : 1);
     }
     sb_attention_expected_free(&e);
-    sb_attn_problem_free(&p);
+    sb_attention_problem_free(&p);
 }
 
 /* ---- decode ------------------------------------------------------------------------------------- */
@@ -85,7 +85,7 @@ static void test_decode_shapes(void)
             size_t n = lens[(hi * 5 + di) % 8];
             if (!TA_BIG && heads[hi][0] >= 20 && dims[di] >= 128)
                 n = n > 65 ? 65 : n;
-            sb_attn_spec s = sb_attn_spec_default(heads[hi][0], heads[hi][1], dims[di], n, 1);
+            sb_attention_spec s = sb_attention_spec_default(heads[hi][0], heads[hi][1], dims[di], n, 1);
             s.kv = (sb_kv_type)((hi + di) % 3);
             s.token_major_kv = (int)(di % 2);
             s.pad = (hi + di) % 4 == 1 ? 3 : 0;
@@ -106,7 +106,7 @@ static void test_sink_gaps(void)
     static const double gaps[] = {-10, 0, 3, 10.5, 12.9, 15.2, 30, 60, 90, 120};
     size_t n = TA_BIG ? 4096 : 512;
     for (size_t gi = 0; gi < sizeof gaps / sizeof gaps[0]; gi++) {
-        sb_attn_spec s = sb_attn_spec_default(8, 2, 64, n, 1);
+        sb_attention_spec s = sb_attention_spec_default(8, 2, 64, n, 1);
         s.kv = (sb_kv_type)(gi % 3);
         s.sink = SB_ATTENTION_SINK_LOGITS;
         s.sink_gap = gaps[gi];
@@ -126,14 +126,14 @@ static void test_long_context(void)
 {
     size_t top = TA_BIG ? 32768 : 4096;
     for (size_t n = 1; n <= top; n *= 8) {
-        sb_attn_spec s = sb_attn_spec_default(4, 1, 64, n, 1);
+        sb_attention_spec s = sb_attention_spec_default(4, 1, 64, n, 1);
         s.kv = (sb_kv_type)(n % 3);
         s.sink = SB_ATTENTION_SINK_LOGITS;
         s.sink_gap = 5.0;
         s.splits = n > 100 ? 7 : 1;
         check_problem(&s, n <= 4096);
     }
-    sb_attn_spec s = sb_attn_spec_default(16, 4, 128, top, 1);
+    sb_attention_spec s = sb_attention_spec_default(16, 4, 128, top, 1);
     s.kv = SB_KV_BF16;
     s.sink = SB_ATTENTION_SINK_LOGITS;
     s.sink_gap = 2.0;
@@ -156,7 +156,7 @@ static void test_splits(void)
     if (!flash)
         return;
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-        sb_attn_spec s = sb_attn_spec_default(8, 2, 40, lens[li], 1);
+        sb_attention_spec s = sb_attention_spec_default(8, 2, 40, lens[li], 1);
         s.kv = (sb_kv_type)(li % 3);
         s.sink = li % 2 ? SB_ATTENTION_SINK_LOGITS : SB_ATTENTION_SINK_SOFTMAX1;
         s.sink_gap = 2.0 * (double)li;
@@ -164,9 +164,9 @@ static void test_splits(void)
         s.sink_tokens = li % 3 == 2 ? 3 : 0;
         s.mask = (int)(li % 2);
         s.mask_neg_inf = li == 3 ? 1.0 : 0.1; /* one case fully masked */
-        sb_attn_problem p;
+        sb_attention_problem p;
         sb_attention_expected e;
-        if (!sb_attn_problem_build_expected(&p, &s, &rng, &e)) {
+        if (!sb_attention_problem_build_expected(&p, &s, &rng, &e)) {
             TK_CHECK(0, "out of memory");
             return;
         }
@@ -204,7 +204,7 @@ static void test_splits(void)
         }
         free(base);
         sb_attention_expected_free(&e);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
 }
 
@@ -215,7 +215,7 @@ static void test_prefill(void)
     static const size_t lens[] = {1, 2, 17, 64, 65, 130, 257};
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
         size_t n = lens[li];
-        sb_attn_spec s = sb_attn_spec_default(li % 2 ? 4 : 6, 2, li % 3 ? 64 : 24, n, n);
+        sb_attention_spec s = sb_attention_spec_default(li % 2 ? 4 : 6, 2, li % 3 ? 64 : 24, n, n);
         s.causal = 1;
         s.kv = (sb_kv_type)(li % 3);
         s.sink = (sb_attention_sink)(li % 3);
@@ -230,17 +230,17 @@ static void test_prefill(void)
         check_problem(&s, n <= 130);
     }
     /* chunked prefill: queries at the end of a longer cache; cross attention without causality */
-    sb_attn_spec s = sb_attn_spec_default(8, 8, 32, 300, 40);
+    sb_attention_spec s = sb_attention_spec_default(8, 8, 32, 300, 40);
     s.causal = 1;
     s.kv = SB_KV_F16;
     s.sink = SB_ATTENTION_SINK_LOGITS;
     check_problem(&s, 1);
-    s = sb_attn_spec_default(2, 1, 48, 90, 33);
+    s = sb_attention_spec_default(2, 1, 48, 90, 33);
     s.mask = 1;
     s.token_major_kv = 1;
     check_problem(&s, 1);
     if (TA_BIG) {
-        s = sb_attn_spec_default(4, 2, 128, 512, 512);
+        s = sb_attention_spec_default(4, 2, 128, 512, 512);
         s.causal = 1;
         s.kv = SB_KV_BF16;
         s.sink = SB_ATTENTION_SINK_LOGITS;
@@ -258,22 +258,22 @@ static void test_threads_deterministic(void)
         return;
     }
     static const size_t threads[] = {2, 3, 4, 7};
-    sb_attn_spec specs[3];
-    specs[0] = sb_attn_spec_default(16, 4, 64, TA_BIG ? 5000 : 700, 1);
+    sb_attention_spec specs[3];
+    specs[0] = sb_attention_spec_default(16, 4, 64, TA_BIG ? 5000 : 700, 1);
     specs[0].sink = SB_ATTENTION_SINK_LOGITS;
-    specs[1] = sb_attn_spec_default(4, 2, 32, 200, 200);
+    specs[1] = sb_attention_spec_default(4, 2, 32, 200, 200);
     specs[1].causal = 1;
     specs[1].window = 50;
     specs[1].kv = SB_KV_F16;
-    specs[2] = sb_attn_spec_default(3, 3, 16, 37, 5);
+    specs[2] = sb_attention_spec_default(3, 3, 16, 37, 5);
     specs[2].mask = 1;
     for (int si = 0; si < 3; si++)
         for (size_t split = 1; split <= 16; split *= 4) {
-            sb_attn_problem p;
-            if (!sb_attn_problem_build(&p, &specs[si], &rng))
+            sb_attention_problem p;
+            if (!sb_attention_problem_build(&p, &specs[si], &rng))
                 return;
             sb_attention_desc d = p.d;
-            size_t span = sb_attn_span(d.n_queries, d.out_stride_token, d.n_heads, d.out_stride_head, d.head_dim);
+            size_t span = sb_attention_span(d.n_queries, d.out_stride_token, d.n_heads, d.out_stride_head, d.head_dim);
             float *one = malloc(span * sizeof(float));
             for (size_t ki = 0; one && ki < sb_attention_kernel_count(); ki++) {
                 const sb_attention_kernel *k = sb_attention_kernel_at(ki);
@@ -292,7 +292,7 @@ static void test_threads_deterministic(void)
                 }
             }
             free(one);
-            sb_attn_problem_free(&p);
+            sb_attention_problem_free(&p);
         }
 }
 

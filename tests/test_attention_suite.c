@@ -70,7 +70,7 @@ int main(void)
     free(st);
 
     /* the same seed gives the same problems; another seed other inputs */
-    sb_attn_problem a, b, c;
+    sb_attention_problem a, b, c;
     sb_attention_expected ea, eb, ec;
     TK_CHECK(sb_attention_suite_build(SB_SUITE_QUICK, seed, 1, &a, &ea), "build");
     TK_CHECK(sb_attention_suite_build(SB_SUITE_QUICK, seed, 1, &b, &eb), "build");
@@ -81,9 +81,9 @@ int main(void)
     sb_attention_expected_free(&ea);
     sb_attention_expected_free(&eb);
     sb_attention_expected_free(&ec);
-    sb_attn_problem_free(&a);
-    sb_attn_problem_free(&b);
-    sb_attn_problem_free(&c);
+    sb_attention_problem_free(&a);
+    sb_attention_problem_free(&b);
+    sb_attention_problem_free(&c);
 
     /* broken kernels are caught, with the rule named, by the suite's own problems (built one by one:
      * under qemu three passes over the suite would take minutes) */
@@ -98,13 +98,13 @@ int main(void)
         sb_attention_contract_result r;
         memset(&r, 0, sizeof r);
         for (size_t i = 0; k && i < cases && caught == cases; i++) {
-            sb_attn_problem p;
+            sb_attention_problem p;
             sb_attention_expected e;
             TK_CHECK(sb_attention_suite_build(SB_SUITE_QUICK, seed, i, &p, &e), "build");
             if (!sb_attention_contract_run(k, &p.d, &e, &r))
                 caught = i;
             sb_attention_expected_free(&e);
-            sb_attn_problem_free(&p);
+            sb_attention_problem_free(&p);
         }
         TK_CHECK(caught < cases && r.rule && strcmp(r.rule, "error bound") == 0, "%s caught (problem %zu, rule %s)",
                  bad[bk].name, caught, r.rule ? r.rule : "none");
@@ -122,14 +122,14 @@ int main(void)
     /* an error next to an infinite value is still an error: the +inf-in-v problem alone */
     size_t inf_case = cases;
     for (size_t i = 0; i < cases; i++) {
-        sb_attn_spec sp;
+        sb_attention_spec sp;
         uint64_t cs;
         if (strstr(sb_attention_suite_case(SB_SUITE_QUICK, seed, i, &sp, &cs), "+inf in a value"))
             inf_case = i;
     }
     TK_CHECK(inf_case < cases, "the suite has a +inf value problem");
     if (inf_case < cases) {
-        sb_attn_problem p;
+        sb_attention_problem p;
         sb_attention_expected e;
         sb_attention_contract_result r;
         TK_CHECK(sb_attention_suite_build(SB_SUITE_QUICK, seed, inf_case, &p, &e), "build");
@@ -137,7 +137,7 @@ int main(void)
                  "an error beside +inf is caught");
         TK_CHECK(sb_attention_contract_run(reference(), &p.d, &e, &r), "the reference passes: %s", r.message);
         sb_attention_expected_free(&e);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
     return tk_finish("test_attention_suite");
 }

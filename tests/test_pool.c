@@ -129,14 +129,14 @@ static void *concurrent_caller(void *arg)
 }
 
 /* A decode and a prefill problem with splits (two parallel phases per call). */
-static int build(sb_attn_problem *p, int which, sb_rng *rng)
+static int build(sb_attention_problem *p, int which, sb_rng *rng)
 {
-    sb_attn_spec s = which == 0 ? sb_attn_spec_default(16, 4, 64, TA_BIG ? 3000 : 300, 1)
-                                : sb_attn_spec_default(4, 2, 32, TA_BIG ? 300 : 60, TA_BIG ? 40 : 8);
+    sb_attention_spec s = which == 0 ? sb_attention_spec_default(16, 4, 64, TA_BIG ? 3000 : 300, 1)
+                                : sb_attention_spec_default(4, 2, 32, TA_BIG ? 300 : 60, TA_BIG ? 40 : 8);
     s.sink = SB_ATTENTION_SINK_LOGITS;
     s.causal = which == 1;
     s.splits = 4;
-    if (!sb_attn_problem_build(p, &s, rng))
+    if (!sb_attention_problem_build(p, &s, rng))
         return 0;
     p->d.n_splits = 4;
     return 1;
@@ -144,7 +144,7 @@ static int build(sb_attn_problem *p, int which, sb_rng *rng)
 
 static size_t out_span(const sb_attention_desc *d)
 {
-    return sb_attn_span(d->n_queries, d->out_stride_token, d->n_heads, d->out_stride_head, d->head_dim);
+    return sb_attention_span(d->n_queries, d->out_stride_token, d->n_heads, d->out_stride_head, d->head_dim);
 }
 
 static void test_concurrent_callers(sb_rng *rng)
@@ -154,7 +154,7 @@ static void test_concurrent_callers(sb_rng *rng)
         return;
     }
     for (int which = 0; which < 2; which++) {
-        sb_attn_problem p;
+        sb_attention_problem p;
         if (!build(&p, which, rng)) {
             TK_CHECK(0, "out of memory");
             return;
@@ -180,7 +180,7 @@ static void test_concurrent_callers(sb_rng *rng)
                      which, i, c[i].threads);
         }
         free(one);
-        sb_attn_problem_free(&p);
+        sb_attention_problem_free(&p);
     }
 }
 
@@ -229,7 +229,7 @@ static void test_fp_environment(sb_rng *rng)
     printf("fp environment: %u of 64 divisions on helpers\n", atomic_load(&r.by_helpers));
 
     /* end to end: attention under round-toward-zero, 1 and 3 threads */
-    sb_attn_problem p;
+    sb_attention_problem p;
     if (!build(&p, 0, rng)) {
         TK_CHECK(0, "out of memory");
         return;
@@ -247,7 +247,7 @@ static void test_fp_environment(sb_rng *rng)
     TK_CHECK(ok && memcmp(a, p.d.out, span * sizeof(float)) == 0,
              "round toward zero: 3 threads differ from one thread");
     free(a);
-    sb_attn_problem_free(&p);
+    sb_attention_problem_free(&p);
 }
 
 /* ---- fork ------------------------------------------------------------------------------------------- */

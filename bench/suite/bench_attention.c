@@ -149,7 +149,7 @@ typedef struct at_job {
 static struct {
     int valid;
     sb_bench_attention_case key;  /* kind, n, head_dim, kv (splits and threads do not matter) */
-    sb_attn_problem p;
+    sb_attention_problem p;
     sb_attention_desc check;      /* the rows the reference computed (prefill: the last ones) */
     sb_attention_expected e;
     unsigned long generation;     /* decode: the bench buffers' generation holding the KV cache */
@@ -162,7 +162,7 @@ static void release_problem(void)
     if (!in.valid)
         return;
     sb_attention_expected_free(&in.e);
-    sb_attn_problem_free(&in.p);
+    sb_attention_problem_free(&in.p);
     in.valid = 0;
 }
 
@@ -188,15 +188,15 @@ static int prepare(const sb_bench_attention_case *c, sb_bench_buffers **bufs, do
     if (!in.valid || !same_shape(&in.key, c)) {
         release_problem();
         size_t nq = is_decode(c) ? 1 : c->n;
-        sb_attn_spec s = sb_attn_spec_default(HEADS, KV_HEADS, c->head_dim, c->n, nq);
+        sb_attention_spec s = sb_attention_spec_default(HEADS, KV_HEADS, c->head_dim, c->n, nq);
         s.kv = (sb_kv_type)c->kv;
         s.causal = !is_decode(c);
         s.sink = SB_ATTENTION_SINK_LOGITS;
         s.sink_gap = 0.0; /* sinks about as large as the largest score: they take a real share */
         sb_rng rng;
         sb_rng_seed(&rng, seed ^ (c->n * 1000003u + c->head_dim * 31u + (size_t)c->kv));
-        if (!sb_attn_problem_build(&in.p, &s, &rng)) {
-            sb_attn_problem_free(&in.p);
+        if (!sb_attention_problem_build(&in.p, &s, &rng)) {
+            sb_attention_problem_free(&in.p);
             return 0;
         }
         in.check = in.p.d;
@@ -205,7 +205,7 @@ static int prepare(const sb_bench_attention_case *c, sb_bench_buffers **bufs, do
         in.check.q = in.p.d.q + (nq - m) * in.p.d.q_stride_token;
         in.check.out = in.p.d.out + (nq - m) * in.p.d.out_stride_token;
         if (!sb_attention_expected_init(&in.check, &in.e)) {
-            sb_attn_problem_free(&in.p);
+            sb_attention_problem_free(&in.p);
             return 0;
         }
         in.key = *c;

@@ -25,7 +25,6 @@
 #define SB_BENCH_BUILD "unknown"
 #endif
 
-enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_ERROR = 3 };
 
 /* The benchmark families, in the order they run. */
 static int (*const families[])(const sb_bench_config *) = {
@@ -172,7 +171,7 @@ static int report_complete(const char *path)
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "sinkbench-bench: %s\nTry 'sinkbench-bench --help'.\n", msg);
-    return EXIT_USAGE;
+    return SB_EXIT_USAGE;
 }
 
 enum {
@@ -210,7 +209,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
-            return EXIT_OK;
+            return SB_EXIT_OK;
         }
     struct option opts[NFIXED + MAX_PRESETS + 1];
     memcpy(opts, fixed_options, sizeof fixed_options);
@@ -218,7 +217,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; sb_bench_presets[i]; i++) {
         if (i == MAX_PRESETS) {
             fprintf(stderr, "sinkbench-bench: more presets than MAX_PRESETS (%d): raise it\n", MAX_PRESETS);
-            return EXIT_ERROR;
+            return SB_EXIT_ERROR;
         }
         opts[nopts++] = (struct option){sb_bench_presets[i]->name, no_argument, NULL, OPT_PRESET + (int)i};
     }
@@ -239,7 +238,7 @@ int main(int argc, char **argv)
         case OPT_PLUGIN:
             if (nuser == sizeof user_plugins / sizeof user_plugins[0]) {
                 fprintf(stderr, "sinkbench-bench: at most %zu --plugin options\n", nuser);
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             }
             user_plugins[nuser++] = v;
             break;
@@ -256,39 +255,39 @@ int main(int argc, char **argv)
             char *end = NULL;
             if (!*v || *v == '-' || (cfg.seed = strtoull(v, &end, 0), *end)) {
                 fprintf(stderr, "sinkbench-bench: --seed needs a non-negative integer\n");
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             }
             break;
         }
         case OPT_ATTENTION_CAP:
             if (!parse_number("--attention-cap", v, &cfg.attention_cap))
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             if (!(cfg.attention_cap > 0)) {
                 fprintf(stderr, "sinkbench-bench: --attention-cap must be above 0 seconds\n");
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             }
             break;
         case OPT_MIN_TIME:
             if (!parse_number("--min-time", v, &d))
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             if (!(d > 0)) {
                 fprintf(stderr, "sinkbench-bench: --min-time must be above 0 seconds\n");
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             }
             min_time = d;
             break;
         case OPT_REPETITIONS:
             if (!parse_number("--repetitions", v, &d))
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             if (!(d >= 1 && d <= 1000)) {
                 fprintf(stderr, "sinkbench-bench: --repetitions must be 1..1000\n");
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             }
             repetitions = (int)d;
             break;
         case OPT_MAX_N:
             if (!parse_number("--max-n", v, &d))
-                return EXIT_USAGE;
+                return SB_EXIT_USAGE;
             cfg.max_n = (size_t)d;
             break;
         case 1:
@@ -310,19 +309,19 @@ int main(int argc, char **argv)
     char err[512];
     if (!sb_bench_preset_covers_report(&cfg, err, sizeof err)) { /* a preset edit that would break the report */
         fprintf(stderr, "sinkbench-bench: %s\n", err);
-        return EXIT_ERROR;
+        return SB_EXIT_ERROR;
     }
     const char *env = getenv("SINKBENCH_PLUGINS");
     if (sb_plugin_load_env(err, sizeof err) != SB_OK) {
         fprintf(stderr, "sinkbench-bench: SINKBENCH_PLUGINS: %s\n", err);
-        return EXIT_ERROR;
+        return SB_EXIT_ERROR;
     }
     if (env && *env)
         snprintf(loaded.text, sizeof loaded.text, "%s", env);
     for (size_t i = 0; i < nuser; i++) {
         if (sb_plugin_load(user_plugins[i], err, sizeof err) != SB_OK) {
             fprintf(stderr, "sinkbench-bench: %s\n", err);
-            return EXIT_ERROR;
+            return SB_EXIT_ERROR;
         }
         loaded_add(&loaded, user_plugins[i]);
     }
@@ -339,7 +338,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (!families[i](&cfg)) {
             fprintf(stderr, "sinkbench-bench: out of memory while registering the benchmarks\n");
-            return EXIT_ERROR;
+            return SB_EXIT_ERROR;
         }
     add_context(&cfg, loaded.text);
 
@@ -348,7 +347,7 @@ int main(int argc, char **argv)
     int gargc = 0;
     char **gargv = calloc((size_t)(argc - passthrough) + 10, sizeof *gargv);
     if (!gargv)
-        return EXIT_ERROR;
+        return SB_EXIT_ERROR;
     gargv[gargc++] = argv[0];
     snprintf(opt_min, sizeof opt_min, "--benchmark_min_time=%g", min_time >= 0 ? min_time : cfg.preset->min_time);
     gargv[gargc++] = opt_min;
@@ -370,7 +369,7 @@ int main(int argc, char **argv)
             if (!sb_output_path_default(SB_OUTPUT_BENCH, cfg.preset->name, path, sizeof path)) {
                 fprintf(stderr, "sinkbench-bench: the default output file is too long: %s\n", path);
                 free(gargv);
-                return EXIT_ERROR;
+                return SB_EXIT_ERROR;
             }
             out = path;
         }
@@ -382,13 +381,13 @@ int main(int argc, char **argv)
             if (!sb_mkdir_p(dir)) {
                 fprintf(stderr, "sinkbench-bench: cannot create %s: %s\n", dir, strerror(errno));
                 free(gargv);
-                return EXIT_ERROR;
+                return SB_EXIT_ERROR;
             }
         }
         if (!sb_atomic_open(&af, out)) {
             fprintf(stderr, "sinkbench-bench: cannot write %s: %s\n", out, strerror(errno));
             free(gargv);
-            return EXIT_ERROR;
+            return SB_EXIT_ERROR;
         }
         /* Google Benchmark writes the temporary file (same inode); it is synced and renamed below. */
         snprintf(opt_out, sizeof opt_out, "--benchmark_out=%s", af.tmp);
@@ -404,18 +403,18 @@ int main(int argc, char **argv)
     if (ran < 0) {
         if (writing)
             sb_atomic_abort(&af);
-        return EXIT_USAGE;
+        return SB_EXIT_USAGE;
     }
     if (writing) {
         if (!report_complete(af.tmp)) {
             sb_atomic_abort(&af);
-            return EXIT_ERROR;
+            return SB_EXIT_ERROR;
         }
         if (!sb_atomic_commit(&af)) {
             fprintf(stderr, "sinkbench-bench: cannot finish %s: %s\n", out, strerror(errno));
-            return EXIT_ERROR;
+            return SB_EXIT_ERROR;
         }
         fprintf(stderr, "sinkbench-bench: %ld benchmarks, results in %s\n", ran, out);
     }
-    return EXIT_OK;
+    return SB_EXIT_OK;
 }

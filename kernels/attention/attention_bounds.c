@@ -59,7 +59,7 @@ sb_attention_bound sb_attention_bound_textbook(const sb_attention_desc *d, doubl
 
 sb_attention_bound sb_attention_bound_flash(const sb_attention_desc *d, double score_size)
 {
-    double n = (double)d->n_keys, S = d->n_splits > 1 ? (double)d->n_splits : 1.0, B = SB_ATTN_BLOCK;
+    double n = (double)d->n_keys, S = d->n_splits > 1 ? (double)d->n_splits : 1.0, B = SB_ATTENTION_BLOCK;
     double chunk = ceil(n / S); /* the merge is binary64: the split count adds nothing else */
     /* depth of the binary32 sums: within a block, across a chunk's blocks (two key ranges) */
     double L = B + ceil(chunk / B) + 2.0;

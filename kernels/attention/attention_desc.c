@@ -48,7 +48,7 @@ static size_t span_bytes(size_t n1, size_t s1, size_t n2, size_t s2, size_t len,
     return e;
 }
 
-static int overlaps(sb_attn_span a, sb_attn_span b) { return a.lo < b.hi && b.lo < a.hi; }
+static int overlaps(sb_attention_span a, sb_attention_span b) { return a.lo < b.hi && b.lo < a.hi; }
 
 /* Output rows must be pairwise disjoint: the nested-layout condition stated in attention.h. */
 static int rows_disjoint(size_t n1, size_t s1, size_t n2, size_t s2, size_t len)
@@ -71,45 +71,45 @@ static int rows_disjoint(size_t n1, size_t s1, size_t n2, size_t s2, size_t len)
 
 static int aligned(const void *p, size_t a) { return ((uintptr_t)p % a) == 0; }
 
-static int set_span(sb_attn_span *s, const void *p, size_t bytes)
+static int set_span(sb_attention_span *s, const void *p, size_t bytes)
 {
     s->lo = (uintptr_t)p;
     s->hi = (uintptr_t)p + bytes;
     return bytes != 0 && s->hi > s->lo;
 }
 
-int sb_attn_spans(const sb_attention_desc *d, sb_attn_span sp[SB_ATTN_SPANS])
+int sb_attention_spans(const sb_attention_desc *d, sb_attention_span sp[SB_ATTENTION_SPANS])
 {
     size_t H = d->n_heads, Hkv = d->n_kv_heads, hd = d->head_dim, n = d->n_keys, nq = d->n_queries;
     size_t es = sb_kv_size(d->kv_type);
-    for (int i = 0; i < SB_ATTN_SPANS; i++)
+    for (int i = 0; i < SB_ATTENTION_SPANS; i++)
         sp[i].lo = sp[i].hi = 0;
     if (nq == 0)
         return 1;
     if (!d->q || !d->out || !aligned(d->q, sizeof(float)) || !aligned(d->out, sizeof(float)) ||
-        !set_span(&sp[SB_ATTN_SPAN_Q], d->q,
+        !set_span(&sp[SB_ATTENTION_SPAN_Q], d->q,
                   span_bytes(nq, d->q_stride_token, H, d->q_stride_head, hd, sizeof(float))) ||
-        !set_span(&sp[SB_ATTN_SPAN_OUT], d->out,
+        !set_span(&sp[SB_ATTENTION_SPAN_OUT], d->out,
                   span_bytes(nq, d->out_stride_token, H, d->out_stride_head, hd, sizeof(float))))
         return 0;
     if (n > 0) {
         if (!d->k || !d->v || !aligned(d->k, es) || !aligned(d->v, es) ||
-            !set_span(&sp[SB_ATTN_SPAN_K], d->k, span_bytes(Hkv, d->k_stride_head, n, d->k_stride_token, hd, es)) ||
-            !set_span(&sp[SB_ATTN_SPAN_V], d->v, span_bytes(Hkv, d->v_stride_head, n, d->v_stride_token, hd, es)))
+            !set_span(&sp[SB_ATTENTION_SPAN_K], d->k, span_bytes(Hkv, d->k_stride_head, n, d->k_stride_token, hd, es)) ||
+            !set_span(&sp[SB_ATTENTION_SPAN_V], d->v, span_bytes(Hkv, d->v_stride_head, n, d->v_stride_token, hd, es)))
             return 0;
         if (d->mask && (!aligned(d->mask, sizeof(float)) ||
-                        !set_span(&sp[SB_ATTN_SPAN_MASK], d->mask,
+                        !set_span(&sp[SB_ATTENTION_SPAN_MASK], d->mask,
                                   span_bytes(nq, d->mask_stride, 1, 0, n, sizeof(float)))))
             return 0;
     }
     if (d->sink == SB_ATTENTION_SINK_LOGITS &&
         (!d->sink_logits || !aligned(d->sink_logits, sizeof(float)) ||
-         !set_span(&sp[SB_ATTN_SPAN_SINKS], d->sink_logits, H * sizeof(float))))
+         !set_span(&sp[SB_ATTENTION_SPAN_SINKS], d->sink_logits, H * sizeof(float))))
         return 0;
     return 1;
 }
 
-sb_status sb_attn_check(const sb_attention_desc *d, int *empty)
+sb_status sb_attention_validate(const sb_attention_desc *d, int *empty)
 {
     *empty = 1;
     if (!d)
@@ -131,24 +131,24 @@ sb_status sb_attn_check(const sb_attention_desc *d, int *empty)
     if (nq == 0)
         return SB_OK;
 
-    sb_attn_span sp[SB_ATTN_SPANS];
-    if (!sb_attn_spans(d, sp))
+    sb_attention_span sp[SB_ATTENTION_SPANS];
+    if (!sb_attention_spans(d, sp))
         return SB_EINVAL;
     if (!rows_disjoint(nq, d->out_stride_token, H, d->out_stride_head, hd))
         return SB_EINVAL;
-    for (int i = 0; i < SB_ATTN_SPANS; i++)
-        if (i != SB_ATTN_SPAN_OUT && overlaps(sp[SB_ATTN_SPAN_OUT], sp[i]))
+    for (int i = 0; i < SB_ATTENTION_SPANS; i++)
+        if (i != SB_ATTENTION_SPAN_OUT && overlaps(sp[SB_ATTENTION_SPAN_OUT], sp[i]))
             return SB_EINVAL;
 
     /* scratch */
-    size_t ws = sb_attn_plan_workspace(d);
+    size_t ws = sb_attention_plan_workspace(d);
     if (ws == SIZE_MAX)
         return SB_EINVAL; /* too large to address */
     if (d->workspace && ws) {
-        sb_attn_span w;
+        sb_attention_span w;
         if (d->workspace_size < ws || !set_span(&w, d->workspace, d->workspace_size))
             return SB_EINVAL;
-        for (int i = 0; i < SB_ATTN_SPANS; i++)
+        for (int i = 0; i < SB_ATTENTION_SPANS; i++)
             if (overlaps(w, sp[i]))
                 return SB_EINVAL;
     }
@@ -159,21 +159,21 @@ sb_status sb_attn_check(const sb_attention_desc *d, int *empty)
 sb_status sb_attention_check(const sb_attention_desc *d)
 {
     int empty;
-    return sb_attn_check(d, &empty);
+    return sb_attention_validate(d, &empty);
 }
 
 int sb_attention_key_visible(const sb_attention_desc *d, size_t i, size_t j)
 {
     if (!d || i >= d->n_queries || j >= d->n_keys)
         return 0;
-    const sb_attn_vis v = sb_attn_visible(d, sb_attn_pos(d, i));
-    return sb_attn_vis_has(&v, j);
+    const sb_attention_vis v = sb_attention_visible(d, sb_attention_pos(d, i));
+    return sb_attention_vis_has(&v, j);
 }
 
 size_t sb_attention_workspace_size(const sb_attention_desc *d)
 {
     int empty;
-    if (sb_attn_check(d, &empty) != SB_OK || empty)
+    if (sb_attention_validate(d, &empty) != SB_OK || empty)
         return 0;
-    return sb_attn_plan_workspace(d);
+    return sb_attention_plan_workspace(d);
 }

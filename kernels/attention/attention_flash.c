@@ -1,12 +1,12 @@
 /* Flash attention, one source compiled once per ISA: a tile of query rows that share one KV head
  * (GQA heads and, in prefill, consecutive queries) streams its chunk of keys in blocks of
- * SB_ATTN_BLOCK: scores, online softmax with a lazy rescale, weighted sum of V. The driver
+ * SB_ATTENTION_BLOCK: scores, online softmax with a lazy rescale, weighted sum of V. The driver
  * (attention_flash_driver.c) merges chunks with the sink and runs the threads.
  *
  * Per block and row:
  *   s_j = scale * (q . k_j) + mask_j over the visible keys (the others are "dead": never used);
  *   the reference m is an upper bound of the scores seen: when a block's maximum exceeds it, m
- *   becomes that maximum + SB_ATTN_RESCALE_T and l, acc are rescaled by exp(m_old - m_new); so m
+ *   becomes that maximum + SB_ATTENTION_RESCALE_T and l, acc are rescaled by exp(m_old - m_new); so m
  *   moves rarely (at most once per e^8 of growth) and every exp argument is <= 0;
  *   w_j = exp(s_j - m) with s_j - m exact (sb_vexp_diff); l += sum w; acc += sum w_j v_j, both
  *   summed within the block first (the sums' depth is B + blocks, not n).
@@ -19,7 +19,7 @@
  *     order (decode is memory-bound, and the hardware prefetchers follow only such reads); scores
  *     for 4 rows x 3 keys per pass over d, weights for the group in vectors, then the group's w v
  *     into the block's partial sums, software-pipelined by one group;
- *   - every other tile (prefill, masks): blocks of SB_ATTN_BLOCK keys, block b's scores and block
+ *   - every other tile (prefill, masks): blocks of SB_ATTENTION_BLOCK keys, block b's scores and block
  *     b-1's weighted sum of V in one loop over key triples, the next block's rows prefetched
  *     meanwhile; scores for up to 4 rows x 3 keys per pass over d (dot_tile), w v for up to 4 rows and 3
  *     column vectors per pass over the block's keys (pv_cols).
@@ -35,7 +35,7 @@
 #define INLINE static inline __attribute__((always_inline))
 
 /* B: keys per block of the block path; KG: keys per group of the one-query path */
-enum { B = SB_ATTN_BLOCK, ROWS = SB_ATTN_TILE_ROWS, W = SB_VW, KG = 3 };
+enum { B = SB_ATTENTION_BLOCK, ROWS = SB_ATTENTION_TILE_ROWS, W = SB_VW, KG = 3 };
 
 /* One block of keys: its rows' addresses, and per tile row its scores, then weights, and dead keys. */
 typedef struct block_buf {
@@ -51,7 +51,7 @@ typedef struct tile_state {
     size_t R, hd, g, row_bytes;
     const float *q[ROWS];
     const float *mask[ROWS];
-    sb_attn_vis vis[ROWS];
+    sb_attention_vis vis[ROWS];
     float m[ROWS], l[ROWS];
     /* one-query path: per lane i * R + r of a group's packed scores (key i, row r): m_r, -m_r,
      * sb_exp_x_floor(m_r), and 1 for a flagged row (else 0); room for a vector past the end */
@@ -174,7 +174,7 @@ INLINE void dot_group(const int kv, const tile_state *ts, const void *const *k, 
 static void finish_scores(tile_state *ts, block_buf *b, size_t r)
 {
     const sb_attention_desc *d = ts->d;
-    const sb_attn_vis *v = &ts->vis[r];
+    const sb_attention_vis *v = &ts->vis[r];
     const size_t j0 = b->j0, jb = b->jb;
     const float *mk = ts->mask[r] ? ts->mask[r] + j0 : NULL;
     float *w = b->w[r];
@@ -205,7 +205,7 @@ static void finish_scores(tile_state *ts, block_buf *b, size_t r)
     uint64_t dead = 0;
     if (!full || any_masked || isnan(badf)) {
         for (jj = 0; jj < jb; jj++) {
-            if ((!full && !sb_attn_vis_has(v, j0 + jj)) || (mk && mk[jj] == -INFINITY)) {
+            if ((!full && !sb_attention_vis_has(v, j0 + jj)) || (mk && mk[jj] == -INFINITY)) {
                 dead |= (uint64_t)1 << jj;
                 w[jj] = -INFINITY;
             } else if (!isfinite(w[jj])) {
@@ -255,7 +255,7 @@ static void online_row(tile_state *ts, block_buf *b, size_t r)
     }
     sb_vexp_table tab = sb_vexp_table_load(&sb_exp_table_unit);
     if (bm > ts->m[r]) {
-        float m_new = bm + SB_ATTN_RESCALE_T;
+        float m_new = bm + SB_ATTENTION_RESCALE_T;
         if (!(fabsf(m_new) <= SB_EXP_MAX_SHIFT)) {
             ts->flag[r] = 1; /* scores beyond the exp's exact-difference range: binary64 */
             memset(w, 0, jb * sizeof(float));
@@ -459,8 +459,8 @@ INLINE void step(const int kv, tile_state *ts, block_buf *cur, block_buf *prev, 
 static void fill_rows(const tile_state *ts, size_t j0, size_t jb, const void **kr, const void **vr)
 {
     for (size_t jj = 0; jj < jb; jj++) {
-        kr[jj] = sb_attn_k_row(ts->d, ts->g, j0 + jj);
-        vr[jj] = sb_attn_v_row(ts->d, ts->g, j0 + jj);
+        kr[jj] = sb_attention_k_row(ts->d, ts->g, j0 + jj);
+        vr[jj] = sb_attention_v_row(ts->d, ts->g, j0 + jj);
     }
 }
 
@@ -562,7 +562,7 @@ static void weights_group(tile_state *ts, float *sw, size_t nk, const sb_vexp_ta
                 finite &= v - v == 0.0f;
                 bm = v > bm ? v : bm;
             }
-            if (!finite || (bm > ts->m[r] && !raise_reference(ts, r, bm + SB_ATTN_RESCALE_T, tab))) {
+            if (!finite || (bm > ts->m[r] && !raise_reference(ts, r, bm + SB_ATTENTION_RESCALE_T, tab))) {
                 ts->flag[r] = 1; /* the binary64 evaluation decides this row */
                 for (size_t i = 0; i < KG; i++)
                     ts->lane_flag[i * R + r] = 1.0f;
@@ -651,8 +651,8 @@ INLINE void stream_keys(const int kv, tile_state *ts, const size_t *lo, const si
             size_t n = k == nr ? 0 : hi[k] - j < KG ? hi[k] - j : KG;
             const void *kr[KG];
             for (size_t i = 0; i < n; i++) {
-                kr[i] = sb_attn_k_row(ts->d, ts->g, j + i);
-                vr[cur][i] = sb_attn_v_row(ts->d, ts->g, j + i);
+                kr[i] = sb_attention_k_row(ts->d, ts->g, j + i);
+                vr[cur][i] = sb_attention_v_row(ts->d, ts->g, j + i);
                 prefetch_row(kr[i], ts->row_bytes, 1);
             }
             for (size_t i = 0; i < n; i++)
@@ -681,7 +681,7 @@ static void keys_f32(tile_state *ts, const size_t *lo, const size_t *hi, int nr)
 static void keys_f16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream_keys(SB_KV_F16, ts, lo, hi, nr); }
 static void keys_bf16(tile_state *ts, const size_t *lo, const size_t *hi, int nr) { stream_keys(SB_KV_BF16, ts, lo, hi, nr); }
 
-static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, float *part)
+static void tile(const sb_attention_plan *p, const sb_attention_tile *t, size_t split, float *part)
 {
     const sb_attention_desc *d = p->d;
     tile_state ts_storage;
@@ -702,13 +702,13 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
     }
     for (size_t r = 0; r < ts->R; r++) {
         size_t i = t->i0 + r / t->nh, h = t->h0 + r % t->nh;
-        ts->q[r] = sb_attn_q_row(d, i, h);
-        ts->mask[r] = sb_attn_mask_row(d, i);
-        ts->vis[r] = sb_attn_visible(d, sb_attn_pos(d, i));
+        ts->q[r] = sb_attention_q_row(d, i, h);
+        ts->mask[r] = sb_attention_mask_row(d, i);
+        ts->vis[r] = sb_attention_visible(d, sb_attention_pos(d, i));
         ts->m[r] = -INFINITY;
         ts->l[r] = 0.0f;
         ts->flag[r] = 0;
-        ts->acc[r] = part + r * p->part_stride + SB_ATTN_PART_HEADER;
+        ts->acc[r] = part + r * p->part_stride + SB_ATTENTION_PART_HEADER;
         memset(ts->acc[r], 0, ts->hd * sizeof(float));
     }
 
@@ -716,7 +716,7 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
     size_t n = d->n_keys, c0 = split * p->chunk, c1 = c0 + p->chunk, lo[2], hi[2];
     c0 = c0 < n ? c0 : n;
     c1 = c1 < n ? c1 : n;
-    int nr = sb_attn_ranges(d, sb_attn_pos(d, t->i0), sb_attn_pos(d, t->i0 + t->nq - 1), lo, hi), m = 0;
+    int nr = sb_attention_ranges(d, sb_attention_pos(d, t->i0), sb_attention_pos(d, t->i0 + t->nq - 1), lo, hi), m = 0;
     for (int k = 0; k < nr; k++) {
         size_t a = lo[k] > c0 ? lo[k] : c0, b = hi[k] < c1 ? hi[k] : c1;
         if (a < b) {
@@ -742,5 +742,5 @@ static void tile(const sb_attn_plan *p, const sb_attn_tile *t, size_t split, flo
 
 sb_status SB_ISA_SYMBOL(sb_attention_flash)(const sb_attention_desc *d)
 {
-    return sb_attn_flash_run(d, tile);
+    return sb_attention_flash_run(d, tile);
 }

@@ -19,7 +19,7 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
                        size_t splits)
 {
     const size_t hd = d->head_dim;
-    const float sigma = sb_attn_sink_logit(d, h);
+    const float sigma = sb_attention_sink_logit(d, h);
     int flagged = isnan(sigma) || sigma == INFINITY;
     double M = sigma;
     for (size_t s = 0; s < splits; s++) {
@@ -28,10 +28,10 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
         M = ps[0] > M ? ps[0] : M;
     }
     if (flagged) {
-        sb_attn_row_f64_store(d, i, h);
+        sb_attention_row_f64_store(d, i, h);
         return;
     }
-    float *out = sb_attn_out_row(d, i, h);
+    float *out = sb_attention_out_row(d, i, h);
     if (M == -INFINITY) { /* nothing visible and no sink: zeros */
         for (size_t c = 0; c < hd; c++)
             out[c] = 0.0f;
@@ -46,7 +46,7 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
             continue; /* an empty or fully masked chunk contributes nothing */
         double f = exp((double)ps[0] - M);
         L += (double)ps[1] * f;
-        const float *acc = ps + SB_ATTN_PART_HEADER;
+        const float *acc = ps + SB_ATTENTION_PART_HEADER;
         for (size_t c = 0; c < hd; c++)
             o[c] += (double)acc[c] * f;
     }
@@ -56,7 +56,7 @@ static void finish_row(const sb_attention_desc *d, size_t i, size_t h, const flo
         out[c] = (float)(o[c] / L);
 }
 
-static void finish_tile(const sb_attn_plan *p, const sb_attn_tile *t, const float *parts, size_t split_stride)
+static void finish_tile(const sb_attention_plan *p, const sb_attention_tile *t, const float *parts, size_t split_stride)
 {
     for (size_t r = 0; r < t->nq * t->nh; r++)
         finish_row(p->d, t->i0 + r / t->nh, t->h0 + r % t->nh, parts + r * p->part_stride, split_stride,
@@ -64,21 +64,21 @@ static void finish_tile(const sb_attn_plan *p, const sb_attn_tile *t, const floa
 }
 
 typedef struct run_ctx {
-    const sb_attn_plan *p;
-    sb_attn_tile_fn fn;
+    const sb_attention_plan *p;
+    sb_attention_tile_fn fn;
 } run_ctx;
 
 /* One split: compute the tile's partial rows on the stack and finish them at once. */
 static void run_direct(void *ctx, size_t tile)
 {
     const run_ctx *c = ctx;
-    _Alignas(64) float part[SB_ATTN_TILE_ROWS * (SB_ATTN_PART_HEADER + SB_ATTENTION_MAX_HEAD_DIM)];
-    sb_attn_tile t = sb_attn_tile_at(c->p, tile);
+    _Alignas(64) float part[SB_ATTENTION_TILE_ROWS * (SB_ATTENTION_PART_HEADER + SB_ATTENTION_MAX_HEAD_DIM)];
+    sb_attention_tile t = sb_attention_tile_at(c->p, tile);
     c->fn(c->p, &t, 0, part);
     finish_tile(c->p, &t, part, 0);
 }
 
-static float *tile_parts(const sb_attn_plan *p, size_t tile, size_t split)
+static float *tile_parts(const sb_attention_plan *p, size_t tile, size_t split)
 {
     return p->parts + (tile * p->splits + split) * (p->tile_q * p->tile_h) * p->part_stride;
 }
@@ -87,25 +87,25 @@ static void run_split(void *ctx, size_t unit)
 {
     const run_ctx *c = ctx;
     size_t tile = unit / c->p->splits, split = unit % c->p->splits;
-    sb_attn_tile t = sb_attn_tile_at(c->p, tile);
+    sb_attention_tile t = sb_attention_tile_at(c->p, tile);
     c->fn(c->p, &t, split, tile_parts(c->p, tile, split));
 }
 
 static void run_merge(void *ctx, size_t tile)
 {
     const run_ctx *c = ctx;
-    sb_attn_tile t = sb_attn_tile_at(c->p, tile);
+    sb_attention_tile t = sb_attention_tile_at(c->p, tile);
     finish_tile(c->p, &t, tile_parts(c->p, tile, 0), c->p->tile_q * c->p->tile_h * c->p->part_stride);
 }
 
-sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn)
+sb_status sb_attention_flash_run(const sb_attention_desc *d, sb_attention_tile_fn fn)
 {
     int empty;
-    sb_status st = sb_attn_check(d, &empty);
+    sb_status st = sb_attention_validate(d, &empty);
     if (st != SB_OK || empty)
         return st;
-    sb_attn_plan p;
-    sb_attn_plan_init(d, &p);
+    sb_attention_plan p;
+    sb_attention_plan_init(d, &p);
     run_ctx c = {&p, fn};
     size_t threads = d->n_threads > 1 ? d->n_threads : 1;
     if (p.splits == 1) {
@@ -114,7 +114,7 @@ sb_status sb_attn_flash_run(const sb_attention_desc *d, sb_attn_tile_fn fn)
     }
     void *mem = NULL, *ws = d->workspace;
     if (!ws) {
-        ws = mem = malloc(sb_attn_plan_workspace(d));
+        ws = mem = malloc(sb_attention_plan_workspace(d));
         if (!mem)
             return SB_ENOMEM;
     }

@@ -4,10 +4,10 @@
 #include "attention/attention_internal.h"
 #include "attention/attention_kernels.h"
 
-sb_status sb_attn_each_row(const sb_attention_desc *d, void (*row)(const sb_attention_desc *d, size_t i, size_t h))
+sb_status sb_attention_each_row(const sb_attention_desc *d, void (*row)(const sb_attention_desc *d, size_t i, size_t h))
 {
     int empty;
-    sb_status st = sb_attn_check(d, &empty);
+    sb_status st = sb_attention_validate(d, &empty);
     if (st != SB_OK || empty)
         return st;
     for (size_t i = 0; i < d->n_queries; i++)
@@ -16,4 +16,4 @@ sb_status sb_attn_each_row(const sb_attention_desc *d, void (*row)(const sb_atte
     return SB_OK;
 }
 
-sb_status sb_attention_reference_f64(const sb_attention_desc *d) { return sb_attn_each_row(d, sb_attn_row_f64_store); }
+sb_status sb_attention_reference_f64(const sb_attention_desc *d) { return sb_attention_each_row(d, sb_attention_row_f64_store); }

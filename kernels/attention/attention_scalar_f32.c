@@ -15,17 +15,17 @@ static float score_f32(const sb_attention_desc *d, const float *q, const void *k
 {
     float dot = 0.0f;
     for (size_t c = 0; c < d->head_dim; c++)
-        dot += q[c] * sb_attn_kv_at(d->kv_type, krow, c);
+        dot += q[c] * sb_attention_kv_at(d->kv_type, krow, c);
     return d->scale * dot + mk;
 }
 
 /* Returns 0 when the row needs the binary64 evaluation. */
 static int row_f32(const sb_attention_desc *d, size_t i, size_t h)
 {
-    const size_t hd = d->head_dim, g = h / sb_attn_group(d);
-    const float *q = sb_attn_q_row(d, i, h), *mrow = sb_attn_mask_row(d, i);
-    const float sigma = sb_attn_sink_logit(d, h);
-    const sb_attn_vis vis = sb_attn_visible(d, sb_attn_pos(d, i));
+    const size_t hd = d->head_dim, g = h / sb_attention_group(d);
+    const float *q = sb_attention_q_row(d, i, h), *mrow = sb_attention_mask_row(d, i);
+    const float sigma = sb_attention_sink_logit(d, h);
+    const sb_attention_vis vis = sb_attention_visible(d, sb_attention_pos(d, i));
     const size_t r_lo[2] = {0, vis.lo}, r_hi[2] = {vis.sink_end, vis.hi};
     if (isnan(sigma) || sigma == INFINITY)
         return 0;
@@ -37,13 +37,13 @@ static int row_f32(const sb_attention_desc *d, size_t i, size_t h)
             float mk = mrow ? mrow[j] : 0.0f;
             if (mk == -INFINITY)
                 continue;
-            float s = score_f32(d, q, sb_attn_k_row(d, g, j), mk);
+            float s = score_f32(d, q, sb_attention_k_row(d, g, j), mk);
             if (!isfinite(s))
                 return 0;
             m = s > m ? s : m;
             any = 1;
         }
-    float *out = sb_attn_out_row(d, i, h);
+    float *out = sb_attention_out_row(d, i, h);
     for (size_t c = 0; c < hd; c++)
         out[c] = 0.0f;
     if (!any)
@@ -55,11 +55,11 @@ static int row_f32(const sb_attention_desc *d, size_t i, size_t h)
             float mk = mrow ? mrow[j] : 0.0f;
             if (mk == -INFINITY)
                 continue;
-            float w = expf(score_f32(d, q, sb_attn_k_row(d, g, j), mk) - m);
+            float w = expf(score_f32(d, q, sb_attention_k_row(d, g, j), mk) - m);
             l += w;
-            const void *vrow = sb_attn_v_row(d, g, j);
+            const void *vrow = sb_attention_v_row(d, g, j);
             for (size_t c = 0; c < hd; c++)
-                out[c] += w * sb_attn_kv_at(d->kv_type, vrow, c);
+                out[c] += w * sb_attention_kv_at(d->kv_type, vrow, c);
         }
     int finite = 1;
     for (size_t c = 0; c < hd; c++) {
@@ -75,7 +75,7 @@ static int row_f32(const sb_attention_desc *d, size_t i, size_t h)
 static void row(const sb_attention_desc *d, size_t i, size_t h)
 {
     if (!row_f32(d, i, h))
-        sb_attn_row_f64_store(d, i, h);
+        sb_attention_row_f64_store(d, i, h);
 }
 
-sb_status sb_attention_scalar_f32(const sb_attention_desc *d) { return sb_attn_each_row(d, row); }
+sb_status sb_attention_scalar_f32(const sb_attention_desc *d) { return sb_attention_each_row(d, row); }

@@ -87,30 +87,30 @@ static inline void sb_vf_hsum4(sb_vf a, sb_vf b, sb_vf c, sb_vf d, float out[4])
 #elif defined(SB_ISA_AVX512) || defined(SB_ISA_AVX512_EMULATED)
 
 #include <simde/x86/f16c.h>
-static inline simde__m512 sb_attn_join256_(simde__m256 lo, simde__m256 hi)
+static inline simde__m512 sb_attention_join256_(simde__m256 lo, simde__m256 hi)
 {
     return simde_mm512_insertf32x8(simde_mm512_castps256_ps512(lo), hi, 1);
 }
 static inline sb_vf sb_vf_load_f16(const uint16_t *p)
 {
     const simde__m128i *q = (const simde__m128i *)(const void *)p;
-    return sb_attn_join256_(simde_mm256_cvtph_ps(simde_mm_loadu_si128(q)), simde_mm256_cvtph_ps(simde_mm_loadu_si128(q + 1)));
+    return sb_attention_join256_(simde_mm256_cvtph_ps(simde_mm_loadu_si128(q)), simde_mm256_cvtph_ps(simde_mm_loadu_si128(q + 1)));
 }
-static inline simde__m256 sb_attn_bf16x8_(const uint16_t *p)
+static inline simde__m256 sb_attention_bf16x8_(const uint16_t *p)
 {
     simde__m256i w = simde_mm256_cvtepu16_epi32(simde_mm_loadu_si128((const simde__m128i *)(const void *)p));
     return simde_mm256_castsi256_ps(simde_mm256_slli_epi32(w, 16));
 }
-static inline sb_vf sb_vf_load_bf16(const uint16_t *p) { return sb_attn_join256_(sb_attn_bf16x8_(p), sb_attn_bf16x8_(p + 8)); }
-static inline simde__m256 sb_attn_fold256_(sb_vf v)
+static inline sb_vf sb_vf_load_bf16(const uint16_t *p) { return sb_attention_join256_(sb_attention_bf16x8_(p), sb_attention_bf16x8_(p + 8)); }
+static inline simde__m256 sb_attention_fold256_(sb_vf v)
 {
     simde__m256 hi = simde_mm256_castpd_ps(simde_mm512_extractf64x4_pd(simde_mm512_castps_pd(v), 1));
     return simde_mm256_add_ps(simde_mm512_castps512_ps256(v), hi);
 }
 static inline void sb_vf_hsum4(sb_vf a, sb_vf b, sb_vf c, sb_vf d, float out[4])
 {
-    simde__m256 ab = simde_mm256_hadd_ps(sb_attn_fold256_(a), sb_attn_fold256_(b));
-    simde__m256 cd = simde_mm256_hadd_ps(sb_attn_fold256_(c), sb_attn_fold256_(d));
+    simde__m256 ab = simde_mm256_hadd_ps(sb_attention_fold256_(a), sb_attention_fold256_(b));
+    simde__m256 cd = simde_mm256_hadd_ps(sb_attention_fold256_(c), sb_attention_fold256_(d));
     simde__m256 abcd = simde_mm256_hadd_ps(ab, cd);
     simde_mm_storeu_ps(out, simde_mm_add_ps(simde_mm256_castps256_ps128(abcd), simde_mm256_extractf128_ps(abcd, 1)));
 }

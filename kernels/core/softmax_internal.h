@@ -23,6 +23,12 @@ static inline float sb_sink_logit_or_neg_inf(const sb_softmax_params *p)
 int sb_softmax_special(const float *x, float *y, size_t n, const sb_softmax_params *p, float row_max,
                        int saw_nan);
 
+/* The shared start of the scalar kernels (the references): checks the arguments, finds the row's
+ * maximum and finishes the rows the special cases above decide. Returns 1 when the kernel is done
+ * (*st says how), 0 when it continues with the finite formula from *row_max. */
+int sb_softmax_scalar_begin(const float *x, float *y, size_t n, const sb_softmax_params *p, sb_status *st,
+                            float *row_max);
+
 /* Fills y[0..n) with v. */
 void sb_fill_f32(float *y, size_t n, float v);
 

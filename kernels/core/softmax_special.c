@@ -50,3 +50,19 @@ sb_status sb_softmax_check_args(const float *x, const float *y, size_t n, const 
         return SB_EINVAL; /* partial overlap: in place means y == x exactly */
     return SB_OK;
 }
+
+int sb_softmax_scalar_begin(const float *x, float *y, size_t n, const sb_softmax_params *p, sb_status *st,
+                            float *row_max)
+{
+    *st = sb_softmax_check_args(x, y, n, p);
+    if (*st != SB_OK || n == 0)
+        return 1;
+    float m = -INFINITY;
+    int saw_nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        saw_nan |= isnan(x[i]);
+        m = x[i] > m ? x[i] : m; /* a NaN is caught by saw_nan, whatever this comparison makes of it */
+    }
+    *row_max = m;
+    return sb_softmax_special(x, y, n, p, m, saw_nan);
+}

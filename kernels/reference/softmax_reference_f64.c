@@ -8,18 +8,10 @@
 
 sb_status sb_softmax_reference_f64(const float *x, float *y, size_t n, const sb_softmax_params *p)
 {
-    sb_status st = sb_softmax_check_args(x, y, n, p);
-    if (st != SB_OK || n == 0)
+    sb_status st;
+    float row_max;
+    if (sb_softmax_scalar_begin(x, y, n, p, &st, &row_max))
         return st;
-
-    float row_max = -INFINITY;
-    int saw_nan = 0;
-    for (size_t i = 0; i < n; i++) {
-        saw_nan |= isnan(x[i]);
-        row_max = x[i] > row_max ? x[i] : row_max;
-    }
-    if (sb_softmax_special(x, y, n, p, row_max, saw_nan))
-        return SB_OK;
 
     float s = sb_sink_logit_or_neg_inf(p);
     double m = row_max > s ? row_max : s;

@@ -19,7 +19,7 @@ chmod +x "$tmp/fake-bench"
 SINKBENCH_BENCH="$tmp/fake-bench" expect 0 "report, every part" env SINKBENCH_BENCH="$tmp/fake-bench" "$bin" report --no-peers --out "$tmp/full"
 contains "$tmp/full/index.md" "prints where the index is"
 for f in index.md info.json check.json outputs.bin stability/stability.json stability/stability.md perturb/perturb.json \
-         perturb/perturb.md bench.json; do
+         perturb/perturb.md emerge/emerge.json emerge/emerge.md bench.json; do
   if [ -s "$tmp/full/$f" ]; then echo "ok: wrote $f"; else echo "FAIL: $f missing"; fails=$((fails + 1)); fi
 done
 LAST=$(cat "$tmp/full/index.md")
@@ -29,6 +29,8 @@ contains "| \`attention_reference_f64\` |" "index has the attention contract che
 contains "## Stability of sink-dominated rows" "index has the stability study"
 contains "## Perturbation through stacked attention layers" "index has the perturbation study"
 contains "reproduced" "index states measured trends"
+contains "## Sinks that emerge in training" "index has the emerge study"
+contains "sink formed" "index says whether a sink formed"
 contains "## Speed, side by side with the peers" "index has the benchmarks"
 contains "| \`sb_softmax_f32\` |" "benchmark table from bench.json"
 for shape in n:4096/gap:15/rows:1 n:1048576/gap:15/rows:1 n:67108864/gap:15/rows:1; do
