@@ -16,6 +16,7 @@
 #include "io/atomic_file.h"
 #include "io/bench_schema.h"
 #include "cli.h"
+#include "compare.h"
 #include "io/outputs_file.h"
 #include "io/paths.h"
 #include "sinkbench/sinkbench.h"
@@ -553,6 +554,7 @@ static void section_bench(report *r, FILE *f)
     }
     sb_bench_results_free(&b);
     section_bench_attention(f, path);
+    r->missing_shapes += sb_compare_batch(path, f, NULL, 1);
 }
 
 /* ---- the suite ---------------------------------------------------------------------------------- */
