@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "check/attention_suite.h"
+#include "check/batch_suite.h"
 #include "check/suite.h"
 #include "io/tool.h"
 
@@ -21,9 +22,9 @@ void sb_cli_info_json(FILE *f);
 /* The CPU's microarchitecture and caches in one line, "Zen 3; L1d 32 KiB, L2 512 KiB, L3 32 MiB
  * (cpuinfo)", with the fallback's reason when cpuinfo did not describe it. */
 void sb_cli_cpu_description(char *buf, size_t size);
-/* at may be NULL (no attention results). */
+/* at and bt may be NULL (no attention or batched results). */
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
-                       uint64_t seed, sb_suite_level level);
+                       const sb_batch_suite_stats *bt, size_t nb, uint64_t seed, sb_suite_level level);
 
 extern const sb_command sb_cmd_info;
 extern const sb_command sb_cmd_check;

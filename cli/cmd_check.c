@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "io/json_helpers.h"
 #include "check/attention_suite.h"
+#include "check/batch_suite.h"
 #include "check/suite.h"
 #include "sinkbench/sinkbench.h"
 
@@ -118,6 +119,79 @@ static json_object *kernel_json(const char *name, const char *isa, const char *a
     return e;
 }
 
+static void print_batch_text(const sb_batch_suite_stats *st, size_t nb, sb_suite_level level)
+{
+    size_t ran = 0;
+    for (size_t k = 0; k < nb; k++)
+        ran += !st[k].skipped;
+    if (!ran) /* --kernel named another registry's kernel */
+        return;
+    printf("\nbatched softmax contract check (%zu seeded problems at 1-4 threads): every row against the MPFR "
+           "oracle on the\nrow the descriptor defines; bit-identical to the row kernel, across thread counts and in place\n\n",
+           sb_batch_suite_case_count(level));
+    printf("%-34s %8s %7s %9s %9s  %s\n", "batched kernel", "problems", "rows", "max ulp", "bound", "verdict");
+    for (size_t k = 0; k < nb; k++) {
+        const sb_batch_suite_stats *s = &st[k];
+        if (s->skipped)
+            continue;
+        char bound[32], maxu[32];
+        if (s->kernel->ulp_bound >= 0)
+            snprintf(bound, sizeof bound, "%g", s->kernel->ulp_bound);
+        else
+            snprintf(bound, sizeof bound, "study");
+        if (s->max_ulp == UINT64_MAX)
+            snprintf(maxu, sizeof maxu, "inf/NaN");
+        else
+            snprintf(maxu, sizeof maxu, "%" PRIu64, s->max_ulp);
+        const char *verdict = !s->api_ok ? "FAIL (API)"
+                              : !s->failures ? "ok"
+                              : s->kernel->ulp_bound < 0 ? "breaks (peer)" : "FAIL";
+        printf("%-34s %8zu %7zu %9s %9s  %s\n", s->kernel->name, s->problems, s->rows, maxu, bound, verdict);
+    }
+    for (size_t k = 0; k < nb; k++) {
+        const sb_batch_suite_stats *s = &st[k];
+        if (s->skipped)
+            continue;
+        if (!s->api_ok)
+            printf("\n%s\n", s->api.message);
+        else if (s->failures)
+            printf("\n%s: %zu of %zu problems break the contract; first: problem %zu (%s), rule '%s'\n  %s\n",
+                   s->kernel->name, s->failures, s->problems, s->first_case, s->first_label,
+                   s->first.rule ? s->first.rule : "?", s->first.message);
+    }
+}
+
+static void batch_json(json_object *doc, const sb_batch_suite_stats *st, size_t nb, sb_suite_level level)
+{
+    json_object_object_add(doc, "batch_problems", json_object_new_uint64(sb_batch_suite_case_count(level)));
+    json_object *kernels = json_object_new_array();
+    for (size_t k = 0; k < nb && st; k++) {
+        const sb_batch_suite_stats *s = &st[k];
+        if (s->skipped)
+            continue;
+        json_object *e = kernel_json(s->kernel->name, s->kernel->isa, s->kernel->algorithm);
+        json_object_object_add(e, "ulp_bound", sb_json_new_number(s->kernel->ulp_bound, 0));
+        json_object_object_add(e, "api_ok", json_object_new_boolean(s->api_ok));
+        json_object_object_add(e, "problems", json_object_new_uint64(s->problems));
+        json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
+        json_object_object_add(e, "failing_problems", json_object_new_uint64(s->failures));
+        if (s->max_ulp == UINT64_MAX)
+            json_object_object_add(e, "max_ulp", sb_json_new_string("inf"));
+        else
+            json_object_object_add(e, "max_ulp", json_object_new_uint64(s->max_ulp));
+        json_object_object_add(e, "mean_ulp",
+                               sb_json_new_number(s->entries ? s->sum_ulp_error / (double)s->entries : 0.0, 0));
+        if (!s->api_ok)
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->api.message));
+        else if (s->failures) {
+            json_object_object_add(e, "first_failure_problem", sb_json_new_string(s->first_label));
+            json_object_object_add(e, "first_failure", sb_json_new_string(s->first.message));
+        }
+        json_object_array_add(kernels, e);
+    }
+    json_object_object_add(doc, "batch_kernels", kernels);
+}
+
 static void attention_json(json_object *doc, const sb_attention_suite_stats *st, size_t na, sb_suite_level level)
 {
     json_object_object_add(doc, "attention_problems", json_object_new_uint64(sb_attention_suite_case_count(level)));
@@ -145,7 +219,7 @@ static void attention_json(json_object *doc, const sb_attention_suite_stats *st,
 }
 
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
-                       uint64_t seed, sb_suite_level level)
+                       const sb_batch_suite_stats *bt, size_t nb, uint64_t seed, sb_suite_level level)
 {
     json_object *doc = json_object_new_object();
     json_object_object_add(doc, "level", sb_json_new_string(level == SB_SUITE_FULL ? "full" : "quick"));
@@ -181,8 +255,10 @@ void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_at
     }
     json_object_object_add(doc, "kernels", kernels);
     attention_json(doc, at, na, level);
+    batch_json(doc, bt, nb, level);
     json_object_object_add(doc, "passed",
-                           json_object_new_boolean(!sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na))));
+                           json_object_new_boolean(!sb_suite_failed(st, nk) && !(at && sb_attention_suite_failed(at, na)) &&
+                                                   !(bt && sb_batch_suite_failed(bt, nb))));
     sb_json_print(f, doc);
     json_object_put(doc);
 }
@@ -220,7 +296,8 @@ static int run_check(int argc, char **argv)
             o.seed = seed;
             break;
         case OPT_KERNEL:
-            if (!sb_softmax_kernel_find(optarg) && !sb_attention_kernel_find(optarg))
+            if (!sb_softmax_kernel_find(optarg) && !sb_attention_kernel_find(optarg) &&
+                !sb_softmax_batch_kernel_find(optarg))
                 return sb_tool_usage_error("check", "no kernel named '%s' (see 'sinkbench info')", optarg);
             o.kernel = optarg;
             break;
@@ -232,29 +309,34 @@ static int run_check(int argc, char **argv)
     }
     if (quiet || json || !isatty(fileno(stderr)))
         o.progress = NULL;
-    size_t nk = sb_softmax_kernel_count(), na = sb_attention_kernel_count();
+    size_t nk = sb_softmax_kernel_count(), na = sb_attention_kernel_count(), nb = sb_softmax_batch_kernel_count();
     sb_suite_stats *st = calloc(nk, sizeof *st);
     sb_attention_suite_stats *at = calloc(na ? na : 1, sizeof *at);
-    if (!st || !at) {
+    sb_batch_suite_stats *bt = calloc(nb ? nb : 1, sizeof *bt);
+    if (!st || !at || !bt) {
         free(st);
         free(at);
+        free(bt);
         return sb_tool_error("check", "out of memory");
     }
-    if (sb_suite_run(&o, st) != SB_OK || sb_attention_suite_run(&o, at) != SB_OK) {
+    if (sb_suite_run(&o, st) != SB_OK || sb_attention_suite_run(&o, at) != SB_OK || sb_batch_suite_run(&o, bt) != SB_OK) {
         free(st);
         free(at);
+        free(bt);
         return sb_tool_error("check", "out of memory while running the suite");
     }
     if (json) {
-        sb_cli_check_json(stdout, st, nk, at, na, o.seed, o.level);
+        sb_cli_check_json(stdout, st, nk, at, na, bt, nb, o.seed, o.level);
     } else {
         print_text(st, nk, o.seed, o.level);
         fputs("\n", stdout);
         print_attention_text(at, na, o.level);
+        print_batch_text(bt, nb, o.level);
     }
-    int failed = sb_suite_failed(st, nk) || sb_attention_suite_failed(at, na);
+    int failed = sb_suite_failed(st, nk) || sb_attention_suite_failed(at, na) || sb_batch_suite_failed(bt, nb);
     free(st);
     free(at);
+    free(bt);
     return failed ? SB_EXIT_FAILED : SB_EXIT_OK;
 }
 
@@ -270,13 +352,16 @@ const sb_command sb_cmd_check = {
     "Then every attention kernel against the binary64 attention reference on a fixed list of seeded\n"
     "problems (decode, split-KV, causal prefill; MHA/GQA/MQA; f32/f16/bf16 KV; masks, windows with sink\n"
     "tokens, learned sinks and softmax_1 with gaps up to 120; NaN and infinities), against each kernel's\n"
-    "stated bound (docs/attention.md). Study kernels (bound 'study') are measured but never fail the check.\n\n"
+    "stated bound (docs/attention.md). Then every batched softmax kernel (softmax_batch_<isa>, peers' batched\n"
+    "entry points) on seeded batches (decode and prefill shapes, f32/f16 masks, per-head sinks, strides, in\n"
+    "place, 1 to 4 threads): each row against the oracle, and bit for bit equal to its row kernel, across\n"
+    "thread counts and in place. Study kernels (bound 'study') are measured but never fail the check.\n\n"
     "options:\n"
     "  --quick        about 450 rows, a few seconds (default)\n"
     "  --full         also every length 0..80, rows of 4095, 4097, 64 K and 1 M, and attention\n"
     "                 problems with 32 K keys and 256 x 256 prefill\n"
     "  --seed N       suite seed (default 20261129); the same seed gives the same rows\n"
-    "  --kernel NAME  check one kernel only (softmax or attention)\n"
+    "  --kernel NAME  check one kernel only (softmax, attention or batched)\n"
     "  --json         results as JSON on stdout\n"
     "  --quiet        no progress line on stderr\n\n"
     "exit status: 0 every contract kernel passed, 1 a contract kernel failed, 2 usage error\n\n"

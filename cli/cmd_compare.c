@@ -90,6 +90,9 @@ static int run_compare(int argc, char **argv)
         if (nf == 1) {
             sb_compare_side_by_side(&files[0], &o, j);
             sb_compare_attention(&files[0], &o, j);
+            if (!j)
+                printf("\n");
+            sb_compare_batch(files[0].path, stdout, j, 0);
         } else
             sb_compare_ratio_table(files, nf, &o, j);
         if (j) {
@@ -116,7 +119,10 @@ const sb_command sb_cmd_compare = {
     "their reason. Then the attention benchmarks per case (decode, prefill, threads), every kernel with\n"
     "ms per call, spread, time over sb_attention's, KV GB/s and the fraction of the read-bandwidth bound\n"
     "(decode), GFLOP/s and the fraction of the run's FMA peak, and its error over its bound; the f16/f32\n"
-    "and bf16/f32 time ratios, split-KV over unsplit, 2 threads over 1 (wall clock), the FMA peak per ISA.\n\n"
+    "and bf16/f32 time ratios, split-KV over unsplit, 2 threads over 1 (wall clock), the FMA peak per ISA.\n"
+    "Then the batched softmax per shape (decode, prefill, 64 M row, 8 entries): sb_softmax_batch and each\n"
+    "peer at 1 and 2 threads (wall clock), time over ours, max ulp, the share of the copy roofline of the\n"
+    "same shape and thread count; the thread scaling; the per-call time on the 8-entry row.\n\n"
     "Two or more files (two CPUs, builds or ISAs; the first is the baseline A): per benchmark of A, the\n"
     "median and spread in every file, the ratio X/A (below 1: X is faster) and a two-sided Mann-Whitney\n"
     "U p-value over the repetitions (exact up to 50 runs in total; needs >= 2 repetitions on each side,\n"

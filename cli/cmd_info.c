@@ -108,6 +108,20 @@ void sb_cli_info_json(FILE *f)
         json_object_array_add(attention, e);
     }
     json_object_object_add(doc, "attention_kernels", attention);
+    json_object *batch = json_object_new_array();
+    for (size_t i = 0; i < sb_softmax_batch_kernel_count(); i++) {
+        const sb_softmax_batch_kernel *k = sb_softmax_batch_kernel_at(i);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", sb_json_new_string(k->name));
+        json_object_object_add(e, "isa", sb_json_new_string(k->isa));
+        json_object_object_add(e, "algorithm", sb_json_new_string(k->algorithm));
+        json_object_object_add(e, "ulp_bound", sb_json_new_number(k->ulp_bound, 0));
+        json_object_object_add(e, "supported", json_object_new_boolean(k->supported()));
+        json_object_object_add(e, "peer", json_object_new_boolean((k->flags & SB_KERNEL_PEER) != 0));
+        json_object_object_add(e, "dispatched", json_object_new_boolean(k == sb_softmax_batch_dispatch()));
+        json_object_array_add(batch, e);
+    }
+    json_object_object_add(doc, "batch_kernels", batch);
     sb_json_print(f, doc);
     json_object_put(doc);
 }
@@ -151,6 +165,19 @@ static void info_text(FILE *f)
                 k->bound_text, k->flags & SB_KERNEL_EMULATED ? " (emulated)" : "",
                 k == sb_attention_dispatch() ? " (dispatched)" : "");
     }
+    fprintf(f, "\n%-34s %-7s %-11s %9s  %-9s %s\n", "batched softmax kernel", "isa", "algorithm", "ulp bound",
+            "supported", "notes");
+    for (size_t i = 0; i < sb_softmax_batch_kernel_count(); i++) {
+        const sb_softmax_batch_kernel *k = sb_softmax_batch_kernel_at(i);
+        char bound[32];
+        if (k->ulp_bound >= 0)
+            snprintf(bound, sizeof bound, "%g", k->ulp_bound);
+        else
+            snprintf(bound, sizeof bound, "study");
+        fprintf(f, "%-34s %-7s %-11s %9s  %-9s %s%s\n", k->name, k->isa, k->algorithm, bound,
+                k->supported() ? "yes" : "no", k->flags & SB_KERNEL_PEER ? "peer " : "",
+                k == sb_softmax_batch_dispatch() ? "dispatched" : "");
+    }
 }
 
 static int run_info(int argc, char **argv)
@@ -179,7 +206,8 @@ const sb_command sb_cmd_info = {
     "usage: sinkbench info [--json]\n\n"
     "Prints the CPU (model, microarchitecture, caches and the ISA extensions found), the kernel that dispatch chooses for a few\n"
     "row lengths, and every registered softmax kernel with its ISA, algorithm, claimed ulp bound and\n"
-    "whether this CPU runs it; then every attention kernel with its error bound (docs/attention.md).\n\n"
+    "whether this CPU runs it; then every attention kernel with its error bound (docs/attention.md), and every\n"
+    "batched softmax kernel (sb_softmax_batch's, one per ISA, and peers' batched entry points).\n\n"
     "options:\n"
     "  --json   the same as a JSON object on stdout\n\n"
     "environment:\n"

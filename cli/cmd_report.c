@@ -16,6 +16,7 @@
 #include "io/atomic_file.h"
 #include "io/bench_schema.h"
 #include "cli.h"
+#include "compare.h"
 #include "io/outputs_file.h"
 #include "io/paths.h"
 #include "sinkbench/sinkbench.h"
@@ -59,6 +60,8 @@ struct report {
     size_t nk;
     sb_attention_suite_stats *check_attention;
     size_t na;
+    sb_batch_suite_stats *check_batch;
+    size_t nb;
     /* stability */
     sb_stability_outcome stab;
     /* perturbation */
@@ -149,7 +152,8 @@ typedef struct check_write {
 static void write_check(FILE *f, void *ctx)
 {
     check_write *c = ctx;
-    sb_cli_check_json(f, c->r->check, c->r->nk, c->r->check_attention, c->r->na, c->r->seed, c->level);
+    sb_cli_check_json(f, c->r->check, c->r->nk, c->r->check_attention, c->r->na, c->r->check_batch, c->r->nb,
+                      c->r->seed, c->level);
 }
 
 static int step_check(report *r)
@@ -158,17 +162,21 @@ static int step_check(report *r)
     r->na = sb_attention_kernel_count();
     r->check = calloc(r->nk, sizeof *r->check);
     r->check_attention = calloc(r->na ? r->na : 1, sizeof *r->check_attention);
-    if (!r->check || !r->check_attention) {
+    r->nb = sb_softmax_batch_kernel_count();
+    r->check_batch = calloc(r->nb ? r->nb : 1, sizeof *r->check_batch);
+    if (!r->check || !r->check_attention || !r->check_batch) {
         note(r, "out of memory");
         return 0;
     }
     sb_suite_level level = r->full ? SB_SUITE_FULL : SB_SUITE_QUICK;
     sb_suite_options o = {level, r->seed, NULL, 0, NULL, NULL};
-    if (sb_suite_run(&o, r->check) != SB_OK || sb_attention_suite_run(&o, r->check_attention) != SB_OK) {
+    if (sb_suite_run(&o, r->check) != SB_OK || sb_attention_suite_run(&o, r->check_attention) != SB_OK ||
+        sb_batch_suite_run(&o, r->check_batch) != SB_OK) {
         note(r, "out of memory while running the suite");
         return 0;
     }
-    if (sb_suite_failed(r->check, r->nk) || sb_attention_suite_failed(r->check_attention, r->na))
+    if (sb_suite_failed(r->check, r->nk) || sb_attention_suite_failed(r->check_attention, r->na) ||
+        sb_batch_suite_failed(r->check_batch, r->nb))
         r->contract_failed = 1;
     check_write cw = {r, level};
     return write_file(r, "check.json", write_check, &cw);
@@ -238,6 +246,36 @@ static void section_check(report *r, FILE *f)
             snprintf(ratio, sizeof ratio, "study");
         fprintf(f, "| `%s` | %s | %s | %zu | %.3g | %s | %s |\n", s->kernel->name, s->kernel->isa,
                 s->kernel->algorithm, s->problems, s->max_c, ratio, verdict);
+    }
+    fprintf(f, "\n");
+    fprintf(f, "Batched softmax kernels (`sb_softmax_batch`'s per ISA, peers' batched entry points) on %zu seeded "
+               "batches at 1 to 4 threads: every row against the oracle on the scaled and masked row, and bit for "
+               "bit equal to the row kernel, across thread counts and in place.\n\n",
+            sb_batch_suite_case_count(level));
+    fprintf(f, "| batched kernel | isa | problems | rows | max ulp | bound | verdict |\n|---|---|---:|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < r->nb; i++) {
+        const sb_batch_suite_stats *s = &r->check_batch[i];
+        if (s->skipped)
+            continue;
+        char maxu[32], bound[32], verdict[700];
+        if (s->max_ulp == UINT64_MAX)
+            snprintf(maxu, sizeof maxu, "inf/NaN");
+        else
+            snprintf(maxu, sizeof maxu, "%" PRIu64, s->max_ulp);
+        if (s->kernel->ulp_bound >= 0)
+            snprintf(bound, sizeof bound, "%g", s->kernel->ulp_bound);
+        else
+            snprintf(bound, sizeof bound, "study");
+        if (!s->api_ok)
+            snprintf(verdict, sizeof verdict, "**FAIL (API)**");
+        else if (!s->failures)
+            snprintf(verdict, sizeof verdict, "ok");
+        else
+            snprintf(verdict, sizeof verdict, "%s: %zu problems, first: %s (%s)",
+                     s->kernel->ulp_bound >= 0 ? "**FAIL**" : "breaks", s->failures, s->first_label,
+                     s->first.rule ? s->first.rule : "?");
+        fprintf(f, "| `%s` | %s | %zu | %zu | %s | %s | %s |\n", s->kernel->name, s->kernel->isa, s->problems, s->rows,
+                maxu, bound, verdict);
     }
     fprintf(f, "\n");
 }
@@ -525,6 +563,7 @@ static void section_bench(report *r, FILE *f)
     }
     sb_bench_results_free(&b);
     section_bench_attention(f, path);
+    r->missing_shapes += sb_compare_batch(path, f, NULL, 1);
 }
 
 /* ---- the suite ---------------------------------------------------------------------------------- */
@@ -671,6 +710,7 @@ static int run_report(int argc, char **argv)
     int index_ok = write_file(&r, "index.md", write_index, &ix);
     free(r.check);
     free(r.check_attention);
+    free(r.check_batch);
     if (!index_ok)
         return sb_tool_error("report", "%s", r.note);
     printf("%s/index.md\n", r.dir);

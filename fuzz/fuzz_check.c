@@ -14,7 +14,7 @@ const char *sb_fuzz_input_name;
 static const char *target_name = "fuzz";
 
 #define MAX_TRACKED 1024
-static unsigned char ran[MAX_TRACKED], ran_attention[MAX_TRACKED];
+static unsigned char ran[MAX_TRACKED], ran_attention[MAX_TRACKED], ran_batch[MAX_TRACKED];
 static const char *only_names;   /* SINKBENCH_FUZZ_KERNELS: comma-separated kernel names, or NULL */
 
 static int wanted(const char *name)
@@ -57,6 +57,8 @@ void sb_fuzz_init(const char *target)
     }
     for (size_t i = 0; i < sb_attention_kernel_count(); i++)
         matched += wanted(sb_attention_kernel_at(i)->name) != 0;
+    for (size_t i = 0; i < sb_softmax_batch_kernel_count(); i++)
+        matched += wanted(sb_softmax_batch_kernel_at(i)->name) != 0;
     if (!matched) {
         fprintf(stderr, "%s: SINKBENCH_FUZZ_KERNELS=%s names no registered kernel\n", target, only_names);
         exit(3);
@@ -80,6 +82,23 @@ size_t sb_fuzz_kernels(const sb_fuzz_row *row, int contract_only, const sb_softm
 }
 
 int sb_fuzz_kernel_ran(size_t registry_index) { return registry_index < MAX_TRACKED && ran[registry_index]; }
+
+size_t sb_fuzz_batch_kernels(unsigned selector, const sb_softmax_batch_kernel **out, size_t cap)
+{
+    size_t count = sb_softmax_batch_kernel_count(), got = 0;
+    size_t only = selector && count ? (size_t)(selector - 1) % count : SIZE_MAX;
+    for (size_t i = 0; i < count && got < cap; i++) {
+        const sb_softmax_batch_kernel *k = sb_softmax_batch_kernel_at(i);
+        if ((only != SIZE_MAX && i != only) || !k->supported() || !wanted(k->name))
+            continue;
+        if (i < MAX_TRACKED)
+            ran_batch[i] = 1;
+        out[got++] = k;
+    }
+    return got;
+}
+
+int sb_fuzz_batch_kernel_ran(size_t registry_index) { return registry_index < MAX_TRACKED && ran_batch[registry_index]; }
 
 /* An invalid descriptor must give SB_EINVAL and leave the output alone (attention.h). */
 static void check_attention_refusals(const char *target, const sb_attention_kernel *k)

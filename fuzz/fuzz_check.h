@@ -10,6 +10,7 @@
 #include "fuzz_input.h"
 #include "check/contract.h"
 #include "sinkbench/attention.h"
+#include "sinkbench/softmax_batch.h"
 
 /* The libFuzzer interface, implemented by each harness (AFL++'s driver and replay_main.c call it too). */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -45,6 +46,12 @@ void sb_fuzz_attention_init(const char *target);
  * if set. Returns the count (at most cap). */
 size_t sb_fuzz_attention_kernels(unsigned selector, const sb_attention_kernel **out, size_t cap);
 int sb_fuzz_attention_kernel_ran(size_t registry_index);
+
+/* The batched kernels one case runs, in registry order: every supported one for selector 0, else
+ * batched registry index (selector - 1) % count if supported; only SINKBENCH_FUZZ_KERNELS names, if
+ * set. Returns the count (at most cap). */
+size_t sb_fuzz_batch_kernels(unsigned selector, const sb_softmax_batch_kernel **out, size_t cap);
+int sb_fuzz_batch_kernel_ran(size_t registry_index);
 
 /* Judges got against ref as if ref were the oracle's answer, through sb_contract_compare, under the
  * label "<kernel>[<relation>]" and the given ulp bound. The row class comes from sb_oracle_classify,

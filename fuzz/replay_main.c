@@ -141,6 +141,11 @@ int main(int argc, char **argv)
             printf("%s %s", first_kernel ? "; attention kernels checked:" : "", sb_attention_kernel_at(i)->name);
             first_kernel = 0;
         }
+    for (size_t i = 0, first_kernel = 1; i < sb_softmax_batch_kernel_count(); i++)
+        if (sb_fuzz_batch_kernel_ran(i)) {
+            printf("%s %s", first_kernel ? "; batched kernels checked:" : "", sb_softmax_batch_kernel_at(i)->name);
+            first_kernel = 0;
+        }
     printf("\n");
     if (repeat > 1)
         printf("harness alone: %zu runs in %.3f s of CPU time: %.2f us per input, %.0f inputs/s\n", replayed * repeat,

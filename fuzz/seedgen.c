@@ -18,6 +18,7 @@
 
 #include "io/atomic_file.h"
 #include "fuzz_attention.h"
+#include "fuzz_batch.h"
 #include "fuzz_input.h"
 #include "check/rng.h"
 #include "check/rowgen.h"
@@ -383,6 +384,121 @@ static void generate(sb_row_spec spec, uint64_t seed, float *x, sb_softmax_param
     h->length = sb_fuzz_length_code(spec.n);
 }
 
+/* Batched descriptors for softmax_batch (fuzz/fuzz_batch.h): every mask type and fill, sink kind and
+ * layout, broadcast and in-place calls, long rows for the chunked kernel, raw sinks and masks holding
+ * NaN and infinities, and invalid scales. Logits from the row generator. */
+static int batch_seed(const char *name, sb_fuzz_batch_header h, const float *raw, size_t count)
+{
+    uint8_t buf[SB_FUZZ_BATCH_HEADER_SIZE + 4 * 1024];
+    char dir[2048], file[200];
+    snprintf(dir, sizeof dir, "%s/softmax_batch/seeds", outdir);
+    snprintf(file, sizeof file, "gen-%s", name);
+    size_t len = sb_fuzz_batch_encode(&h, raw, count, buf, sizeof buf);
+    return len && write_file(dir, file, buf, len);
+}
+
+static int batch_seeds(void)
+{
+    int ok = 1;
+    uint64_t seed = SEED_BASE + 7000;
+    float x[600];
+    sb_softmax_params p;
+    sb_row_spec rows = {600, 15.0, SB_TAIL_GAUSSIAN, 0, SB_PLACE_FIRST, SB_EDGE_NONE, 0};
+    sb_row_generate(&rows, seed++, x, &p);
+    static const char *const masks[] = {"nomask", "f32", "f16"}, *const fills[] = {"random", "causal", "all"},
+                             *const sinks[] = {"nosink", "logits", "softmax1"};
+    unsigned i = 0;
+    char name[160];
+    /* mask type x fill x sink kind, small shapes with padding and misalignment */
+    for (unsigned m = 0; m < 3; m++)
+        for (unsigned f = 0; f < (m ? 3u : 1u); f++)
+            for (unsigned k = 0; k < 3; k++, i++) {
+                sb_fuzz_batch_header h;
+                memset(&h, 0, sizeof h);
+                h.flags = (uint8_t)(i % 2 ? SB_FUZZ_BATCH_IN_PLACE : 0);
+                h.rows = (uint8_t)(3 + i % 9);
+                h.mask = (uint8_t)(m + 3 * f);
+                h.n = (uint16_t)(1 + (37 * i) % 300);
+                h.x_pad = (uint8_t)(i % 4);
+                h.y_pad = (uint8_t)(i % 3);
+                h.misalign = (uint8_t)(i % 16);
+                h.mask_rows = (uint8_t)(i % 6);
+                h.rows_per_mask_row = (uint8_t)(i % 4);
+                h.mask_pad = (uint8_t)(i % 4);
+                h.sink = (uint8_t)k;
+                h.n_heads = (uint8_t)(i % 8);
+                h.rows_per_head = (uint8_t)(i % 5);
+                h.threads = (uint8_t)(i % 4);
+                h.scale = i % 3 == 0 ? 0.125f : i % 3 == 1 ? 0.0f : -2.0f;
+                h.sink_gap = (float)(5 * (i % 20));
+                h.mask_seed = (uint32_t)(SEED_BASE + i);
+                snprintf(name, sizeof name, "%s-%s-%s", masks[m], fills[f], sinks[k]);
+                ok &= batch_seed(name, h, x, 200);
+            }
+    /* layouts: [queries x heads] with a causal mask per query, broadcast logits, one long row, two */
+    struct { const char *name; uint8_t flags, rows, mask, sink, rpm, mask_rows, heads, rph, threads; uint16_t n; } layouts[] = {
+        {"queries-by-heads-causal-f16", 0, 11, 2 + 3, 1, 3, 4, 3, 1, 2, 64},
+        {"heads-by-queries-causal-f32", SB_FUZZ_BATCH_IN_PLACE, 11, 1 + 3, 1, 0, 5, 2, 3, 1, 100},
+        {"broadcast-logits", SB_FUZZ_BATCH_BROADCAST, 7, 1, 1, 1, 2, 7, 0, 3, 33},
+        {"long-row-chunked", SB_FUZZ_BATCH_LONG | SB_FUZZ_BATCH_IN_PLACE, 0, 0, 1, 0, 0, 0, 0, 1, 5000},
+        {"long-rows-masked", SB_FUZZ_BATCH_LONG, 1, 1 + 6, 2, 0, 1, 0, 0, 2, 777},
+        {"rows-of-one", SB_FUZZ_BATCH_IN_PLACE, 10, 1, 1, 0, 2, 7, 0, 3, 1},
+        {"rows-of-eight", 0, 10, 0, 1, 0, 0, 3, 1, 1, 8},
+        {"empty-rows", 0, 4, 1, 1, 0, 0, 1, 0, 1, 0},
+    };
+    for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
+        sb_fuzz_batch_header h;
+        memset(&h, 0, sizeof h);
+        h.flags = layouts[l].flags;
+        h.rows = layouts[l].rows;
+        h.mask = layouts[l].mask;
+        h.sink = layouts[l].sink;
+        h.rows_per_mask_row = layouts[l].rpm;
+        h.mask_rows = layouts[l].mask_rows;
+        h.n_heads = layouts[l].heads;
+        h.rows_per_head = layouts[l].rph;
+        h.threads = layouts[l].threads;
+        h.n = layouts[l].n;
+        h.sink_gap = 20.0f;
+        h.mask_seed = (uint32_t)(SEED_BASE + 100 + l);
+        ok &= batch_seed(layouts[l].name, h, x, 600);
+    }
+    /* raw sinks and masks: NaN, infinities, huge values, thresholds */
+    static const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, FLT_MAX, -FLT_MAX, 88.72284f, -103.97208f,
+                                     1e4f, -0.0f, 0x1p-149f, 15.2f};
+    for (unsigned v = 0; v < 4; v++) {
+        float raw[12 + 64];
+        for (unsigned j = 0; j < 12; j++)
+            raw[j] = specials[(j + 3 * v) % 12];
+        memcpy(raw + 12, x, 64 * sizeof *raw);
+        sb_fuzz_batch_header h;
+        memset(&h, 0, sizeof h);
+        h.flags = (uint8_t)(SB_FUZZ_BATCH_RAW_SINKS | (v >= 2 ? SB_FUZZ_BATCH_RAW_MASK : 0) | (v % 2 ? SB_FUZZ_BATCH_IN_PLACE : 0));
+        h.rows = 7;
+        h.mask = (uint8_t)(v >= 2 ? 1 + v % 2 : 0);
+        h.n = 40;
+        h.sink = 1;
+        h.n_heads = 5;
+        h.rows_per_head = 0;
+        h.mask_rows = 1;
+        h.threads = (uint8_t)v;
+        snprintf(name, sizeof name, "raw-specials-%u%s", v, v >= 2 ? "-mask" : "");
+        ok &= batch_seed(name, h, raw, 12 + 64);
+    }
+    /* invalid descriptors: a non-finite scale must be refused */
+    static const float bad[] = {NAN, INFINITY};
+    for (unsigned v = 0; v < 2; v++) {
+        sb_fuzz_batch_header h;
+        memset(&h, 0, sizeof h);
+        h.rows = 3;
+        h.n = 20;
+        h.mask = 1;
+        h.scale = bad[v];
+        ok &= batch_seed(v ? "invalid-scale-inf" : "invalid-scale-nan", h, x, 20);
+    }
+    return ok;
+}
+
 /* .npy attention dumps for npy_attention: valid maps (float32 and float64; format versions 1, 2, 3;
  * uniform, sink-dominated, a row left short by a logit sink) and broken ones (cut, bad dict, a NaN). */
 static size_t npy_file(uint8_t *out, size_t cap, int major, const char *dict, const void *data, size_t n)
@@ -551,6 +667,7 @@ int main(int argc, char **argv)
     ok &= json_seeds();
     ok &= stack_seeds();
     ok &= attention_seeds();
+    ok &= batch_seeds();
     ok &= npy_seeds();
     printf("fuzz_seedgen: %u seeds for each of %zu targets, and outputs.bin and JSON seeds, in %s\n", written, NTARGETS,
            outdir);

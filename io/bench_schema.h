@@ -6,6 +6,7 @@
  * family's argument names:
  *   softmax/<kernel>/n:N/gap:G/rows:R
  *   attention/<kind>/<kernel>/kv:<type>/d:D/n:N[/splits:S | /threads:P]   (kind: decode, prefill, threads)
+ *   batch/<kernel>/heads:H/queries:Q/n:N/causal:C/threads:T   (kernel: sb_softmax_batch, a peer, copy)
  *   bandwidth/<read|copy|memcpy>/n:N/rows:R
  *   fma_peak/<isa>
  * Labels: "key=value" pairs separated by spaces (role=peer isa=avx2 alg=three_pass level=L1 ...). */
@@ -18,11 +19,14 @@
 #define SB_BENCH_SOFTMAX "softmax/"
 #define SB_BENCH_ATTENTION "attention/"
 #define SB_BENCH_BANDWIDTH "bandwidth/"
+#define SB_BENCH_BATCH "batch/"
 #define SB_BENCH_FMA_PEAK "fma_peak/"
 
 /* The kernel name under which the public entry points are timed, as a user calls them. */
 #define SB_BENCH_SOFTMAX_API "sb_softmax_f32"
 #define SB_BENCH_ATTENTION_API "sb_attention"
+#define SB_BENCH_BATCH_API "sb_softmax_batch"
+#define SB_BENCH_BATCH_COPY "copy"         /* batch/copy/...: the copy roofline at the case's threads */
 
 /* Label keys and the values of role. */
 #define SB_BENCH_LABEL_ROLE "role"
@@ -60,6 +64,9 @@
 #define SB_BENCH_C_MAX_ERR_U "max_err_u"
 #define SB_BENCH_C_ERR_OF_BOUND "err_of_bound"
 #define SB_BENCH_C_CHECKED_ROWS "checked_rows"
+/* Batched softmax (also roofline_copy, bw_copy_GBps, max_ulp, mean_ulp, level): */
+#define SB_BENCH_C_NS_PER_CALL "ns_per_call"
+#define SB_BENCH_C_THREADS "threads"
 /* FMA peak: */
 #define SB_BENCH_C_FLOPS_PER_ITERATION "flops_per_iteration"
 /* Google Benchmark's own (SetBytesProcessed): */
@@ -83,5 +90,26 @@ typedef struct sb_bench_softmax_shape_spec {
 } sb_bench_softmax_shape_spec;
 extern const sb_bench_softmax_shape_spec sb_bench_report_shapes[];
 extern const size_t sb_bench_report_shape_count;
+
+/* The argument names of the batch family, in order (heads, queries, n, causal, threads). */
+extern const char *const sb_bench_batch_args[5];
+
+/* One batched shape: heads x queries rows of n scores, causal or not, on `threads` threads. */
+typedef struct sb_bench_batch_shape_spec {
+    size_t heads, queries, n;
+    int causal;
+    size_t threads;
+} sb_bench_batch_shape_spec;
+
+/* "heads:H/queries:Q/n:N/causal:C/threads:T"; snprintf's return value. */
+int sb_bench_batch_shape(char *buf, size_t size, const sb_bench_batch_shape_spec *s);
+/* "batch/<kernel>/heads:H/..."; snprintf's return value. */
+int sb_bench_batch_name(char *buf, size_t size, const char *kernel, const sb_bench_batch_shape_spec *s);
+
+/* The batched shapes the report's batch tables show (issue 20): decode scores [32 x 1 x 4096] and
+ * [32 x 1 x 32768], prefill scores [32 x 512 x 512] causal, one row of 64 M and the 8-entry row of
+ * the per-call overhead, each at 1 and 2 threads. Every preset runs them. */
+extern const sb_bench_batch_shape_spec sb_bench_report_batch_shapes[];
+extern const size_t sb_bench_report_batch_shape_count;
 
 #endif

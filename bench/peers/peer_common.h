@@ -23,6 +23,20 @@ typedef sb_status (*sb_peer_row_fn)(const float *x, float *y, size_t n);
  * the first n outputs are kept. That copy allocates; a failed allocation is SB_ENOMEM. */
 sb_status sb_peer_softmax(sb_peer_row_fn row, const float *x, float *y, size_t n, const sb_softmax_params *p);
 
+/* The peer's own batched softmax: `rows` rows of n logits (row r at x + r * x_stride, output at
+ * y + r * y_stride, x_stride >= n), no sink, scale or mask, on `threads` threads of the peer's own
+ * threading (OpenMP, pthreadpool). y == x with equal strides must work. */
+typedef sb_status (*sb_peer_batch_fn)(const float *x, size_t x_stride, float *y, size_t y_stride, size_t rows, size_t n,
+                                      size_t threads);
+
+/* A batched call on a peer (sinkbench/softmax_batch.h): checks the descriptor, then runs the peer on
+ * it directly when it asks for nothing the peer lacks (scale 1, no mask, no sink, rows not broadcast),
+ * else as the peer's users do: each row's scaled and masked logits (sb_softmax_batch_row) and its
+ * sink logit as an extra column go into a temporary [rows x (n + 1)] matrix, the peer runs on it and
+ * the sink column is dropped. That copy allocates; a failed allocation is SB_ENOMEM. The benchmarks
+ * give peers the direct path (scores already scaled and masked, no sink). */
+sb_status sb_peer_softmax_batch(sb_peer_batch_fn run, const sb_softmax_batch_desc *d);
+
 /* The CPU check of every peer: a peer dispatches by itself and runs on any CPU this build runs on. */
 int sb_peer_runs_here(void);
 

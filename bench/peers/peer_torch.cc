@@ -3,6 +3,9 @@
 //
 //   peer_torch_softmax    at::_softmax over one contiguous row: ATen's last-dimension kernel (max; exp
 //                         stored; sum; scale by 1/sum, with SLEEF's 1-ulp expf), four passes.
+//   peer_torch_softmax_batch  at::_softmax over a [rows x n] tensor with the descriptor's row strides
+//                         (dim -1), with ATen's intra-op thread count set to the descriptor's threads:
+//                         PyTorch's softmax on a tensor, as an engine calls it.
 //   peer_torch_attention  the attention of gpt-oss's PyTorch reference (and of PyTorch's math SDPA, the
 //                         only SDPA this libtorch has on CPU): scores = scale q k^T materialised by a
 //                         matmul, masks added, the sink logit concatenated as a column, softmax, the
@@ -10,8 +13,9 @@
 //                         binary32 first (.to(kFloat), exact), as a CPU user does.
 //
 // Like every peer, no special cases are added: NaN, -inf masks, fully masked rows and huge gaps give
-// what PyTorch gives. One thread: ATen's own (OpenMP) and, when Debian's BLAS alternative is
-// OpenBLAS, OpenBLAS's, both set to 1 on the calling thread before its first call.
+// what PyTorch gives. One thread for the row and attention adapters, the descriptor's count for the
+// batch one: ATen's intra-op (OpenMP) thread count is set before each call when it differs; when
+// Debian's BLAS alternative is OpenBLAS, its threads are set to 1 on the calling thread.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
@@ -24,11 +28,16 @@
 
 namespace {
 
-thread_local bool one_thread_set = false;
+// ATen's intra-op thread count is one setting for the process: the count last set, 0 before the first.
+int threads_set = 0;
+thread_local bool blas_one_thread = false;
 
-void use_one_thread() {
-  if (one_thread_set) return;
-  at::set_num_threads(1);
+void use_threads(int threads) {
+  if (threads_set != threads) {
+    at::set_num_threads(threads);
+    threads_set = threads;
+  }
+  if (blas_one_thread) return;
   // libtorch reaches BLAS through libblas.so.3, whichever alternative is installed: only OpenBLAS
   // starts threads of its own, and it has this entry point. The plugin is loaded with RTLD_LOCAL, so
   // the symbol is looked up in the library itself, not in the global scope.
@@ -37,14 +46,14 @@ void use_one_thread() {
     if (auto f = reinterpret_cast<set_fn>(dlsym(blas, "openblas_set_num_threads"))) f(1);
     dlclose(blas);
   }
-  one_thread_set = true;
+  blas_one_thread = true;
 }
 
 // Every libtorch failure (c10::Error, std::bad_alloc) as a status: a peer never throws into C.
 template <typename F>
-sb_status guarded(F&& f) {
+sb_status guarded(F&& f, int threads = 1) {
   try {
-    use_one_thread();
+    use_threads(threads);
     f();
     return SB_OK;
   } catch (const std::bad_alloc&) {
@@ -72,6 +81,22 @@ sb_status torch_row(const float* x, float* y, size_t n) {
 sb_status peer_torch_softmax(const float* x, float* y, size_t n, const sb_softmax_params* p) {
   return sb_peer_softmax(torch_row, x, y, n, p);
 }
+
+sb_status torch_batch(const float* x, size_t xs, float* y, size_t ys, size_t rows, size_t n, size_t threads) {
+  return guarded(
+      [&] {
+        const int64_t r = static_cast<int64_t>(rows), c = static_cast<int64_t>(n);
+        at::Tensor in = at::from_blob(const_cast<float*>(x), {r, c}, {static_cast<int64_t>(xs), 1}, at::kFloat);
+        at::Tensor out = at::from_blob(y, {r, c}, {static_cast<int64_t>(ys), 1}, at::kFloat);
+        if (x == y)  // ATen refuses an output that aliases its input: in place goes through a copy
+          out.copy_(at::_softmax(in, 1, false));
+        else
+          at::_softmax_out(out, in, 1, false);
+      },
+      static_cast<int>(threads));
+}
+
+sb_status peer_torch_softmax_batch(const sb_softmax_batch_desc* d) { return sb_peer_softmax_batch(torch_batch, d); }
 
 // ---- attention ----------------------------------------------------------------------------------
 
@@ -150,6 +175,10 @@ extern "C" sb_status sinkbench_plugin_register(void) {
   sb_softmax_kernel sk = {"peer_torch_softmax", sb_peer_cpu_isa(), "four_pass", sb_peer_runs_here,
                           peer_torch_softmax, -1.0, SB_KERNEL_PEER};
   sb_status st = sb_softmax_register(&sk);
+  if (st != SB_OK) return st;
+  sb_softmax_batch_kernel bk = {"peer_torch_softmax_batch", sb_peer_cpu_isa(), "four_pass", sb_peer_runs_here,
+                                peer_torch_softmax_batch, -1.0, SB_KERNEL_PEER, nullptr};
+  st = sb_softmax_batch_register(&bk);
   if (st != SB_OK) return st;
   sb_attention_kernel ak = {"peer_torch_attention", sb_peer_cpu_isa(), "materialized", sb_peer_runs_here,
                             peer_torch_attention, nullptr, "study (a peer: claims nothing, measured)",

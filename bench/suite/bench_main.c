@@ -31,6 +31,7 @@ static int (*const families[])(const sb_bench_config *) = {
     sb_bench_add_bandwidth,
     sb_bench_add_softmax,
     sb_bench_add_attention,
+    sb_bench_add_batch,
 };
 
 static void usage(FILE *f)

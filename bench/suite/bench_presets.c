@@ -47,14 +47,22 @@ static const sb_bench_attention_case full_attention[] = {
     {SB_BENCH_THREADS, 32 * K, 128, 0, 1, 1}, {SB_BENCH_THREADS, 32 * K, 128, 0, 1, 2},
 };
 
+/* Batched softmax (bench_batch.c), the same in both presets: the shapes the report's batch tables
+ * show (io/bench_schema.h) at 1 and 2 threads, each after its copy roofline. */
+#define BATCH(h, q, n, causal) {h, q, n, causal, 1}, {h, q, n, causal, 2}
+static const sb_bench_batch_case batch_cases[] = {
+    BATCH(32, 1, 4 * K, 0), BATCH(32, 1, 32 * K, 0), BATCH(32, 512, 512, 1), BATCH(1, 1, 64 * M, 0), BATCH(1, 1, 8, 0),
+};
+#define BATCH_CASES batch_cases, sizeof batch_cases / sizeof batch_cases[0]
+
 static const sb_bench_preset quick = {
-    "quick", "8 softmax shapes, 3 attention cases, 3 repetitions of >= 0.02 s: about a minute of CPU (used by the report)",
+    "quick", "8 softmax shapes, 3 attention cases, 10 batched cases, 3 repetitions of >= 0.02 s: about a minute of CPU (used by the report)",
     quick_cases, sizeof quick_cases / sizeof quick_cases[0], 0.02, 3,
-    quick_attention, sizeof quick_attention / sizeof quick_attention[0], 0.25};
+    quick_attention, sizeof quick_attention / sizeof quick_attention[0], 0.25, BATCH_CASES};
 static const sb_bench_preset full = {
-    "full", "39 softmax shapes (16 .. 64 M x gaps 0/15/90, 32-row batches), 21 attention cases, 5 repetitions of >= 0.1 s",
+    "full", "39 softmax shapes (16 .. 64 M x gaps 0/15/90, 32-row batches), 21 attention cases, 10 batched cases, 5 repetitions of >= 0.1 s",
     full_cases, sizeof full_cases / sizeof full_cases[0], 0.1, 5,
-    full_attention, sizeof full_attention / sizeof full_attention[0], 3.0};
+    full_attention, sizeof full_attention / sizeof full_attention[0], 3.0, BATCH_CASES};
 
 const sb_bench_preset *const sb_bench_presets[] = {&quick, &full, NULL};
 
@@ -103,6 +111,24 @@ int sb_bench_preset_covers_report(const sb_bench_config *cfg, char *why, size_t 
             char shape[96];
             sb_bench_softmax_shape(shape, sizeof shape, want->n, want->gap, want->rows);
             snprintf(why, size, "preset %s lacks softmax shape %s, which sinkbench report's speed tables need "
+                                "(io/bench_schema.h)", cfg->preset->name, shape);
+            return 0;
+        }
+    }
+    for (size_t r = 0; r < sb_bench_report_batch_shape_count; r++) {
+        const sb_bench_batch_shape_spec *want = &sb_bench_report_batch_shapes[r];
+        if (cfg->max_n && want->n > cfg->max_n)
+            continue;
+        int found = 0;
+        for (size_t i = 0; i < cfg->preset->nbatch && !found; i++) {
+            const sb_bench_batch_case *p = &cfg->preset->batch[i];
+            found = p->heads == want->heads && p->queries == want->queries && p->n == want->n &&
+                    p->causal == want->causal && p->threads == want->threads;
+        }
+        if (!found) {
+            char shape[128];
+            sb_bench_batch_shape(shape, sizeof shape, want);
+            snprintf(why, size, "preset %s lacks batch shape %s, which sinkbench report's batch tables need "
                                 "(io/bench_schema.h)", cfg->preset->name, shape);
             return 0;
         }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/bench_schema.h"
+
 /* One softmax input shape: rows of n logits with a sink token gap above the largest tail logit. */
 typedef struct sb_bench_case {
     size_t n;
@@ -30,6 +32,10 @@ typedef struct sb_bench_attention_case {
     size_t threads;
 } sb_bench_attention_case;
 
+/* One batched softmax case (bench_batch.c): heads x queries rows of n scores (causal: -inf above the
+ * diagonal), on `threads` threads. */
+typedef sb_bench_batch_shape_spec sb_bench_batch_case;
+
 typedef struct sb_bench_preset {
     const char *name;             /* "quick", "full" */
     const char *summary;
@@ -40,6 +46,8 @@ typedef struct sb_bench_preset {
     const sb_bench_attention_case *attention; /* in the order they run */
     size_t nattention;
     double attention_call_cap;    /* seconds: a kernel whose single call takes longer is skipped */
+    const sb_bench_batch_case *batch; /* in the order they run */
+    size_t nbatch;
 } sb_bench_preset;
 
 typedef struct sb_bench_config {
@@ -54,8 +62,8 @@ int sb_bench_case_wanted(const sb_bench_config *cfg, const sb_bench_case *c);
 int sb_bench_attention_case_wanted(const sb_bench_config *cfg, const sb_bench_attention_case *c);
 
 const sb_bench_preset *sb_bench_preset_find(const char *name);
-/* Whether the chosen preset runs every softmax shape the report's speed tables show (those --max-n
- * leaves out excepted); 0 with the missing shape in why. */
+/* Whether the chosen preset runs every softmax and batched shape the report's speed tables show
+ * (those --max-n leaves out excepted); 0 with the missing shape in why. */
 int sb_bench_preset_covers_report(const sb_bench_config *cfg, char *why, size_t size);
 /* The presets, NULL-terminated, for --help. */
 extern const sb_bench_preset *const sb_bench_presets[];
@@ -68,5 +76,6 @@ const char *sb_bench_untimed_reason(unsigned flags, int (*supported)(void), cons
 int sb_bench_add_bandwidth(const sb_bench_config *cfg);
 int sb_bench_add_softmax(const sb_bench_config *cfg);
 int sb_bench_add_attention(const sb_bench_config *cfg);
+int sb_bench_add_batch(const sb_bench_config *cfg);
 
 #endif

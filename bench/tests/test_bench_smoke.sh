@@ -64,6 +64,24 @@ for b in att:
     assert b["B_per_key"] == bpk, b["name"] + " B_per_key"
 assert any(b["name"].startswith("fma_peak/") and b["GFLOPs"] > 0 for b in runs), "no fma_peak result"
 print("ok: %d attention results with their counters" % len(att))
+# batched softmax: sb_softmax_batch at 1 and 2 threads on every shape, each with its copy roofline of
+# the same shape and thread count, within 2 ulp
+bat = [b for b in runs if b["name"].startswith("batch/")]
+api = [b for b in bat if b["name"].startswith("batch/sb_softmax_batch/")]
+assert api, "no batched results"
+shapes = {b["name"].split("/", 2)[2] for b in api}
+copies = {b["name"].split("/", 2)[2] for b in bat if b["name"].startswith("batch/copy/")}
+assert shapes <= copies, "batched shapes without their copy roofline: %s" % sorted(shapes - copies)
+assert {"threads:1", "threads:2"} <= {s.split("/")[-2] for s in shapes}, "batch thread counts"
+for b in api:
+    for c in ("ns_per_call", "roofline_copy", "bw_copy_GBps", "threads"):
+        assert c in b, b["name"] + " lacks " + c
+    assert b["ns_per_call"] > 0 and b["roofline_copy"] > 0, b["name"]
+    n = int(b["name"].split("/n:")[1].split("/")[0])
+    assert "max_ulp" in b or n > 1048576, b["name"] + " lacks max_ulp"   # rows past 1 M: not checked
+    assert b.get("max_ulp", 0) <= 2, b["name"] + " above 2 ulp"
+    assert "role=dispatch" in b["label"] and "kernel=softmax_batch_" in b["label"], b["name"]
+print("ok: %d batched results, %d shapes with their rooflines" % (len(bat), len(shapes)))
 PY
 fi
 ${EMULATOR:-} "$cli" compare "$out" > "$dir/smoke-compare.txt" 2>&1 || fail "compare cannot read the report"

@@ -97,5 +97,17 @@ expect 3 "no results" $E "$bin" compare "$data/empty.json"; contains "no benchma
 expect 3 "bad second file" $E "$bin" compare "$data/a.json" "$data/notbench.json"; contains "notbench.json" "names the bad file"
 expect 0 "compare --help" $E "$bin" compare --help; contains "Mann-Whitney" "help explains the test"
 
+# The batched tables of one file (compare_batch.c; data/batch.json: per shape ours at 1.5x the copy time
+# with 1 thread and 1.2x with 2, the peer at 1.3x ours): times, ratios, roofline shares, the thread
+# scaling, the per-call line; in JSON the "batch" array.
+expect 0 "batched tables" $E "$bin" compare "$data/batch.json"
+line_has "| \`peer_onednn_batch\` | 545.3 us" "| 1.30 | 327.2 us | 1.30 | 37 | 51 % | 64 % |" "decode 32 K: the peer's times, ratios to ours, roofline shares"
+line_has "| \`sb_softmax_batch\` | 419.4 us" "| 1.00 | 251.7 us | 1.00 | 1 | 67 % | 83 % |" "decode 32 K: ours"
+contains "| [32 x 1 x 32768] | 419.4 us | 251.7 us | 1.67 | 1.33 |" "thread scaling of ours and of the copy"
+contains "Per-call time of \`sb_softmax_batch\` on one 8-entry row, 1 thread: 50.0 ns" "per-call time"
+expect 0 "batched tables as JSON" $E "$bin" compare --json "$data/batch.json"
+contains '"kernel": "peer_onednn_batch"' "the batch array names the peer"
+contains '"ratio_2": 1.3' "and its ratio at 2 threads"
+
 [ "$fails" -eq 0 ] && echo "test_compare: all passed" || echo "test_compare: $fails failures"
 [ "$fails" -eq 0 ]

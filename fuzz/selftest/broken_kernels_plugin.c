@@ -11,7 +11,10 @@
  *   attn_sink_per_split  the sink added once per split instead of once in the merge (its logit raised
  *                        by ln S)                                   -> error-bound
  *   attn_thread_bits     the first output 1 ulp off when run on more than one thread -> threads-differ
- *   attn_write_past      writes the float just past the last output row             -> guard */
+ *   attn_write_past      writes the float just past the last output row             -> guard
+ * The batched bugs (for softmax_batch) delegate to sb_softmax_batch:
+ *   batch_mask_once      the mask of row 0 applied to every row (mask_rows ignored)  -> a contract rule
+ *   batch_thread_bits    every output in (0, 1) 1 ulp up when run on more than one thread -> threads */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +142,43 @@ static sb_status register_attention_bug(const char *bug)
     return SB_EINVAL;
 }
 
+static sb_status batch_mask_once(const sb_softmax_batch_desc *d)
+{
+    if (sb_softmax_batch_check(d) != SB_OK)
+        return sb_softmax_batch(d); /* the descriptor rules it keeps */
+    sb_softmax_batch_desc c = *d;
+    c.mask_rows = 1;
+    return sb_softmax_batch(&c);
+}
+
+static sb_status batch_thread_bits(const sb_softmax_batch_desc *d)
+{
+    sb_status st = sb_softmax_batch(d);
+    if (st != SB_OK || d->n_threads <= 1)
+        return st;
+    for (size_t r = 0; r < d->rows; r++)
+        for (size_t j = 0; j < d->n; j++) {
+            float *y = d->y + r * d->y_stride + j;
+            if (*y > 0.0f && *y < 1.0f)
+                *y = nextafterf(*y, 2.0f);
+        }
+    return SB_OK;
+}
+
+static const sb_softmax_kernel *batch_row_kernel(size_t n) { return sb_softmax_dispatch(n); }
+
+static sb_status register_batch_bug(const char *bug)
+{
+    static const sb_softmax_batch_kernel kernels[] = {
+        {"plugin_bug_batch_mask_once", "scalar", "batched", always, batch_mask_once, 2.0, 0, batch_row_kernel},
+        {"plugin_bug_batch_thread_bits", "scalar", "batched", always, batch_thread_bits, 2.0, 0, batch_row_kernel},
+    };
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+        if (strcmp(kernels[i].name + strlen("plugin_bug_"), bug) == 0)
+            return sb_softmax_batch_register(&kernels[i]);
+    return SB_EINVAL;
+}
+
 sb_status sinkbench_plugin_register(void);
 sb_status sinkbench_plugin_register(void)
 {
@@ -152,6 +192,8 @@ sb_status sinkbench_plugin_register(void)
     const char *bug = getenv("SINKBENCH_SELFTEST_BUG");
     if (bug && strncmp(bug, "attn_", 5) == 0)
         return register_attention_bug(bug);
+    if (bug && strncmp(bug, "batch_", 6) == 0)
+        return register_batch_bug(bug);
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (strcmp(kernels[i].name + strlen("plugin_bug_"), bug && *bug ? bug : "sink_twice") == 0)
             return sb_softmax_register(&kernels[i]);

@@ -5,6 +5,7 @@
 #include "sinkbench/status.h"
 #include "sinkbench/cpu.h"
 #include "sinkbench/softmax.h"
+#include "sinkbench/softmax_batch.h"
 #include "sinkbench/convert.h"
 #include "sinkbench/plugin.h"
 #include "sinkbench/attention.h"

@@ -1,9 +1,9 @@
-/* Runtime dispatch, one for softmax and attention: which registered kernel sb_softmax_f32 and
- * sb_attention run.
+/* Runtime dispatch, one for softmax, batched softmax and attention: which registered kernel
+ * sb_softmax_f32, sb_softmax_batch and sb_attention run.
  *
- * The ISA is chosen once per process, for both: SINKBENCH_ISA when set (it must name a native ISA
- * of this build that the CPU runs), else the first native ISA, best first (kernels/core/isa_list.h),
- * that the CPU runs and both plans cover with kernels that exist, run here and are not emulations.
+ * The ISA is chosen once per process, for all three: SINKBENCH_ISA when set (it must name a native
+ * ISA of this build that the CPU runs), else the first native ISA, best first (kernels/core/isa_list.h),
+ * that the CPU runs and every plan covers with kernels that exist, run here and are not emulations.
  * Then each plan lists, per ISA, the kernel to use (softmax: from a row length on). Crossovers are
  * measured, not guessed: docs/dispatch.md records the measurement and the command that reproduces
  * it. Every softmax kernel in the plan is a contract kernel with a bound of at most 2 ulp. A plan
@@ -19,32 +19,10 @@
 #include "sinkbench/attention.h"
 #include "sinkbench/dispatch.h"
 #include "sinkbench/softmax.h"
+#include "sinkbench/softmax_batch.h"
 
-static const sb_dispatch_plan_entry softmax_plan[] = {
-    /* three_pass below 128 K entries; chunked (three_pass with its second read of x from L2) from
-     * there on, where x no longer stays in L2 between the passes: measured 6-37 % faster on AVX2,
-     * up to 2 % on scalar. SSE2 (compute-bound, no FMA) keeps three_pass: chunked was not ahead
-     * consistently at any length there. online was never the fastest (docs/dispatch.md). avx512
-     * and neon follow avx2 until measured on such CPUs. */
-    {"avx512", 0, "softmax_three_pass_avx512"},
-    {"avx512", (size_t)1 << 17, "softmax_chunked_avx512"},
-    {"avx2", 0, "softmax_three_pass_avx2"},
-    {"avx2", (size_t)1 << 17, "softmax_chunked_avx2"},
-    {"sse2", 0, "softmax_three_pass_sse2"},
-    {"neon", 0, "softmax_three_pass_neon"},
-    {"neon", (size_t)1 << 17, "softmax_chunked_neon"},
-    {"scalar", 0, "softmax_three_pass_scalar"},
-    {"scalar", (size_t)1 << 17, "softmax_chunked_scalar"},
-};
-#define SOFTMAX_PLAN_LEN (sizeof softmax_plan / sizeof softmax_plan[0])
-
-/* Attention: the flash kernel of the chosen ISA, whatever the shape (docs/attention.md). */
-static const sb_dispatch_plan_entry attention_plan[] = {
-#define SB_FLASH_PLAN(suffix, isa, supported, flags) {isa, 0, "attention_flash_" #suffix},
-    SB_FOR_EACH_NATIVE_ISA(SB_FLASH_PLAN)
-#undef SB_FLASH_PLAN
-};
-#define ATTENTION_PLAN_LEN (sizeof attention_plan / sizeof attention_plan[0])
+/* The plans (the data) live in dispatch_plan.c, which depends on nothing: the batched kernels read
+ * their ISA's softmax plan from there without depending on the registry or on this file. */
 
 /* The native ISAs, best first, with their CPU checks. */
 typedef struct native_isa {
@@ -59,25 +37,43 @@ static const native_isa native_isas[] = {
 #define NATIVE_LEN (sizeof native_isas / sizeof native_isas[0])
 
 static struct {
-    const sb_softmax_kernel *softmax[SOFTMAX_PLAN_LEN];
-    size_t softmax_min_n[SOFTMAX_PLAN_LEN];
+    const sb_softmax_kernel *softmax[SB_SOFTMAX_PLAN_MAX];
+    size_t softmax_min_n[SB_SOFTMAX_PLAN_MAX];
     size_t softmax_count;
     const sb_attention_kernel *attention;
+    const sb_softmax_batch_kernel *batch;
     const char *isa;
     char note[256];
 } chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
+static const char *const function_name[SB_DISPATCH_FUNCTIONS] = {"softmax", "attention", "batched softmax"};
+
 static const void *find(sb_dispatch_function f, const char *name)
 {
-    return f == SB_DISPATCH_SOFTMAX ? (const void *)sb_softmax_kernel_find(name)
-                                    : (const void *)sb_attention_kernel_find(name);
+    switch (f) {
+    case SB_DISPATCH_SOFTMAX:
+        return sb_softmax_kernel_find(name);
+    case SB_DISPATCH_ATTENTION:
+        return sb_attention_kernel_find(name);
+    default:
+        return sb_softmax_batch_kernel_find(name);
+    }
 }
 
-const sb_dispatch_plan_entry *sb_dispatch_plan(sb_dispatch_function f, size_t *count)
+/* What isa_problem needs of a kernel of any of the three registries. */
+static void kernel_runs(sb_dispatch_function f, const void *k, int *runs, unsigned *flags)
 {
-    *count = f == SB_DISPATCH_SOFTMAX ? SOFTMAX_PLAN_LEN : ATTENTION_PLAN_LEN;
-    return f == SB_DISPATCH_SOFTMAX ? softmax_plan : attention_plan;
+    if (f == SB_DISPATCH_SOFTMAX) {
+        *runs = ((const sb_softmax_kernel *)k)->supported();
+        *flags = ((const sb_softmax_kernel *)k)->flags;
+    } else if (f == SB_DISPATCH_ATTENTION) {
+        *runs = ((const sb_attention_kernel *)k)->supported();
+        *flags = ((const sb_attention_kernel *)k)->flags;
+    } else {
+        *runs = ((const sb_softmax_batch_kernel *)k)->supported();
+        *flags = ((const sb_softmax_batch_kernel *)k)->flags;
+    }
 }
 
 /* Why the plans cannot serve isa on this CPU ("" when they can). */
@@ -96,11 +92,10 @@ static void isa_problem(const native_isa *isa, char *why, size_t size)
                 continue;
             covered++;
             const void *k = find((sb_dispatch_function)f, p[i].kernel);
-            unsigned flags = !k ? 0
-                             : f == SB_DISPATCH_SOFTMAX ? ((const sb_softmax_kernel *)k)->flags
-                                                        : ((const sb_attention_kernel *)k)->flags;
-            int runs = k && (f == SB_DISPATCH_SOFTMAX ? ((const sb_softmax_kernel *)k)->supported()
-                                                      : ((const sb_attention_kernel *)k)->supported());
+            unsigned flags = 0;
+            int runs = 0;
+            if (k)
+                kernel_runs((sb_dispatch_function)f, k, &runs, &flags);
             if (!k) {
                 snprintf(why, size, "the dispatch plan names %s, which is not registered", p[i].kernel);
                 return;
@@ -111,8 +106,7 @@ static void isa_problem(const native_isa *isa, char *why, size_t size)
             }
         }
         if (!covered) {
-            snprintf(why, size, "the %s dispatch plan has no kernel for %s",
-                     f == SB_DISPATCH_SOFTMAX ? "softmax" : "attention", isa->name);
+            snprintf(why, size, "the %s dispatch plan has no kernel for %s", function_name[f], isa->name);
             return;
         }
     }
@@ -121,14 +115,21 @@ static void isa_problem(const native_isa *isa, char *why, size_t size)
 static void take(const native_isa *isa)
 {
     chosen.isa = isa->name;
-    for (size_t i = 0; i < SOFTMAX_PLAN_LEN; i++)
-        if (strcmp(softmax_plan[i].isa, isa->name) == 0) {
-            chosen.softmax[chosen.softmax_count] = sb_softmax_kernel_find(softmax_plan[i].kernel);
-            chosen.softmax_min_n[chosen.softmax_count++] = softmax_plan[i].min_n;
+    size_t n;
+    const sb_dispatch_plan_entry *p = sb_dispatch_plan(SB_DISPATCH_SOFTMAX, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].isa, isa->name) == 0 && chosen.softmax_count < SB_SOFTMAX_PLAN_MAX) {
+            chosen.softmax[chosen.softmax_count] = sb_softmax_kernel_find(p[i].kernel);
+            chosen.softmax_min_n[chosen.softmax_count++] = p[i].min_n;
         }
-    for (size_t i = 0; i < ATTENTION_PLAN_LEN; i++)
-        if (strcmp(attention_plan[i].isa, isa->name) == 0)
-            chosen.attention = sb_attention_kernel_find(attention_plan[i].kernel);
+    p = sb_dispatch_plan(SB_DISPATCH_ATTENTION, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].isa, isa->name) == 0)
+            chosen.attention = sb_attention_kernel_find(p[i].kernel);
+    p = sb_dispatch_plan(SB_DISPATCH_SOFTMAX_BATCH, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].isa, isa->name) == 0)
+            chosen.batch = sb_softmax_batch_kernel_find(p[i].kernel);
 }
 
 static void resolve(void)
@@ -183,6 +184,12 @@ const sb_attention_kernel *sb_attention_dispatch(void)
     return chosen.attention;
 }
 
+const sb_softmax_batch_kernel *sb_softmax_batch_dispatch(void)
+{
+    pthread_once(&chosen_once, resolve);
+    return chosen.batch;
+}
+
 const char *sb_dispatch_isa(void)
 {
     pthread_once(&chosen_once, resolve);
@@ -209,8 +216,8 @@ size_t sb_dispatch_plan_check(sb_dispatch_function f, const sb_dispatch_plan_ent
         if (!known_isa || find(f, p[i].kernel))
             continue;
         if (err && err_size && !bad)
-            snprintf(err, err_size, "the %s plan names %s for %s, which is not registered",
-                     f == SB_DISPATCH_SOFTMAX ? "softmax" : "attention", p[i].kernel, p[i].isa);
+            snprintf(err, err_size, "the %s plan names %s for %s, which is not registered", function_name[f],
+                     p[i].kernel, p[i].isa);
         bad++;
     }
     return bad;

@@ -224,6 +224,21 @@ static inline sb_vexp_row sb_vexp_row_make(float m, double c)
     return row;
 }
 
+/* The two_sum path with c = 1 whatever m is: what sb_vexp_row_make(m, 1.0) gives when it does not
+ * choose the direct path, without the binary64 exp behind the direct path's table nor a table to
+ * build. For short rows, whose call is all latency: the direct path saves a few operations per
+ * vector but puts a libm exp and the table's construction before the first one. */
+static inline sb_vexp_row sb_vexp_row_make_two_sum(float m)
+{
+    sb_vexp_row row;
+    row.x_floor = sb_vf_set1(sb_exp_x_floor(m));
+    row.neg_m = sb_vf_set1(-m);
+    row.direct = 0;
+    row.magic = sb_vf_set1(SB_EXP_MAGIC);
+    row.tab = sb_vexp_table_load(&sb_exp_table_unit);
+    return row;
+}
+
 static inline sb_vexp_parts sb_vexp_row_eval(sb_vf x, const sb_vexp_row *row, int direct)
 {
     if (direct)

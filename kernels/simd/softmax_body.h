@@ -100,7 +100,8 @@ static inline int sb_raise_reference_(float bm, float *m, sb_expsum_ *acc, sb_ve
  * x held a NaN. */
 static inline double sb_total_with_sink_(const sb_expsum_ *acc, float s, float m)
 {
-    return sb_expsum_total_(acc) + exp((double)s - (double)m) * 0x1p64;
+    double t = sb_expsum_total_(acc);
+    return s == -INFINITY ? t : t + exp((double)s - (double)m) * 0x1p64; /* no libm call without a sink */
 }
 
 /* One vector: E = RN(exp(x - m) * c) * 2^64 (an exact product, always normal). *err_acc gains the
@@ -216,25 +217,44 @@ static inline void sb_expsum_run_(const float *x, float *y, size_t n, const sb_v
         sb_sum_run_(y, n, a);
 }
 
+/* Multiplication by a binary64 factor r with one rounding (within 2^-47 before it): with a fused FMA
+ * as the pair r_hi + r_lo of binary32 values, v r_hi + v r_lo in one FMA; without one, in binary64. */
+typedef struct sb_scaler_ {
+    sb_vf vh, vl;
+    double r;
+} sb_scaler_;
+
+static inline sb_scaler_ sb_scaler_make_(double r)
+{
+    sb_scaler_ sc;
+    float rh = (float)r, rl = (float)(r - (double)rh);
+    sc.vh = sb_vf_set1(rh);
+    sc.vl = sb_vf_set1(rl);
+    sc.r = r;
+    return sc;
+}
+
+static inline sb_vf sb_scaler_apply_(sb_vf v, const sb_scaler_ *sc)
+{
+#if SB_VEC_FUSED_FMA
+    return sb_vf_fma(v, sc->vh, sb_vf_mul(v, sc->vl));
+#else
+    return sb_vf_mul_f64(v, sc->r);
+#endif
+}
+
 /* y_i = RN(e_i * r) for a binary64 factor r, rounded once (within 2^-47 before that rounding). */
 static inline void sb_scale_run_(const float *e, float *y, size_t n, double r)
 {
-#if SB_VEC_FUSED_FMA
-    float rh = (float)r, rl = (float)(r - (double)rh);
-    sb_vf vh = sb_vf_set1(rh), vl = sb_vf_set1(rl);
-#define SB_SCALE_(v) sb_vf_fma((v), vh, sb_vf_mul((v), vl))
-#else
-#define SB_SCALE_(v) sb_vf_mul_f64((v), r)
-#endif
+    const sb_scaler_ sc = sb_scaler_make_(r);
     size_t i = 0;
     for (; i + SB_BLOCK <= n; i += SB_BLOCK)
         for (int u = 0; u < SB_UNROLL; u++)
-            sb_vf_storeu(y + i + u * SB_VW, SB_SCALE_(sb_vf_loadu(e + i + u * SB_VW)));
+            sb_vf_storeu(y + i + u * SB_VW, sb_scaler_apply_(sb_vf_loadu(e + i + u * SB_VW), &sc));
     for (; i + SB_VW <= n; i += SB_VW)
-        sb_vf_storeu(y + i, SB_SCALE_(sb_vf_loadu(e + i)));
+        sb_vf_storeu(y + i, sb_scaler_apply_(sb_vf_loadu(e + i), &sc));
     if (i < n)
-        sb_vf_store_part(y + i, SB_SCALE_(sb_vf_load_part(e + i, n - i, 0.0f)), n - i);
-#undef SB_SCALE_
+        sb_vf_store_part(y + i, sb_scaler_apply_(sb_vf_load_part(e + i, n - i, 0.0f), &sc), n - i);
 }
 
 /* y_i = exp(x_i - m) * c, c folded into the table (rounded once, then scaled by an exact power of

@@ -9,6 +9,8 @@
 
 #include "check/rng.h"
 #include "check/ulp.h"
+#include "sinkbench/cpu.h"
+#include "sinkbench/softmax_batch.h"
 
 #define NROUNDED 2   /* rounded-input variants: f16, bf16 */
 static const sb_stability_precision rounded_prec[NROUNDED] = {SB_STABILITY_PREC_F16_IN, SB_STABILITY_PREC_BF16_IN};
@@ -217,15 +219,47 @@ static sb_status eval_row(sb_stability_result *r, const sb_stability_row *row, r
     return SB_OK;
 }
 
+/* One row as a batch of one: the batched entry point under the same checker as every kernel (guards,
+ * in place, the contract). The row API's argument rules come first, as the descriptor cannot express
+ * a partial overlap or a NULL with n > 0 differently. */
+static sb_status batch_row(const float *x, float *y, size_t n, const sb_softmax_params *p)
+{
+    sb_status st = sb_softmax_check_args(x, y, n, p);
+    if (st != SB_OK || n == 0)
+        return st;
+    sb_softmax_batch_desc d;
+    sb_softmax_batch_desc_init(&d, 1, n);
+    d.x = x;
+    d.y = y;
+    if (p && p->sink == SB_SINK_LOGIT) {
+        d.sink = SB_SOFTMAX_BATCH_SINK_LOGITS;
+        d.sink_logits = &p->sink_logit;
+    }
+    d.n_threads = sb_cpu()->emulated ? 1 : 2; /* qemu-user hangs in pthread_create */
+    return sb_softmax_batch(&d);
+}
+
+static int batch_runs(void) { return sb_softmax_batch_dispatch() != NULL; }
+
+static const sb_softmax_kernel batch_kernel = {SB_STABILITY_BATCH_KERNEL, "dispatch", "batched", batch_runs, batch_row,
+                                               2.0, 0};
+
+const sb_softmax_kernel *sb_stability_kernel_find(const char *name)
+{
+    if (name && strcmp(name, SB_STABILITY_BATCH_KERNEL) == 0)
+        return &batch_kernel;
+    return sb_softmax_kernel_find(name);
+}
+
 static sb_status select_kernels(const sb_stability_sweep_options *o, sb_stability_result *r)
 {
-    size_t total = sb_softmax_kernel_count();
-    r->kernels = calloc(total ? total : 1, sizeof *r->kernels);
+    size_t total = sb_softmax_kernel_count() + 1;
+    r->kernels = calloc(total, sizeof *r->kernels);
     if (!r->kernels)
         return SB_ENOMEM;
     if (o->kernels) {
         for (size_t i = 0; i < o->kernel_count; i++) {
-            const sb_softmax_kernel *k = sb_softmax_kernel_find(o->kernels[i]);
+            const sb_softmax_kernel *k = sb_stability_kernel_find(o->kernels[i]);
             if (!k || !k->supported())
                 return SB_EINVAL;
             int dup = 0;
@@ -236,11 +270,13 @@ static sb_status select_kernels(const sb_stability_sweep_options *o, sb_stabilit
         }
         return SB_OK;
     }
-    for (size_t i = 0; i < total; i++) {
+    for (size_t i = 0; i + 1 < total; i++) {
         const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
         if (k->supported() && (o->include_emulated || !(k->flags & SB_KERNEL_EMULATED)))
             r->kernels[r->kernel_count++] = k;
     }
+    if (batch_kernel.supported())
+        r->kernels[r->kernel_count++] = &batch_kernel;
     return SB_OK;
 }
 

@@ -117,7 +117,7 @@ typedef struct sb_stability_verdict {
 typedef struct sb_stability_sweep_options {
     sb_stability_preset preset;
     uint64_t seed;
-    const char *const *kernels;   /* names to sweep; NULL: every supported kernel */
+    const char *const *kernels;   /* names to sweep; NULL: every supported kernel and the batched entry point */
     size_t kernel_count;
     int include_emulated;         /* with kernels == NULL: also SIMDe-emulated ISAs */
     unsigned blocks_mask;         /* 1u << sb_stability_block; 0: all */
@@ -143,6 +143,13 @@ typedef struct sb_stability_result {
     size_t cell_count, cell_cap;
     sb_stability_verdict *verdicts;    /* kernel_count * SB_STABILITY_PREC_COUNT, index k * SB_STABILITY_PREC_COUNT + precision */
 } sb_stability_result;
+
+/* The batched entry point as the sweep runs it (SB_STABILITY_BATCH_KERNEL): each row as a batch of
+ * one row through sb_softmax_batch, its sink as a learned per-head logit, on two threads (one under
+ * emulation). Swept after the registry's kernels, or when named. */
+#define SB_STABILITY_BATCH_KERNEL "sb_softmax_batch"
+/* A registered kernel by name, or the batched entry point; NULL when neither. */
+const sb_softmax_kernel *sb_stability_kernel_find(const char *name);
 
 /* Runs the sweep. SB_EINVAL: a named kernel is unknown or unsupported on this CPU; SB_ENOMEM. */
 sb_status sb_stability_sweep(const sb_stability_sweep_options *o, sb_stability_result *r);

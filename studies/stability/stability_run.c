@@ -72,7 +72,7 @@ int sb_stability_run(const sb_stability_options *o, const char *out_dir, sb_stab
 {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; o->kernels && i < o->kernel_count; i++) {
-        const sb_softmax_kernel *k = sb_softmax_kernel_find(o->kernels[i]);
+        const sb_softmax_kernel *k = sb_stability_kernel_find(o->kernels[i]);
         if (!k)
             return sb_tool_usage_error("stability", "no kernel named '%s' (see 'sinkbench info')", o->kernels[i]);
         if (!k->supported())

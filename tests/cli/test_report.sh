@@ -33,6 +33,9 @@ contains "## Sinks that emerge in training" "index has the emerge study"
 contains "sink formed" "index says whether a sink formed"
 contains "## Speed, side by side with the peers" "index has the benchmarks"
 contains "| \`sb_softmax_f32\` |" "benchmark table from bench.json"
+contains "| \`peer_onednn_batch\` | " "batched table with a peer"
+contains "**Thread scaling**" "thread-scaling table"
+contains "Per-call time of \`sb_softmax_batch\` on one 8-entry row, 1 thread: 50.0 ns" "per-call time"
 for shape in n:4096/gap:15/rows:1 n:1048576/gap:15/rows:1 n:67108864/gap:15/rows:1; do
   contains "**$shape** (ours:" "speed table for $shape"
 done
@@ -50,10 +53,11 @@ while [ \$# -gt 0 ]; do [ "\$1" = --out ] && cp "$partial_fixture" "\$2"; shift;
 EOS
 chmod +x "$tmp/fake-bench-partial"
 expect 3 "report whose bench.json lacks shapes" env SINKBENCH_BENCH="$tmp/fake-bench-partial" "$bin" report --no-peers --out "$tmp/shapes"
-contains "bench.json lacks 2 shape(s)" "says so on stderr"
+contains "bench.json lacks 7 shape(s)" "says so on stderr (2 softmax shapes, the 5 batched ones)"
 LAST=$(cat "$tmp/shapes/index.md" 2>/dev/null)
 contains "**n:1048576/gap:15/rows:1**: **error**: bench.json has no \`softmax/sb_softmax_f32/n:1048576/gap:15/rows:1\`" "index shows the missing 1 M shape as an error"
 contains "**n:67108864/gap:15/rows:1**: **error**" "and the missing 64 M shape"
+contains "**Batched softmax**: **error**: bench.json has no \`batch/\` results" "and the missing batched shapes"
 contains "**n:4096/gap:15/rows:1** (ours:" "the shape it has is still shown"
 
 # A part that cannot be written (a file where its folder should go): missing, the rest lands, exit 3.
