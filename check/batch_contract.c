@@ -7,11 +7,10 @@
 #include <string.h>
 
 #include "check/fpenv.h"
+#include "check/guarded.h"
 #include "check/oracle.h"
 #include "check/ulp.h"
 
-#define GUARD 16
-static const uint32_t GUARD_BITS = 0x7fa5a5a5u;  /* a signalling-NaN pattern no kernel writes */
 static const uint32_t CANARY_BITS = 0x4b5a5a5au; /* padding between output rows: must stay */
 
 static void reset(sb_batch_contract_result *r)
@@ -42,42 +41,7 @@ static int fail(sb_batch_contract_result *r, const char *kernel, const char *rul
     return 0;
 }
 
-/* A float buffer with guard zones on both sides; the payload starts misalign floats past a 64-byte
- * boundary and every float of it is set to fill. */
-typedef struct guarded {
-    float *base, *data;
-    size_t n;
-} guarded;
 
-static int guarded_alloc(guarded *g, size_t n, size_t misalign, uint32_t fill)
-{
-    size_t total = n + 2 * GUARD + 16;
-    g->base = aligned_alloc(64, (total * sizeof(float) + 63) / 64 * 64);
-    if (!g->base)
-        return 0;
-    g->data = g->base + GUARD + misalign % 16;
-    g->n = n;
-    for (size_t i = 0; i < total; i++)
-        memcpy(&g->base[i], &GUARD_BITS, sizeof(float));
-    for (size_t i = 0; i < n; i++)
-        memcpy(&g->data[i], &fill, sizeof(float));
-    return 1;
-}
-
-static int guards_intact(const guarded *g)
-{
-    size_t total = g->n + 2 * GUARD + 16;
-    for (size_t i = 0; i < total; i++) {
-        const float *q = &g->base[i];
-        if (q >= g->data && q < g->data + g->n)
-            continue;
-        uint32_t u;
-        memcpy(&u, q, sizeof u);
-        if (u != GUARD_BITS)
-            return 0;
-    }
-    return 1;
-}
 
 /* Whether entry i of a span of rows with this stride lies in a row. */
 static int in_row(size_t i, size_t rows, size_t stride, size_t n)
@@ -139,12 +103,12 @@ static void inputs_free(inputs *in)
 }
 
 /* One call of k on d with a fresh guarded output (canaries in the padding); checks status, guards,
- * padding, inputs and the FP control state. g receives the output buffer (caller frees g->base). */
+ * padding, inputs and the FP control state. g receives the output buffer (the caller frees it: sb_guarded_free). */
 static int run_once(const sb_softmax_batch_kernel *k, const sb_batch_problem *p, size_t threads, const inputs *in,
-                    guarded *g, sb_batch_contract_result *r)
+                    sb_guarded *g, sb_batch_contract_result *r)
 {
     sb_softmax_batch_desc d = p->d;
-    if (!guarded_alloc(g, p->y_span, p->misalign, CANARY_BITS))
+    if (!sb_guarded_alloc(g, p->y_span, p->misalign, CANARY_BITS))
         return fail(r, k->name, "status", SIZE_MAX, SIZE_MAX, "out of memory in the checker");
     d.y = g->data;
     d.n_threads = threads;
@@ -157,7 +121,7 @@ static int run_once(const sb_softmax_batch_kernel *k, const sb_batch_problem *p,
     if (after != before)
         return fail(r, k->name, "fp-control-changed", SIZE_MAX, SIZE_MAX, "FP control word 0x%lx -> 0x%lx", before,
                     after);
-    if (!guards_intact(g))
+    if (!sb_guarded_intact(g))
         return fail(r, k->name, "out-of-bounds-write", SIZE_MAX, SIZE_MAX, "wrote outside the output span");
     for (size_t i = 0; i < p->y_span; i++) {
         uint32_t u;
@@ -193,7 +157,7 @@ int sb_contract_batch_run(const sb_softmax_batch_kernel *k, const sb_batch_probl
         o = &none;
     const sb_softmax_batch_desc *d = &p->d;
     inputs in;
-    guarded first = {0}, again = {0};
+    sb_guarded first = {0}, again = {0};
     float *t = NULL, *want = NULL, *z = NULL;
     double *exact = NULL;
     if (!inputs_save(&in, p)) {
@@ -259,8 +223,7 @@ int sb_contract_batch_run(const sb_softmax_batch_kernel *k, const sb_batch_probl
 
     /* every other thread count: the same bits */
     for (size_t i = 0; i < o->thread_count; i++) {
-        free(again.base);
-        again.base = NULL;
+        sb_guarded_free(&again);
         if (!run_once(k, p, o->threads[i], &in, &again, r))
             goto done;
         char what[64];
@@ -271,8 +234,8 @@ int sb_contract_batch_run(const sb_softmax_batch_kernel *k, const sb_batch_probl
 
     /* in place: y == x with x's stride, the same bits as out of place, x's padding untouched */
     if (o->in_place && p->in_place && d->rows && n) {
-        guarded io;
-        if (!guarded_alloc(&io, p->x_span, p->misalign, CANARY_BITS)) {
+        sb_guarded io;
+        if (!sb_guarded_alloc(&io, p->x_span, p->misalign, CANARY_BITS)) {
             fail(r, k->name, "status", SIZE_MAX, SIZE_MAX, "out of memory in the checker");
             goto done;
         }
@@ -283,7 +246,7 @@ int sb_contract_batch_run(const sb_softmax_batch_kernel *k, const sb_batch_probl
         sb_status st = k->fn(&dd);
         if (st != SB_OK)
             fail(r, k->name, "status", SIZE_MAX, SIZE_MAX, "returned %s in place", sb_status_str(st));
-        else if (!guards_intact(&io))
+        else if (!sb_guarded_intact(&io))
             fail(r, k->name, "out-of-bounds-write", SIZE_MAX, SIZE_MAX, "wrote outside the rows in place");
         else {
             for (size_t i = 0; i < p->x_span && !r->rule; i++)
@@ -292,13 +255,13 @@ int sb_contract_batch_run(const sb_softmax_batch_kernel *k, const sb_batch_probl
             if (!r->rule)
                 compare_outputs(k, d, io.data, d->x_stride, first.data, d->y_stride, "in-place", "in place", r);
         }
-        free(io.base);
+        sb_guarded_free(&io);
     }
 
 done:
     inputs_free(&in);
-    free(first.base);
-    free(again.base);
+    sb_guarded_free(&first);
+    sb_guarded_free(&again);
     free(t);
     free(want);
     free(z);

@@ -7,10 +7,9 @@
 #include <string.h>
 
 #include "check/fpenv.h"
+#include "check/guarded.h"
 #include "check/ulp.h"
 
-#define GUARD_FLOATS 16
-static const uint32_t GUARD_BITS = 0x7fa5a5a5u;   /* a signalling-NaN pattern no kernel writes */
 static const uint32_t UNWRITTEN_BITS = 0x4b5a5a5au;
 
 const char *sb_violation_name(sb_violation v)
@@ -96,43 +95,7 @@ int sb_contract_compare(const sb_softmax_kernel *k, const float *x, size_t n, co
     return r->violation == SB_V_NONE;
 }
 
-/* A float buffer with guard zones on both sides, its payload starting misalign floats past a 64-byte
- * boundary. */
-typedef struct guarded {
-    float *base;
-    float *data;
-    size_t n;
-} guarded;
 
-static int guarded_alloc(guarded *g, size_t n, size_t misalign)
-{
-    size_t total = n + 2 * GUARD_FLOATS + 16;
-    g->base = aligned_alloc(64, ((total * sizeof(float) + 63) / 64) * 64);
-    if (!g->base)
-        return 0;
-    g->data = g->base + GUARD_FLOATS + (misalign % 16);
-    g->n = n;
-    for (size_t i = 0; i < total; i++)
-        memcpy(&g->base[i], &GUARD_BITS, sizeof(float));
-    for (size_t i = 0; i < n; i++)
-        memcpy(&g->data[i], &UNWRITTEN_BITS, sizeof(float));
-    return 1;
-}
-
-static int guards_intact(const guarded *g)
-{
-    size_t total = g->n + 2 * GUARD_FLOATS + 16;
-    for (size_t i = 0; i < total; i++) {
-        const float *q = &g->base[i];
-        if (q >= g->data && q < g->data + g->n)
-            continue;
-        uint32_t u;
-        memcpy(&u, q, sizeof u);
-        if (u != GUARD_BITS)
-            return 0;
-    }
-    return 1;
-}
 
 static int same_output(const float *a, const float *b, size_t n, size_t *where)
 {
@@ -152,9 +115,10 @@ int sb_contract_run(const sb_softmax_kernel *k, const float *x, size_t n, const 
     sb_run_options defaults = {0, 0};
     if (!opt)
         opt = &defaults;
-    guarded xin, yout;
-    if (!guarded_alloc(&xin, n, opt->misalign) || !guarded_alloc(&yout, n, opt->misalign)) {
-        free(xin.base);
+    sb_guarded xin, yout;
+    if (!sb_guarded_alloc(&xin, n, opt->misalign, UNWRITTEN_BITS) ||
+        !sb_guarded_alloc(&yout, n, opt->misalign, UNWRITTEN_BITS)) {
+        sb_guarded_free(&xin);
         return fail(r, k, SB_V_STATUS, n, SIZE_MAX, 0, 0, "out of memory in the checker");
     }
     if (n)
@@ -168,7 +132,7 @@ int sb_contract_run(const sb_softmax_kernel *k, const float *x, size_t n, const 
         fail(r, k, SB_V_STATUS, n, SIZE_MAX, 0, 0, "returned %s for a valid row", sb_status_str(st));
     if (fp_after != fp_before)
         fail(r, k, SB_V_FP_CONTROL, n, SIZE_MAX, 0, 0, "FP control word 0x%lx -> 0x%lx", fp_before, fp_after);
-    if (!guards_intact(&yout) || !guards_intact(&xin))
+    if (!sb_guarded_intact(&yout) || !sb_guarded_intact(&xin))
         fail(r, k, SB_V_OUT_OF_BOUNDS, n, SIZE_MAX, 0, 0, "wrote outside y[0..n)");
     if (n && memcmp(xin.data, x, n * sizeof(float)) != 0)
         fail(r, k, SB_V_INPUT_MODIFIED, n, SIZE_MAX, 0, 0, "modified its input");
@@ -176,8 +140,8 @@ int sb_contract_run(const sb_softmax_kernel *k, const float *x, size_t n, const 
         sb_contract_compare(k, x, n, p, yout.data, want, r);
 
     if (opt->in_place && st == SB_OK && n) {
-        guarded io;
-        if (!guarded_alloc(&io, n, opt->misalign)) {
+        sb_guarded io;
+        if (!sb_guarded_alloc(&io, n, opt->misalign, UNWRITTEN_BITS)) {
             fail(r, k, SB_V_STATUS, n, SIZE_MAX, 0, 0, "out of memory in the checker");
         } else {
             memcpy(io.data, x, n * sizeof(float));
@@ -185,18 +149,18 @@ int sb_contract_run(const sb_softmax_kernel *k, const float *x, size_t n, const 
             size_t where = SIZE_MAX;
             if (st2 != SB_OK)
                 fail(r, k, SB_V_STATUS, n, SIZE_MAX, 0, 0, "returned %s in place", sb_status_str(st2));
-            else if (!guards_intact(&io))
+            else if (!sb_guarded_intact(&io))
                 fail(r, k, SB_V_OUT_OF_BOUNDS, n, SIZE_MAX, 0, 0, "wrote outside the row in place");
             else if (!same_output(yout.data, io.data, n, &where))
                 fail(r, k, SB_V_IN_PLACE, n, where, io.data[where], yout.data[where],
                      "in-place output differs from out-of-place");
-            free(io.base);
+            sb_guarded_free(&io);
         }
     }
     if (y_out && n)
         memcpy(y_out, yout.data, n * sizeof(float));
-    free(xin.base);
-    free(yout.base);
+    sb_guarded_free(&xin);
+    sb_guarded_free(&yout);
     return r->violation == SB_V_NONE;
 }
 

@@ -26,6 +26,10 @@ void sb_cli_cpu_description(char *buf, size_t size);
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,
                        const sb_batch_suite_stats *bt, size_t nb, uint64_t seed, sb_suite_level level);
 
+/* A kernel's ulp bound as text ("2"; "study" for a kernel without one) and, when max_text is not NULL, a
+ * suite's largest error ("inf/NaN" when a result was not finite): the cells of the check tables. */
+void sb_cli_ulp_text(double bound, uint64_t max_ulp, char bound_text[32], char max_text[32]);
+
 extern const sb_command sb_cmd_info;
 extern const sb_command sb_cmd_check;
 extern const sb_command sb_cmd_report;

@@ -36,15 +36,8 @@ static void print_text(const sb_suite_stats *st, size_t nk, uint64_t seed, sb_su
         const sb_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        char bound[32], maxu[32];
-        if (s->kernel->ulp_bound >= 0)
-            snprintf(bound, sizeof bound, "%g", s->kernel->ulp_bound);
-        else
-            snprintf(bound, sizeof bound, "study");
-        if (s->max_ulp == UINT64_MAX)
-            snprintf(maxu, sizeof maxu, "inf/NaN");
-        else
-            snprintf(maxu, sizeof maxu, "%" PRIu64, s->max_ulp);
+        char maxu[32], bound[32];
+        sb_cli_ulp_text(s->kernel->ulp_bound, s->max_ulp, bound, maxu);
         const char *verdict = !s->api_ok ? "FAIL (API)"
                               : s->failures == 0 ? "ok"
                               : s->kernel->ulp_bound < 0 ? "breaks (study kernel)" : "FAIL";
@@ -134,15 +127,8 @@ static void print_batch_text(const sb_batch_suite_stats *st, size_t nb, sb_suite
         const sb_batch_suite_stats *s = &st[k];
         if (s->skipped)
             continue;
-        char bound[32], maxu[32];
-        if (s->kernel->ulp_bound >= 0)
-            snprintf(bound, sizeof bound, "%g", s->kernel->ulp_bound);
-        else
-            snprintf(bound, sizeof bound, "study");
-        if (s->max_ulp == UINT64_MAX)
-            snprintf(maxu, sizeof maxu, "inf/NaN");
-        else
-            snprintf(maxu, sizeof maxu, "%" PRIu64, s->max_ulp);
+        char maxu[32], bound[32];
+        sb_cli_ulp_text(s->kernel->ulp_bound, s->max_ulp, bound, maxu);
         const char *verdict = !s->api_ok ? "FAIL (API)"
                               : !s->failures ? "ok"
                               : s->kernel->ulp_bound < 0 ? "breaks (peer)" : "FAIL";
@@ -216,6 +202,20 @@ static void attention_json(json_object *doc, const sb_attention_suite_stats *st,
         json_object_array_add(kernels, e);
     }
     json_object_object_add(doc, "attention_kernels", kernels);
+}
+
+void sb_cli_ulp_text(double bound, uint64_t max_ulp, char bound_text[32], char max_text[32])
+{
+    if (bound >= 0)
+        snprintf(bound_text, 32, "%g", bound);
+    else
+        snprintf(bound_text, 32, "study");
+    if (!max_text)
+        return;
+    if (max_ulp == UINT64_MAX)
+        snprintf(max_text, 32, "inf/NaN");
+    else
+        snprintf(max_text, 32, "%" PRIu64, max_ulp);
 }
 
 void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_attention_suite_stats *at, size_t na,

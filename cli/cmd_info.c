@@ -147,10 +147,7 @@ static void info_text(FILE *f)
     for (size_t i = 0; i < sb_softmax_kernel_count(); i++) {
         const sb_softmax_kernel *k = sb_softmax_kernel_at(i);
         char bound[32];
-        if (k->ulp_bound >= 0)
-            snprintf(bound, sizeof bound, "%g", k->ulp_bound);
-        else
-            snprintf(bound, sizeof bound, "study");
+        sb_cli_ulp_text(k->ulp_bound, 0, bound, NULL);
         char notes[64] = "";
         if (k->flags & SB_KERNEL_EMULATED) strcat(notes, "emulated ");
         if (k->flags & SB_KERNEL_PLUGIN) strcat(notes, "plugin ");
@@ -170,10 +167,7 @@ static void info_text(FILE *f)
     for (size_t i = 0; i < sb_softmax_batch_kernel_count(); i++) {
         const sb_softmax_batch_kernel *k = sb_softmax_batch_kernel_at(i);
         char bound[32];
-        if (k->ulp_bound >= 0)
-            snprintf(bound, sizeof bound, "%g", k->ulp_bound);
-        else
-            snprintf(bound, sizeof bound, "study");
+        sb_cli_ulp_text(k->ulp_bound, 0, bound, NULL);
         fprintf(f, "%-34s %-7s %-11s %9s  %-9s %s%s\n", k->name, k->isa, k->algorithm, bound,
                 k->supported() ? "yes" : "no", k->flags & SB_KERNEL_PEER ? "peer " : "",
                 k == sb_softmax_batch_dispatch() ? "dispatched" : "");

@@ -195,14 +195,7 @@ static void section_check(report *r, FILE *f)
         if (s->skipped)
             continue;
         char maxu[32], bound[32];
-        if (s->max_ulp == UINT64_MAX)
-            snprintf(maxu, sizeof maxu, "inf/NaN");
-        else
-            snprintf(maxu, sizeof maxu, "%" PRIu64, s->max_ulp);
-        if (s->kernel->ulp_bound >= 0)
-            snprintf(bound, sizeof bound, "%g", s->kernel->ulp_bound);
-        else
-            snprintf(bound, sizeof bound, "study");
+        sb_cli_ulp_text(s->kernel->ulp_bound, s->max_ulp, bound, maxu);
         char verdict[160];
         if (!s->api_ok)
             snprintf(verdict, sizeof verdict, "**FAIL (API)**");
@@ -258,14 +251,7 @@ static void section_check(report *r, FILE *f)
         if (s->skipped)
             continue;
         char maxu[32], bound[32], verdict[700];
-        if (s->max_ulp == UINT64_MAX)
-            snprintf(maxu, sizeof maxu, "inf/NaN");
-        else
-            snprintf(maxu, sizeof maxu, "%" PRIu64, s->max_ulp);
-        if (s->kernel->ulp_bound >= 0)
-            snprintf(bound, sizeof bound, "%g", s->kernel->ulp_bound);
-        else
-            snprintf(bound, sizeof bound, "study");
+        sb_cli_ulp_text(s->kernel->ulp_bound, s->max_ulp, bound, maxu);
         if (!s->api_ok)
             snprintf(verdict, sizeof verdict, "**FAIL (API)**");
         else if (!s->failures)
