@@ -112,6 +112,16 @@ static json_object *kernel_json(const char *name, const char *isa, const char *a
     return e;
 }
 
+/* A kernel's largest error ("inf" when a result was not finite) and mean error in ulp, into its record. */
+static void add_ulp_error(json_object *e, uint64_t max_ulp, double sum_ulp_error, size_t entries)
+{
+    if (max_ulp == UINT64_MAX)
+        json_object_object_add(e, "max_ulp", sb_json_new_string("inf"));
+    else
+        json_object_object_add(e, "max_ulp", json_object_new_uint64(max_ulp));
+    json_object_object_add(e, "mean_ulp", sb_json_new_number(entries ? sum_ulp_error / (double)entries : 0.0, 0));
+}
+
 static void print_batch_text(const sb_batch_suite_stats *st, size_t nb, sb_suite_level level)
 {
     size_t ran = 0;
@@ -161,12 +171,7 @@ static void batch_json(json_object *doc, const sb_batch_suite_stats *st, size_t 
         json_object_object_add(e, "problems", json_object_new_uint64(s->problems));
         json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
         json_object_object_add(e, "failing_problems", json_object_new_uint64(s->failures));
-        if (s->max_ulp == UINT64_MAX)
-            json_object_object_add(e, "max_ulp", sb_json_new_string("inf"));
-        else
-            json_object_object_add(e, "max_ulp", json_object_new_uint64(s->max_ulp));
-        json_object_object_add(e, "mean_ulp",
-                               sb_json_new_number(s->entries ? s->sum_ulp_error / (double)s->entries : 0.0, 0));
+        add_ulp_error(e, s->max_ulp, s->sum_ulp_error, s->entries);
         if (!s->api_ok)
             json_object_object_add(e, "first_failure", sb_json_new_string(s->api.message));
         else if (s->failures) {
@@ -235,12 +240,7 @@ void sb_cli_check_json(FILE *f, const sb_suite_stats *st, size_t nk, const sb_at
         json_object_object_add(e, "api_ok", json_object_new_boolean(s->api_ok));
         json_object_object_add(e, "rows", json_object_new_uint64(s->rows));
         json_object_object_add(e, "failing_rows", json_object_new_uint64(s->failures));
-        if (s->max_ulp == UINT64_MAX)
-            json_object_object_add(e, "max_ulp", sb_json_new_string("inf"));
-        else
-            json_object_object_add(e, "max_ulp", json_object_new_uint64(s->max_ulp));
-        json_object_object_add(e, "mean_ulp",
-                               sb_json_new_number(s->entries ? s->sum_ulp_error / (double)s->entries : 0.0, 0));
+        add_ulp_error(e, s->max_ulp, s->sum_ulp_error, s->entries);
         json_object *by_rule = json_object_new_object();
         for (int v = 1; v < SB_V_COUNT; v++)
             if (s->rows_by_rule[v])
